@@ -1,0 +1,24 @@
+"""The topology: which building blocks a stack gets, wired together.
+
+Sections are owned by building-block areas; each returns the stack outputs it adds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.context import PlatformContext
+from components.topology.config import PlatformConfig
+from components.topology.providers import cloud_target
+
+
+def build_platform(config: PlatformConfig, context: PlatformContext) -> dict[str, Any]:
+    """Create the platform for one stack and return its stack outputs."""
+    target = cloud_target(config, context)
+    exports: dict[str, Any] = {"cloud": config.cloud, "region": target.region}
+
+    # --- storage and identity: keys, model bucket, container registry, identities ---
+
+    # --- compute: training cluster, serving, training job, monitoring ---
+
+    return exports
