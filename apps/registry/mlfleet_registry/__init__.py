@@ -1,0 +1,42 @@
+"""mlfleet model registry on object storage (local dir, S3, GCS, Azure Blob). No Pulumi dependency.
+
+reg = open_registry("s3://bucket/prefix")
+reg.publish(...); reg.set_alias("demo", "production", "v0002", expected="v0001", actor=..., reason=...)
+"""
+
+from __future__ import annotations
+
+import os
+
+from mlfleet_registry.errors import AliasConflict, IntegrityError, NotFound, RegistryError, VersionExists
+from mlfleet_registry.manifest import FeatureSpec, Manifest
+from mlfleet_registry.registry import ANY, LoadedModel, Registry
+from mlfleet_registry.store import ObjectStore
+from mlfleet_registry.sync import SyncReport, sync_registries
+
+DEFAULT_REGISTRY = ".mlfleet/registry"
+REGISTRY_ENV = "MLFLEET_REGISTRY"
+
+
+def open_registry(url: str | None = None) -> Registry:
+    """`url`, else $MLFLEET_REGISTRY, else DEFAULT_REGISTRY (relative to the working directory)."""
+    return Registry(ObjectStore(url or os.environ.get(REGISTRY_ENV) or DEFAULT_REGISTRY))
+
+
+__all__ = [
+    "ANY",
+    "DEFAULT_REGISTRY",
+    "REGISTRY_ENV",
+    "AliasConflict",
+    "FeatureSpec",
+    "IntegrityError",
+    "LoadedModel",
+    "Manifest",
+    "NotFound",
+    "Registry",
+    "RegistryError",
+    "SyncReport",
+    "VersionExists",
+    "open_registry",
+    "sync_registries",
+]
