@@ -1,0 +1,100 @@
+"""Plan entries (docs/plan-format.md) -> the analyzer's protobuf requests, as the CLI would send them.
+
+Resource policies get a resource's inputs; stack policies get every resource's outputs. The plan's
+secret marker (signature, no value) becomes a real Pulumi secret whose value is "[secret]".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from google.protobuf import struct_pb2
+from pulumi.runtime.proto import analyzer_pb2
+
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def unredact(value: Any) -> Any:
+    """Replace every secret marker with a secret envelope carrying the placeholder "[secret]"."""
+    if isinstance(value, Mapping):
+        if value.get(SIG_KEY) == SECRET_SIG:
+            return {SIG_KEY: SECRET_SIG, "value": value.get("value", "[secret]")}
+        return {str(k): unredact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unredact(v) for v in value]
+    return value
+
+
+def to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
+    struct = struct_pb2.Struct()
+    struct.update(unredact(props))
+    return struct
+
+
+def provider_type(provider_urn: str) -> str:
+    """`urn:...::pulumi:providers:aws::name` -> `pulumi:providers:aws`."""
+    return provider_urn.split("::")[-2].split("$")[-1]
+
+
+class PlanIndex:
+    """The plan's resources by URN, to resolve provider references `<provider urn>::<id>`."""
+
+    def __init__(self, plan: Mapping[str, Any]) -> None:
+        self.resources: list[Mapping[str, Any]] = list(plan.get("resources") or [])
+        self.by_urn = {str(r.get("urn")): r for r in self.resources}
+
+    def provider(self, resource: Mapping[str, Any]) -> analyzer_pb2.AnalyzerProviderResource | None:
+        ref = resource.get("provider")
+        if not ref:
+            return None
+        urn = str(ref).rsplit("::", 1)[0]
+        entry = self.by_urn.get(urn, {})
+        return analyzer_pb2.AnalyzerProviderResource(
+            type=provider_type(urn),
+            properties=to_struct(entry.get("inputs") or {}),
+            urn=urn,
+            name=urn.rsplit("::", 1)[-1],
+        )
+
+    def analyze_request(self, resource: Mapping[str, Any]) -> analyzer_pb2.AnalyzeRequest:
+        request = analyzer_pb2.AnalyzeRequest(
+            type=str(resource["type"]),
+            properties=to_struct(resource.get("inputs") or {}),
+            urn=str(resource["urn"]),
+            name=str(resource["name"]),
+            options=_options(resource),
+        )
+        provider = self.provider(resource)
+        if provider is not None:
+            request.provider.CopyFrom(provider)
+        return request
+
+    def stack_request(self) -> analyzer_pb2.AnalyzeStackRequest:
+        out = []
+        for resource in self.resources:
+            entry = analyzer_pb2.AnalyzerResource(
+                type=str(resource["type"]),
+                properties=to_struct(resource.get("outputs") or {}),
+                urn=str(resource["urn"]),
+                name=str(resource["name"]),
+                options=_options(resource),
+                parent=str(resource.get("parent") or ""),
+                dependencies=[str(d) for d in resource.get("dependencies") or []],
+            )
+            for prop, urns in (resource.get("propertyDependencies") or {}).items():
+                entry.propertyDependencies[prop].urns.extend(str(u) for u in urns)
+            provider = self.provider(resource)
+            if provider is not None:
+                entry.provider.CopyFrom(provider)
+            out.append(entry)
+        return analyzer_pb2.AnalyzeStackRequest(resources=out)
+
+
+def _options(resource: Mapping[str, Any]) -> analyzer_pb2.AnalyzerResourceOptions:
+    return analyzer_pb2.AnalyzerResourceOptions(
+        protect=bool(resource.get("protect")),
+        parent=str(resource.get("parent") or ""),
+    )

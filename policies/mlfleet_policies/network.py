@@ -1,0 +1,24 @@
+"""Which source ranges count as "the whole internet", and the one port it may reach (HTTPS)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+PUBLIC_SOURCES = frozenset({"0.0.0.0/0", "::/0", "*", "internet", "any"})
+HTTPS_PORT = 443
+
+
+def is_public(source: object) -> bool:
+    return str(source).strip().lower() in PUBLIC_SOURCES
+
+
+def any_public(sources: Iterable[object]) -> bool:
+    return any(is_public(s) for s in sources)
+
+
+def only_https(from_port: object, to_port: object) -> bool:
+    """True when a port range is exactly 443 (the public load balancer's HTTPS listener)."""
+    try:
+        return int(str(from_port)) == HTTPS_PORT and int(str(to_port)) == HTTPS_PORT
+    except ValueError:
+        return False
