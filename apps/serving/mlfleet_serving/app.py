@@ -1,0 +1,114 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from mlfleet_serving import __version__
+from mlfleet_serving.auth import Authenticator, ConfigError
+from mlfleet_serving.errors import install_handlers
+from mlfleet_serving.metrics import ServingMetrics
+from mlfleet_serving.middleware import ObservabilityMiddleware
+from mlfleet_serving.models import ModelManager
+from mlfleet_serving.ratelimit import RateLimiter
+from mlfleet_serving.routes import inference, ops, v2
+from mlfleet_serving.settings import ServingSettings
+from mlfleet_serving.state import ServingState
+
+
+def create_app(
+    settings: ServingSettings,
+    *,
+    registry: Any = None,
+    extra_key_hashes: Mapping[str, str] | None = None,
+    poll: bool = True,
+) -> FastAPI:
+    """Build the app. `registry` defaults to `open_registry(settings.registry)`; `extra_key_hashes`
+    (sha256 -> name) adds keys held only in memory, e.g. a generated dev key."""
+    metrics = ServingMetrics()
+    state = ServingState(
+        settings=settings,
+        metrics=metrics,
+        auth=Authenticator(settings, extra_key_hashes),
+        limiter=RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst),
+        manager=ModelManager(settings, metrics, registry),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(state.manager.refresh)  # not ready until this loads a model
+        if poll:
+            state.manager.start_polling()
+        try:
+            yield
+        finally:
+            state.manager.stop_polling()
+
+    app = FastAPI(
+        title="mlfleet serving",
+        version=__version__,
+        description="Model server: Open Inference Protocol v2 and /predict. Auth: X-API-Key or Bearer.",
+        lifespan=lifespan,
+    )
+    app.state.serving = state
+    install_handlers(app)
+    app.include_router(inference.router)
+    app.include_router(v2.router)
+    app.include_router(ops.router)
+    if settings.cors_origins:
+        from starlette.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "x-api-key", "content-type", settings.routing_key_header],
+        )
+    app.add_middleware(
+        ObservabilityMiddleware,
+        metrics=metrics,
+        routes=_flat_routes(app.router.routes),
+        access_log=settings.access_log,
+    )
+    if settings.otel_enabled:
+        try:
+            from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+        except ImportError:
+            raise ConfigError(
+                "MLFLEET_OTEL_ENABLED=true needs opentelemetry-instrumentation-fastapi and an exporter; "
+                "install them in the image or unset MLFLEET_OTEL_ENABLED"
+            ) from None
+        FastAPIInstrumentor.instrument_app(app)
+    _add_security_schemes(app)
+    return app
+
+
+def _flat_routes(routes: list[Any]) -> list[Any]:
+    """Routes with a `path` template; FastAPI wraps included routers, so unwrap them."""
+    flat: list[Any] = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            flat.extend(_flat_routes(list(inner.routes)))
+        elif hasattr(route, "path"):
+            flat.append(route)
+    return flat
+
+
+def _add_security_schemes(app: FastAPI) -> None:
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = original()
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            "Bearer": {"type": "http", "scheme": "bearer", "description": "API key or JWT"},
+        }
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,123 @@
+"""Authentication: API keys stored as sha256 hashes, and optional JWT bearer tokens.
+
+API keys are 256-bit random tokens, so a single sha256 is enough to store them (no password
+stretching needed); we look up by hash, never compare the plaintext.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+from mlfleet_serving.errors import ApiError
+from mlfleet_serving.settings import ServingSettings
+
+KEY_PREFIX = "mlf_"
+
+
+class ConfigError(ValueError):
+    """Bad server configuration (reported before the server starts)."""
+
+
+def generate_api_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_api_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def hash_entry(name: str, key: str) -> str:
+    """The line to put in the keys file (or MLFLEET_API_KEY_HASHES) for `key`."""
+    return f"{name}:sha256:{hash_api_key(key)}"
+
+
+def parse_hash_entries(lines: list[str], source: str) -> dict[str, str]:
+    """Map sha256 hex -> key name from 'name:sha256:<64 hex>' entries (blank and # lines skipped)."""
+    hashes: dict[str, str] = {}
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split(":")
+        if len(parts) != 3 or parts[1] != "sha256" or len(parts[2]) != 64 or not parts[0]:
+            raise ConfigError(
+                f"{source} entry {number} is not 'name:sha256:<64 hex chars>'; "
+                "create one with `mlfleet serve --print-key-hash NAME`"
+            )
+        try:
+            int(parts[2], 16)
+        except ValueError:
+            raise ConfigError(f"{source} entry {number}: the hash is not hexadecimal") from None
+        hashes[parts[2].lower()] = parts[0]
+    return hashes
+
+
+class Authenticator:
+    """Turns request headers into a principal name, or raises a 401 ApiError."""
+
+    def __init__(self, settings: ServingSettings, extra_hashes: Mapping[str, str] | None = None) -> None:
+        self.enabled = settings.auth_enabled
+        self.hashes = parse_hash_entries(settings.api_key_hashes, "MLFLEET_API_KEY_HASHES")
+        if settings.api_keys_file:
+            path = Path(settings.api_keys_file)
+            if not path.is_file():
+                raise ConfigError(f"API keys file {path} does not exist (MLFLEET_API_KEYS_FILE)")
+            self.hashes.update(parse_hash_entries(path.read_text().splitlines(), str(path)))
+        self.hashes.update(extra_hashes or {})
+        self.jwt_key = settings.jwt_key
+        if settings.jwt_key_file:
+            key_path = Path(settings.jwt_key_file)
+            if not key_path.is_file():
+                raise ConfigError(f"JWT key file {key_path} does not exist (MLFLEET_JWT_KEY_FILE)")
+            self.jwt_key = key_path.read_text()
+        self.jwt_issuer = settings.jwt_issuer
+        self.jwt_audience = settings.jwt_audience
+        self.jwt_algorithms = settings.jwt_algorithms
+        if self.enabled and not self.hashes and not self.jwt_key:
+            raise ConfigError(
+                "authentication is on but no API key hash or JWT key is configured: set "
+                "MLFLEET_API_KEYS_FILE / MLFLEET_API_KEY_HASHES or MLFLEET_JWT_KEY, use --dev-key "
+                "for a local demo, or MLFLEET_AUTH_ENABLED=false on a trusted network"
+            )
+
+    def authenticate(self, headers: Mapping[str, str]) -> str:
+        if not self.enabled:
+            return "anonymous"
+        key = headers.get("x-api-key")
+        if key is None:
+            auth = headers.get("authorization")
+            if auth is None:
+                raise ApiError(
+                    401,
+                    "unauthenticated",
+                    "missing credentials: send 'X-API-Key: <key>' or 'Authorization: Bearer <key or JWT>'",
+                )
+            scheme, _, token = auth.partition(" ")
+            if scheme.lower() != "bearer" or not token:
+                raise ApiError(401, "unauthenticated", "the Authorization header must be 'Bearer <token>'")
+            if token.count(".") == 2 and self.jwt_key:
+                return self._verify_jwt(token)
+            key = token
+        name = self.hashes.get(hash_api_key(key))
+        if name is None:
+            raise ApiError(401, "unauthenticated", "the API key is not valid")
+        return "key:" + name
+
+    def _verify_jwt(self, token: str) -> str:
+        import jwt  # lazy: only deployments with JWT pay for the import
+
+        try:
+            claims = jwt.decode(
+                token,
+                self.jwt_key or "",
+                algorithms=self.jwt_algorithms,
+                audience=self.jwt_audience,
+                issuer=self.jwt_issuer,
+                options={"require": ["exp", "iss", "aud", "sub"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise ApiError(401, "unauthenticated", f"the bearer token is not valid: {exc}") from None
+        return "jwt:" + str(claims["sub"])

@@ -1,0 +1,104 @@
+"""Inference runtimes: the scikit-learn model itself, or an ONNX Runtime session compiled from it
+at load time. The compiled one is used only if it reproduces scikit-learn's predictions exactly on
+the verification rows; otherwise we fall back to scikit-learn (and log why)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Literal
+
+import numpy as np
+
+log = logging.getLogger("mlfleet.serving")
+
+Predict = Callable[[np.ndarray], np.ndarray]
+
+
+class RuntimeError_(Exception):
+    """The model cannot be compiled or does not verify."""
+
+
+def sklearn_predictor(model: Any) -> Predict:
+    predict = model.predict
+    return lambda x: np.asarray(predict(x))
+
+
+def onnx_predictor(model: Any, n_features: int) -> Predict:
+    import onnxruntime as ort
+    from skl2onnx import to_onnx
+
+    sample = np.zeros((1, n_features), dtype=np.float32)
+    try:
+        onx = to_onnx(model, sample, options={id(model): {"zipmap": False}})
+    except Exception as exc:  # skl2onnx raises many types for unsupported estimators
+        raise RuntimeError_(f"cannot convert to ONNX: {exc}") from exc
+    opts = ort.SessionOptions()
+    # One thread: the server is pinned to a core and concurrency comes from requests, not ops.
+    opts.intra_op_num_threads = 1
+    opts.inter_op_num_threads = 1
+    session = ort.InferenceSession(onx.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+    input_name = session.get_inputs()[0].name
+    run = session.run
+    classes = getattr(model, "classes_", None)
+    if classes is None or len(session.get_outputs()) < 2:
+        output_name = session.get_outputs()[0].name
+
+        def predict(x: np.ndarray) -> np.ndarray:
+            result = run([output_name], {input_name: x.astype(np.float32, copy=False)})[0]
+            return np.asarray(result).reshape(-1)
+
+        return predict
+
+    # Classifiers: take the label from the probabilities, rounded so that a float32 sum of an exact
+    # tie (e.g. 25 of 50 trees) is still a tie and breaks to the first class as scikit-learn does.
+    proba_name = session.get_outputs()[1].name
+    labels = np.asarray(classes)
+
+    def predict_label(x: np.ndarray) -> np.ndarray:
+        proba = run([proba_name], {input_name: x.astype(np.float32, copy=False)})[0]
+        return labels[np.argmax(np.round(proba, 5), axis=1)]
+
+    return predict_label
+
+
+def build_predictor(
+    model: Any, n_features: int, verify_rows: np.ndarray, mode: Literal["auto", "onnx", "sklearn"]
+) -> tuple[Predict, str]:
+    """The fastest predictor that gives scikit-learn's exact predictions on `verify_rows`."""
+    reference = sklearn_predictor(model)
+    if mode == "sklearn":
+        return reference, "sklearn"
+    try:
+        compiled = onnx_predictor(model, n_features)
+        expected = reference(verify_rows)
+        got = compiled(verify_rows)
+        if expected.dtype.kind == "f":
+            same = bool(np.allclose(got.astype(np.float64), expected, rtol=1e-5, atol=1e-6))
+        else:
+            same = bool(np.array_equal(got.astype(expected.dtype), expected))
+        if not same:
+            raise RuntimeError_("ONNX predictions differ from scikit-learn's on the verification rows")
+        return compiled, "onnx"
+    except RuntimeError_ as exc:
+        if mode == "onnx":
+            raise
+        log.warning("using scikit-learn runtime: %s", exc)
+        return reference, "sklearn"
+
+
+def verification_rows(
+    mins: np.ndarray, maxs: np.ndarray, bin_edges: list[np.ndarray], rows: int = 512, seed: int = 0
+) -> np.ndarray:
+    """Rows spread over each feature's reference range (also hitting the bin edges themselves)."""
+    rng = np.random.default_rng(seed)
+    n = len(mins)
+    lo = np.where(np.isfinite(mins), mins, -1.0)
+    hi = np.where(np.isfinite(maxs), maxs, 1.0)
+    for i, edges in enumerate(bin_edges):
+        finite = edges[np.isfinite(edges)] if len(edges) else edges
+        if len(finite):
+            lo[i] = min(lo[i], float(finite.min())) if np.isfinite(mins[i]) else float(finite.min())
+            hi[i] = max(hi[i], float(finite.max())) if np.isfinite(maxs[i]) else float(finite.max())
+    x = rng.uniform(lo, hi, size=(rows, n))
+    return np.asarray(x, dtype=np.float64)

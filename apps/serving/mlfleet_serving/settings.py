@@ -1,0 +1,70 @@
+"""Server configuration: every option comes from the environment (prefix MLFLEET_) or the CLI."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServingSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MLFLEET_", extra="ignore")
+
+    registry: str = Field(description="Registry URL: local path, s3://, gs:// or az://")
+    model: str = Field(description="Model name in the registry")
+    alias: str = "production"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+
+    # Rollouts: a weighted canary alias (sticky by the routing-key header) and a shadow alias.
+    canary_alias: str | None = None
+    canary_weight: float = Field(default=0.0, ge=0.0, le=1.0)
+    shadow_alias: str | None = None
+    routing_key_header: str = "x-routing-key"
+    poll_interval_seconds: float = Field(default=10.0, gt=0)
+
+    # Security. Auth is on unless explicitly disabled; keys are stored as sha256 hashes.
+    auth_enabled: bool = True
+    api_key_hashes: list[str] = Field(default_factory=list, description="entries 'name:sha256:<hex>'")
+    api_keys_file: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_key: str | None = Field(default=None, description="PEM public key or HMAC secret for JWT")
+    jwt_key_file: str | None = None
+    jwt_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"])
+    rate_limit_per_second: float = Field(default=200.0, gt=0)
+    rate_limit_burst: int = Field(default=400, ge=1)
+    max_body_bytes: int = Field(default=1_048_576, ge=64)
+    max_batch_rows: int = Field(default=1024, ge=1)
+    range_policy: Literal["reject", "clip", "flag"] = "reject"
+    cors_origins: list[str] = Field(default_factory=list)
+
+    # Inference runtime: onnx (compiled, verified against scikit-learn at load) or sklearn.
+    runtime: Literal["auto", "onnx", "sklearn"] = "auto"
+    drift_window: int = Field(default=2000, ge=10)
+
+    # Operations.
+    tls_certfile: str | None = None
+    tls_keyfile: str | None = None
+    graceful_timeout_seconds: float = Field(default=20.0, ge=0)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    access_log: bool = True
+    otel_enabled: bool = False
+
+    @field_validator("routing_key_header")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.lower()
+
+    @model_validator(mode="after")
+    def _check_pairs(self) -> ServingSettings:
+        if (self.tls_certfile is None) != (self.tls_keyfile is None):
+            raise ValueError("set both MLFLEET_TLS_CERTFILE and MLFLEET_TLS_KEYFILE, or neither")
+        if self.canary_weight > 0 and not self.canary_alias:
+            raise ValueError(
+                "MLFLEET_CANARY_WEIGHT needs MLFLEET_CANARY_ALIAS (the alias to send traffic to)"
+            )
+        if (self.jwt_key or self.jwt_key_file) and not (self.jwt_issuer and self.jwt_audience):
+            raise ValueError("JWT needs MLFLEET_JWT_ISSUER and MLFLEET_JWT_AUDIENCE along with its key")
+        return self

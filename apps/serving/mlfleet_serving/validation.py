@@ -1,0 +1,183 @@
+"""Request body -> validated feature matrix. Every failure is a 4xx ApiError that says which row
+and feature was wrong and what was expected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import orjson
+
+from mlfleet_serving.errors import ApiError
+
+V2_NUMERIC = {
+    "FP16",
+    "FP32",
+    "FP64",
+    "INT8",
+    "INT16",
+    "INT32",
+    "INT64",
+    "UINT8",
+    "UINT16",
+    "UINT32",
+    "UINT64",
+}
+
+
+@dataclass(frozen=True)
+class FeatureBounds:
+    names: list[str]
+    mins: np.ndarray  # -inf where the schema has no minimum
+    maxs: np.ndarray  # +inf where the schema has no maximum
+
+
+def parse_json(body: bytes) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise ApiError(400, "invalid_json", f"the body is not valid JSON: {exc}") from None
+
+
+def _invalid(message: str, details: Any = None) -> ApiError:
+    return ApiError(422, "invalid_input", message, details)
+
+
+def _to_matrix(rows: Any, n_features: int, where: str) -> np.ndarray:
+    try:
+        x = np.array(rows)
+    except ValueError:
+        x = np.empty(0, dtype=object)  # ragged rows: reported below with the row that is wrong
+    if x.dtype.kind not in "iuf" or x.ndim != 2 or x.shape[1] != n_features:
+        _explain_rows(rows, n_features, where)
+    if x.shape[0] == 0:
+        raise _invalid(f"{where} is empty: send at least one row")
+    return x.astype(np.float64, copy=False)
+
+
+def _explain_rows(rows: Any, n_features: int, where: str) -> None:
+    """Find the first bad row/value and raise a precise error for it."""
+    if not isinstance(rows, list):
+        raise _invalid(f"{where} must be a list of rows, each a list of {n_features} numbers")
+    for i, row in enumerate(rows):
+        if not isinstance(row, list):
+            raise _invalid(f"{where}[{i}] must be a list of {n_features} numbers, got {type(row).__name__}")
+        if len(row) != n_features:
+            raise _invalid(
+                f"{where}[{i}] has {len(row)} features; the model expects {n_features}",
+                {"row": i, "expected": n_features, "got": len(row)},
+            )
+        for j, value in enumerate(row):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise _invalid(
+                    f"{where}[{i}][{j}] must be a number, got {type(value).__name__} {value!r:.40}",
+                    {"row": i, "feature": j},
+                )
+    raise _invalid(f"{where} must be a non-empty list of rows of {n_features} numbers")
+
+
+def rows_from_objects(rows: list[Any], names: list[str], where: str) -> list[list[Any]]:
+    out = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise _invalid(f"{where}[{i}] must be an object keyed by feature name (as the first row is)")
+        missing = [n for n in names if n not in row]
+        extra = [k for k in row if k not in names]
+        if missing or extra:
+            raise _invalid(
+                f"{where}[{i}] does not match the feature schema",
+                {"row": i, "missing": missing[:10], "unexpected": extra[:10]},
+            )
+        out.append([row[n] for n in names])
+    return out
+
+
+def predict_matrix(payload: Any, bounds: FeatureBounds, max_rows: int) -> np.ndarray:
+    """`{"instances": [[...], ...]}` (or rows as objects keyed by feature name)."""
+    if not isinstance(payload, dict) or "instances" not in payload:
+        raise _invalid('the body must be an object {"instances": [[number, ...], ...]}')
+    rows = payload["instances"]
+    if isinstance(rows, list) and len(rows) > max_rows:
+        raise ApiError(413, "batch_too_large", f"{len(rows)} rows exceed the limit of {max_rows} per request")
+    if isinstance(rows, list) and rows and isinstance(rows[0], dict):
+        rows = rows_from_objects(rows, bounds.names, "instances")
+    return _to_matrix(rows, len(bounds.names), "instances")
+
+
+def v2_matrix(payload: Any, bounds: FeatureBounds, max_rows: int) -> np.ndarray:
+    """Open Inference Protocol v2: one input tensor of shape [rows, features] (data flat or nested)."""
+    n = len(bounds.names)
+    if not isinstance(payload, dict) or not isinstance(payload.get("inputs"), list) or not payload["inputs"]:
+        raise _invalid('the body must be {"inputs": [{"name", "shape", "datatype", "data"}]}')
+    if len(payload["inputs"]) != 1:
+        raise _invalid(f"send exactly one input tensor of shape [rows, {n}], got {len(payload['inputs'])}")
+    tensor = payload["inputs"][0]
+    if not isinstance(tensor, dict):
+        raise _invalid("inputs[0] must be an object with name, shape, datatype and data")
+    shape, datatype, data = tensor.get("shape"), tensor.get("datatype"), tensor.get("data")
+    if (
+        not isinstance(shape, list)
+        or len(shape) != 2
+        or not all(isinstance(s, int) and not isinstance(s, bool) for s in shape)
+    ):
+        raise _invalid(f"inputs[0].shape must be [rows, {n}]", {"got": shape})
+    if shape[1] != n:
+        raise _invalid(f"inputs[0].shape[1] is {shape[1]}; the model expects {n} features")
+    if shape[0] < 1:
+        raise _invalid("inputs[0].shape[0] must be at least 1 row")
+    if shape[0] > max_rows:
+        raise ApiError(413, "batch_too_large", f"{shape[0]} rows exceed the limit of {max_rows} per request")
+    if datatype not in V2_NUMERIC:
+        raise _invalid(f"inputs[0].datatype {datatype!r:.20} is not numeric; use FP32, FP64 or INT64")
+    if not isinstance(data, list):
+        raise _invalid("inputs[0].data must be a list of numbers (flat or nested)")
+    if data and not isinstance(data[0], list):
+        if len(data) != shape[0] * shape[1]:
+            raise _invalid(
+                f"inputs[0].data has {len(data)} values; shape {shape} needs {shape[0] * shape[1]}"
+            )
+        data = [data[i * n : (i + 1) * n] for i in range(shape[0])]
+    x = _to_matrix(data, n, "inputs[0].data")
+    if x.shape[0] != shape[0]:
+        raise _invalid(f"inputs[0].data has {x.shape[0]} rows; shape says {shape[0]}")
+    return x
+
+
+def check_values(
+    x: np.ndarray, bounds: FeatureBounds, policy: Literal["reject", "clip", "flag"]
+) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """Finite values always; schema ranges by policy. Returns the matrix to score and the flags."""
+    finite = np.isfinite(x)
+    if not finite.all():
+        i, j = (int(v) for v in np.argwhere(~finite)[0])
+        raise _invalid(
+            f"row {i} feature {bounds.names[j]!r} is not a finite number",
+            {"row": i, "feature": bounds.names[j]},
+        )
+    low = x < bounds.mins
+    high = x > bounds.maxs
+    outside = low | high
+    if not outside.any():
+        return x, []
+    if policy == "clip":
+        return np.clip(x, bounds.mins, bounds.maxs), []
+    cells = np.argwhere(outside)
+    flags = [
+        {
+            "row": int(i),
+            "feature": bounds.names[j],
+            "value": float(x[i, j]),
+            "min": float(bounds.mins[j]) if np.isfinite(bounds.mins[j]) else None,
+            "max": float(bounds.maxs[j]) if np.isfinite(bounds.maxs[j]) else None,
+        }
+        for i, j in cells[:20]
+    ]
+    if policy == "reject":
+        first = flags[0]
+        raise _invalid(
+            f"row {first['row']} feature {first['feature']!r} = {first['value']:g} is outside the "
+            f"schema range [{first['min']}, {first['max']}] ({len(cells)} value(s) out of range)",
+            flags,
+        )
+    return x, flags
