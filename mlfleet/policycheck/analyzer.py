@@ -49,7 +49,9 @@ class PolicyPackProcess:
             PULUMI_PROJECT=project,
             PULUMI_STACK=stack,
             PULUMI_DRY_RUN="true",
-            PULUMI_CONFIG=json.dumps({k: v if isinstance(v, str) else json.dumps(v) for k, v in (config or {}).items()}),
+            PULUMI_CONFIG=json.dumps(
+                {k: v if isinstance(v, str) else json.dumps(v) for k, v in (config or {}).items()}
+            ),
         )
         self._stderr = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(
@@ -92,11 +94,14 @@ class PolicyPackProcess:
             raise PolicyCheckError(
                 f"policy pack {self.pack_dir} did not start (expected its port on stdout, got {text!r}).\n"
                 + "\n".join(tail)
-                + "\nFix: run `python policies/__main__.py` to see the error; `make install` installs the pack."
+                + "\nFix: run `python policies/__main__.py` to see the error; "
+                + "`make install` installs the pack."
             )
         return int(text)
 
-    def check(self, plan: Mapping[str, Any], config: Mapping[str, Any], config_source: str = "config") -> StackResult:
+    def check(
+        self, plan: Mapping[str, Any], config: Mapping[str, Any], config_source: str = "config"
+    ) -> StackResult:
         """Configure for this stack, analyze every resource, then the stack; violations sorted."""
         start = time.perf_counter()
         self.stub.Configure(configure_request(self.info, config, config_source))
@@ -150,5 +155,7 @@ class PolicyPackProcess:
     def __enter__(self) -> PolicyPackProcess:
         return self
 
-    def __exit__(self, *exc: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]) -> None:
+    def __exit__(
+        self, *exc: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]
+    ) -> None:
         self.close()

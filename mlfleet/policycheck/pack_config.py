@@ -1,6 +1,7 @@
 """Per-stack pack config in the real CLI's `--policy-pack-config` format, resolved like the CLI does.
 
-    {"all": "advisory", "aws-s3-versioning": "mandatory", "k8s-replicas-in-prod": {"enforcementLevel": "mandatory", "environment": "prod"}}
+    {"all": "advisory", "aws-s3-versioning": "mandatory",
+     "k8s-serving-replicas-in-prod": {"enforcementLevel": "mandatory", "environment": "prod"}}
 
 A policy's level: its own entry, else "all", else the pack's default for it (GetAnalyzerInfo).
 """
@@ -17,7 +18,8 @@ from pulumi.runtime.proto import analyzer_pb2
 
 from mlfleet.policycheck.errors import PolicyCheckError
 
-LEVELS = {
+Level = analyzer_pb2.EnforcementLevel.ValueType
+LEVELS: dict[str, Level] = {
     "advisory": analyzer_pb2.ADVISORY,
     "mandatory": analyzer_pb2.MANDATORY,
     "disabled": analyzer_pb2.DISABLED,
@@ -32,13 +34,15 @@ def load_config(path: Path | None) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise PolicyCheckError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}); fix the file") from None
+        raise PolicyCheckError(
+            f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}); fix the file"
+        ) from None
     if not isinstance(data, dict):
         raise PolicyCheckError(f"{path}: expected a JSON object of policy name -> level or settings")
     return data
 
 
-def _level(value: Any, where: str) -> int:
+def _level(value: Any, where: str) -> Level:
     if not isinstance(value, str) or value.lower() not in LEVELS:
         raise PolicyCheckError(f"{where}: enforcement level {value!r} is not one of {', '.join(LEVELS)}")
     return LEVELS[value.lower()]
@@ -55,14 +59,14 @@ def configure_request(
             f"{source}: unknown policy name(s) {', '.join(unknown)}; "
             f"run `mlfleet policy list` or see policies/README.md for the rule ids"
         )
-    all_level: int | None = None
+    all_level: Level | None = None
     if "all" in config:
         entry = config["all"]
         raw = entry.get("enforcementLevel") if isinstance(entry, dict) else entry
         all_level = _level(raw, f'{source}: "all"')
     request = analyzer_pb2.ConfigureAnalyzerRequest()
     for name, policy in known.items():
-        level = all_level if all_level is not None else policy.enforcementLevel
+        level: Level = all_level if all_level is not None else policy.enforcementLevel
         props: dict[str, Any] = {}
         entry = config.get(name)
         if isinstance(entry, dict):
@@ -73,5 +77,7 @@ def configure_request(
             level = _level(entry, f'{source}: "{name}"')
         struct = struct_pb2.Struct()
         struct.update(props)
-        request.policyConfig[name].CopyFrom(analyzer_pb2.PolicyConfig(enforcementLevel=level, properties=struct))
+        request.policyConfig[name].CopyFrom(
+            analyzer_pb2.PolicyConfig(enforcementLevel=level, properties=struct)
+        )
     return request

@@ -32,7 +32,10 @@ RULE = resource_rule(
         id="aws-ec2-no-public-ingress",
         description="Security groups must not allow internet ingress except HTTPS (443).",
         severity=Severity.HIGH,
-        remediation="Restrict cidrBlocks to your VPC/office ranges; expose services only through the HTTPS load balancer.",
+        remediation=(
+            "Restrict cidrBlocks to your VPC/office ranges; expose services only through the HTTPS "
+            "load balancer."
+        ),
         frameworks=("cis", "pci-dss", "iso27001"),
         topics=("aws", "ec2", "network"),
     ),

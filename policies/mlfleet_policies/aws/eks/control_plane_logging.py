@@ -22,7 +22,10 @@ RULE = resource_rule(
         id="aws-eks-control-plane-logging",
         description="EKS clusters must send api, audit and authenticator logs to CloudWatch.",
         severity=Severity.MEDIUM,
-        remediation="Set enabledClusterLogTypes=['api', 'audit', 'authenticator'] (add controllerManager, scheduler as needed).",
+        remediation=(
+            "Set enabledClusterLogTypes=['api', 'audit', 'authenticator'] (add controllerManager, "
+            "scheduler as needed)."
+        ),
         frameworks=("cis", "pci-dss", "hipaa", "iso27001"),
         topics=("aws", "eks", "cluster", "logging"),
     ),

@@ -22,7 +22,10 @@ RULE = resource_rule(
         id="aws-eks-private-endpoint",
         description="EKS API endpoints must be private or restricted to known CIDRs.",
         severity=Severity.HIGH,
-        remediation="Set vpcConfig.endpointPublicAccess=False (and endpointPrivateAccess=True), or list office/CI CIDRs in publicAccessCidrs.",
+        remediation=(
+            "Set vpcConfig.endpointPublicAccess=False (and endpointPrivateAccess=True), or list "
+            "office/CI CIDRs in publicAccessCidrs."
+        ),
         frameworks=("cis", "pci-dss", "iso27001"),
         topics=("aws", "eks", "cluster", "network"),
     ),

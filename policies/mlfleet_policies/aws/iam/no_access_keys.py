@@ -16,7 +16,10 @@ RULE = resource_rule(
         id="aws-iam-no-access-keys",
         description="Static IAM access keys must not be created.",
         severity=Severity.HIGH,
-        remediation="Remove the aws.iam.AccessKey; give the workload an IAM role (EKS pod identity/IRSA, GitHub OIDC).",
+        remediation=(
+            "Remove the aws.iam.AccessKey; give the workload an IAM role (EKS pod identity/IRSA, "
+            "GitHub OIDC)."
+        ),
         frameworks=("cis", "pci-dss", "iso27001"),
         topics=("aws", "iam", "credentials"),
     ),

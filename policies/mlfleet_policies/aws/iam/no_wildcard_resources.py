@@ -30,7 +30,9 @@ UNSCOPED_ACTIONS = frozenset(
 
 def check(r: Resource) -> Iterator[str]:
     for statement in allows(get(r.props, "policy")):
-        scoped_actions = [a for a in actions(statement) if a not in UNSCOPED_ACTIONS and not a.startswith("ec2:Describe")]
+        scoped_actions = [
+            a for a in actions(statement) if a not in UNSCOPED_ACTIONS and not a.startswith("ec2:Describe")
+        ]
         if "*" in resources(statement) and scoped_actions:
             yield f"Resource '*' for action(s) that support scoping: {', '.join(scoped_actions[:5])}"
 

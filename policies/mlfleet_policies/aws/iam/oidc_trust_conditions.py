@@ -31,7 +31,10 @@ RULE = resource_rule(
         id="aws-iam-oidc-trust-conditions",
         description="OIDC-federated roles must restrict who may assume them (sub and aud conditions).",
         severity=Severity.HIGH,
-        remediation='Add Condition StringEquals/StringLike on "<issuer>:sub" (repo/service account) and "<issuer>:aud".',
+        remediation=(
+            'Add Condition StringEquals/StringLike on "<issuer>:sub" (repo/service account) and '
+            '"<issuer>:aud".'
+        ),
         frameworks=("cis", "iso27001"),
         topics=("aws", "iam", "oidc"),
     ),

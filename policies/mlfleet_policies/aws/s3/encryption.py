@@ -15,7 +15,8 @@ def check(r: Resource) -> Iterator[str]:
     defaults = [get(rule, "applyServerSideEncryptionByDefault", {}) for rule in rules]
     if not any(get(d, "sseAlgorithm") in KMS and get(d, "kmsMasterKeyId") for d in defaults):
         found = [get(d, "sseAlgorithm") for d in defaults] or ["none"]
-        yield f"sseAlgorithm is {', '.join(map(str, found))} without a kmsMasterKeyId; a customer-managed KMS key is required"
+        algorithms = ", ".join(map(str, found))
+        yield f"sseAlgorithm is {algorithms} without a kmsMasterKeyId; a customer-managed KMS key is required"
 
 
 RULE = resource_rule(
@@ -23,7 +24,10 @@ RULE = resource_rule(
         id="aws-s3-kms-encryption",
         description="S3 buckets must encrypt by default with a customer-managed KMS key.",
         severity=Severity.HIGH,
-        remediation="Add a BucketServerSideEncryptionConfiguration rule with sseAlgorithm 'aws:kms' and kmsMasterKeyId set to your key's ARN.",
+        remediation=(
+            "Add a BucketServerSideEncryptionConfiguration rule with sseAlgorithm 'aws:kms' and "
+            "kmsMasterKeyId set to your key's ARN."
+        ),
         frameworks=("cis", "pci-dss", "hipaa", "gdpr", "iso27001"),
         topics=("aws", "s3", "storage", "encryption"),
     ),

@@ -21,7 +21,9 @@ RULE = resource_rule(
         id="aws-s3-public-access-block",
         description="S3 bucket public access blocks must turn on all four switches.",
         severity=Severity.CRITICAL,
-        remediation="Set blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets to true.",
+        remediation=(
+            "Set blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets to true."
+        ),
         frameworks=("cis", "pci-dss", "hipaa", "gdpr", "iso27001"),
         topics=("aws", "s3", "storage", "public-access"),
     ),

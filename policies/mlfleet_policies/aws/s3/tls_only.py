@@ -33,7 +33,10 @@ RULE = stack_rule(
         id="aws-s3-tls-only",
         description="S3 buckets must deny requests that do not use TLS.",
         severity=Severity.HIGH,
-        remediation='Attach a BucketPolicy with a Deny statement for "s3:*" under Condition Bool aws:SecureTransport "false".',
+        remediation=(
+            'Attach a BucketPolicy with a Deny statement for "s3:*" under Condition Bool '
+            'aws:SecureTransport "false".'
+        ),
         frameworks=("cis", "pci-dss", "hipaa", "gdpr"),
         topics=("aws", "s3", "storage", "tls"),
         assumes="outputs",

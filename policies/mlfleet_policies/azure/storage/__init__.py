@@ -1,0 +1,1 @@
+"""Azure (azure-native) rules."""

@@ -1,0 +1,1 @@
+"""Kubernetes serving rules."""

@@ -1,0 +1,17 @@
+"""Which workloads are model servers: the standard component label, or `serving` in the name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlfleet_policies.props import get
+
+SERVING_COMPONENTS = {"serving", "inference", "model-server"}
+
+
+def is_serving(resource_type: str, props: Any) -> bool:
+    if resource_type != "kubernetes:apps/v1:Deployment":
+        return False
+    labels = get(props, "metadata.labels", {})
+    component = str(get(labels, "app.kubernetes.io/component", "")) if labels else ""
+    return component in SERVING_COMPONENTS or "serving" in str(get(props, "metadata.name", ""))

@@ -1,0 +1,1 @@
+"""MLOps rules no public anchor has."""

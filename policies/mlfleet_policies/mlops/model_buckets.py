@@ -1,0 +1,59 @@
+"""Model buckets on every cloud: children of a `*:ModelBucket` component, or buckets named for models."""
+
+from __future__ import annotations
+
+from pulumi_policy import PolicyResource
+
+from mlfleet_policies.props import get, items
+from mlfleet_policies.stack_index import StackIndex
+
+BUCKET_TYPES = {
+    "aws:s3/bucket:Bucket": "aws",
+    "gcp:storage/bucket:Bucket": "gcp",
+    "azure-native:storage:StorageAccount": "azure",
+}
+MULTI_REGION_GCS = {"US", "EU", "ASIA", "NAM4", "EUR4", "ASIA1", "EUR5", "EUR7", "EUR8", "NAM7"}
+GEO_REDUNDANT_SKUS = {"Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS"}
+
+
+def model_buckets(index: StackIndex) -> list[PolicyResource]:
+    found = []
+    for r in index.of_type(*BUCKET_TYPES):
+        named = "model" in r.name.lower() or "model" in str(get(r.props, "tags.purpose", "")).lower()
+        if index.has_ancestor_type(r, ":ModelBucket") or named:
+            found.append(r)
+    return found
+
+
+def is_versioned(index: StackIndex, bucket: PolicyResource) -> bool:
+    cloud = BUCKET_TYPES[bucket.resource_type]
+    if cloud == "gcp":
+        return get(bucket.props, "versioning.enabled") is True
+    if cloud == "aws":
+        kind = "aws:s3/bucketVersioning:BucketVersioning"
+        return any(
+            index.refers_to(v, "bucket", bucket)
+            and get(v.props, "versioningConfiguration.status") == "Enabled"
+            for v in index.of_type(kind)
+        )
+    kind = "azure-native:storage:BlobServiceProperties"
+    return any(
+        index.refers_to(v, "accountName", bucket) and get(v.props, "isVersioningEnabled") is True
+        for v in index.of_type(kind)
+    )
+
+
+def is_replicated(index: StackIndex, bucket: PolicyResource) -> bool:
+    cloud = BUCKET_TYPES[bucket.resource_type]
+    if cloud == "aws":
+        return any(
+            index.refers_to(c, "bucket", bucket)
+            for c in index.of_type("aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+        )
+    if cloud == "gcp":
+        location = str(get(bucket.props, "location", "")).upper()
+        placed = items(get(bucket.props, "customPlacementConfig.dataLocations"))
+        return location in MULTI_REGION_GCS or len(placed) >= 2
+    sku = str(get(bucket.props, "sku.name", ""))
+    policies = index.of_type("azure-native:storage:ObjectReplicationPolicy")
+    return sku in GEO_REDUNDANT_SKUS or any(index.refers_to(p, "accountName", bucket) for p in policies)
