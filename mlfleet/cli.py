@@ -19,6 +19,7 @@ app = typer.Typer(
 # One line per command module; each module's register(app) adds its command(s).
 COMMAND_MODULES: list[str] = [
     "mlfleet.commands.preview",
+    "mlfleet.commands.policy",
     "mlfleet.commands.serve",
 ]
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from google.protobuf import struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 
 from mlfleet.policycheck.errors import PolicyCheckError
 
-Level = analyzer_pb2.EnforcementLevel.ValueType
+Level: TypeAlias = analyzer_pb2.EnforcementLevel.ValueType
 LEVELS: dict[str, Level] = {
     "advisory": analyzer_pb2.ADVISORY,
     "mandatory": analyzer_pb2.MANDATORY,

@@ -16,9 +16,32 @@ MULTI_REGION_GCS = {"US", "EU", "ASIA", "NAM4", "EUR4", "ASIA1", "EUR5", "EUR7",
 GEO_REDUNDANT_SKUS = {"Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS"}
 
 
+def log_targets(index: StackIndex) -> set[str]:
+    """URNs of buckets that receive S3 server access logs (not model buckets; SSE-S3 only)."""
+    loggings = index.of_type("aws:s3/bucketLogging:BucketLogging")
+    return {
+        b.urn
+        for b in index.of_type("aws:s3/bucket:Bucket")
+        if any(index.refers_to(g, "targetBucket", b) for g in loggings)
+    }
+
+
+def replica_targets(index: StackIndex) -> set[str]:
+    """URNs of buckets that are the destination of an S3 replication rule (the replicas themselves)."""
+    destinations = {
+        str(get(rule, "destination.bucket"))
+        for c in index.of_type("aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+        for rule in items(get(c.props, "rules"))
+    }
+    return {b.urn for b in index.of_type("aws:s3/bucket:Bucket") if str(get(b.props, "arn")) in destinations}
+
+
 def model_buckets(index: StackIndex) -> list[PolicyResource]:
     found = []
+    logs = log_targets(index)
     for r in index.of_type(*BUCKET_TYPES):
+        if r.urn in logs:
+            continue
         named = "model" in r.name.lower() or "model" in str(get(r.props, "tags.purpose", "")).lower()
         if index.has_ancestor_type(r, ":ModelBucket") or named:
             found.append(r)
@@ -46,6 +69,8 @@ def is_versioned(index: StackIndex, bucket: PolicyResource) -> bool:
 def is_replicated(index: StackIndex, bucket: PolicyResource) -> bool:
     cloud = BUCKET_TYPES[bucket.resource_type]
     if cloud == "aws":
+        if bucket.urn in replica_targets(index):
+            return True
         return any(
             index.refers_to(c, "bucket", bucket)
             for c in index.of_type("aws:s3/bucketReplicationConfig:BucketReplicationConfig")

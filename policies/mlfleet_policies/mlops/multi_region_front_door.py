@@ -5,6 +5,7 @@ from typing import Any
 
 from pulumi_policy import PolicyResource, Severity
 
+from mlfleet_policies.mlops.placement import CLUSTER_CLOUDS
 from mlfleet_policies.props import PRODUCTION, get
 from mlfleet_policies.rule import RuleMeta, stack_rule
 from mlfleet_policies.stack_index import StackIndex
@@ -28,11 +29,13 @@ SYNC_TYPES = (
 
 
 def regions(index: StackIndex) -> set[str]:
+    """Where clusters run: the region of each cluster's provider (a replica bucket's region is not one)."""
     found = set()
-    for r in index.resources:
-        key = REGION_KEYS.get(r.resource_type)
-        if key and get(r.props, key):
-            found.add(f"{r.resource_type.rsplit(':', 1)[-1]}:{get(r.props, key)}")
+    for cluster in index.of_type(*CLUSTER_CLOUDS):
+        provider = index.by_urn.get(cluster.provider.urn) if cluster.provider is not None else None
+        key = REGION_KEYS.get(provider.resource_type, "") if provider is not None else ""
+        where = get(provider.props, key) if provider is not None and key else get(cluster.props, "location")
+        found.add(f"{CLUSTER_CLOUDS[cluster.resource_type]}:{where or cluster.name}")
     return found
 
 

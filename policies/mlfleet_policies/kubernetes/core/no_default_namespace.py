@@ -25,6 +25,8 @@ CLUSTER_SCOPED = {
 
 
 def check(r: Resource) -> Iterator[str]:
+    if not r.type.startswith("kubernetes:"):
+        return
     kind = r.type.rsplit(":", 1)[-1]
     if (
         kind in CLUSTER_SCOPED

@@ -1,0 +1,102 @@
+"""`mlfleet policy check`: run the CrossGuard pack over stack plans offline, via the analyzer protocol."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+
+FORMATS = ("text", "json", "sarif")
+
+
+def register(app: typer.Typer) -> None:
+    policy_app = typer.Typer(help="CrossGuard policies: check plans offline.", no_args_is_help=True)
+    policy_app.command(name="check")(check)
+    app.add_typer(policy_app, name="policy")
+
+
+def _load_plan(path: Path) -> dict[str, Any]:
+    from mlfleet.policycheck.errors import PolicyCheckError
+
+    try:
+        plan = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PolicyCheckError(f"{path}: no such plan; write one with `mlfleet preview --stack NAME --json {path}`") from None
+    except json.JSONDecodeError as exc:
+        raise PolicyCheckError(f"{path}: not a JSON plan ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(plan, dict) or plan.get("format") != "mlfleet.plan":
+        raise PolicyCheckError(f"{path}: not an mlfleet plan (expected \"format\": \"mlfleet.plan\", docs/plan-format.md)")
+    return plan
+
+
+def _preview(cwd: Path, stack: str | None) -> dict[str, dict[str, Any]]:
+    from mlfleet.engine.preview import run_preview
+    from mlfleet.engine.project import load_project
+
+    project = load_project(cwd)
+    stacks = [stack] if stack else project.stacks()
+    return {name: run_preview(project.directory, name, project) for name in stacks}
+
+
+def check(
+    stack: str | None = typer.Option(None, "--stack", "-s", help="Preview this stack offline and check it."),
+    all_stacks: bool = typer.Option(False, "--all", help="Check every stack of the project (one pack process)."),
+    plan: Path | None = typer.Option(None, "--plan", help="Check a plan file written by `mlfleet preview --json`."),
+    output_format: str = typer.Option("text", "--format", "-f", help="text, json or sarif."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
+    cwd: Path = typer.Option(Path("."), "--cwd", "-C", help="The Pulumi project directory."),
+    config_dir: Path | None = typer.Option(
+        None, "--config-dir", help="Per-stack pack config (<stack>.json); default policies/config."
+    ),
+) -> None:
+    """Run the policy pack over stack plans; exit 1 on any mandatory violation."""
+    from mlfleet.engine.errors import PreviewError
+    from mlfleet.policycheck import check_plans, default_pack_dir
+    from mlfleet.policycheck.errors import PolicyCheckError
+    from mlfleet.policycheck.render import as_json, sarif, text
+
+    if sum([stack is not None, all_stacks, plan is not None]) != 1:
+        typer.echo("error: pass exactly one of --stack NAME, --all or --plan PATH", err=True)
+        raise typer.Exit(2)
+    if output_format not in FORMATS:
+        typer.echo(f"error: --format {output_format!r} is not one of {', '.join(FORMATS)}", err=True)
+        raise typer.Exit(2)
+    try:
+        started = time.perf_counter()
+        if plan is not None:
+            loaded = _load_plan(plan)
+            plans = {str(loaded.get("stack", plan.stem)): loaded}
+            sources = {name: str(plan) for name in plans}
+        else:
+            plans = _preview(cwd, stack)
+            sources = {name: f"stacks/Pulumi.{name}.yaml" for name in plans}
+        pack_dir = default_pack_dir(cwd.resolve())
+        results = check_plans(plans, pack_dir=pack_dir, config_dir=config_dir, sources=sources)
+    except (PolicyCheckError, PreviewError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if output_format == "text":
+        report = text(results)
+    elif output_format == "json":
+        report = as_json(results)
+    else:
+        from mlfleet.policycheck.analyzer import PolicyPackProcess
+
+        with PolicyPackProcess(pack_dir) as proc:
+            report = sarif(results, proc.rules)
+    if output is not None:
+        output.write_text(report if report.endswith("\n") else report + "\n", encoding="utf-8")
+    else:
+        typer.echo(report)
+    largest = max(results, key=lambda r: r.resources, default=None)
+    if largest is not None:
+        typer.echo(
+            f"policy time: {sum(r.seconds for r in results):.3f} s total, {largest.seconds:.3f} s for the largest "
+            f"stack ({largest.stack}, {largest.resources} resources); wall {time.perf_counter() - started:.2f} s",
+            err=True,
+        )
+    if any(r.mandatory for r in results):
+        raise typer.Exit(1)
