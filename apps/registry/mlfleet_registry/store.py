@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
+import warnings
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,7 +43,9 @@ def _filesystem(scheme: str) -> Any:
         return s3fs.S3FileSystem(client_kwargs=client_kwargs, skip_instance_cache=True)
     if scheme in ("gs", "gcs"):
         # The core class, not gcsfs' experimental zonal/HNS variant (which fake-gcs-server rejects).
-        from gcsfs.core import GCSFileSystem
+        with warnings.catch_warnings():  # google-api-core nags about Python 3.11's end of life
+            warnings.simplefilter("ignore", FutureWarning)
+            from gcsfs.core import GCSFileSystem
 
         token = "anon" if os.environ.get("STORAGE_EMULATOR_HOST") else None
         return GCSFileSystem(token=token, skip_instance_cache=True)
