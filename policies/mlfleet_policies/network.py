@@ -17,8 +17,8 @@ def any_public(sources: Iterable[object]) -> bool:
 
 
 def only_https(from_port: object, to_port: object) -> bool:
-    """True when a port range is exactly 443 (the public load balancer's HTTPS listener)."""
+    """True when a port range is exactly 443; ports arrive as floats (protobuf Struct numbers)."""
     try:
-        return int(str(from_port)) == HTTPS_PORT and int(str(to_port)) == HTTPS_PORT
+        return float(str(from_port)) == HTTPS_PORT and float(str(to_port)) == HTTPS_PORT
     except ValueError:
         return False
