@@ -22,3 +22,8 @@ def only_https(from_port: object, to_port: object) -> bool:
         return float(str(from_port)) == HTTPS_PORT and float(str(to_port)) == HTTPS_PORT
     except ValueError:
         return False
+
+
+def port_text(port: object) -> str:
+    """443.0 -> '443' (protobuf numbers are floats); anything else as given."""
+    return str(int(port)) if isinstance(port, float) and port.is_integer() else str(port)

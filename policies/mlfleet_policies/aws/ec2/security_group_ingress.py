@@ -5,7 +5,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from mlfleet_policies.network import any_public, only_https
+from mlfleet_policies.network import any_public, only_https, port_text
 from mlfleet_policies.props import get, items, strings
 from mlfleet_policies.rule import Resource, RuleMeta, resource_rule
 
@@ -19,12 +19,12 @@ def check(r: Resource) -> Iterator[str]:
     if r.type == "aws:ec2/securityGroup:SecurityGroup":
         for rule in items(get(r.props, "ingress")):
             if open_rule(rule, ("cidrBlocks", "ipv6CidrBlocks")):
-                yield f"ingress ports {get(rule, 'fromPort')}-{get(rule, 'toPort')} open to the internet"
+                yield f"ingress ports {port_text(get(rule, 'fromPort'))}-{port_text(get(rule, 'toPort'))} open to the internet"
     elif r.type == "aws:ec2/securityGroupRule:SecurityGroupRule":
         if get(r.props, "type") == "ingress" and open_rule(r.props, ("cidrBlocks", "ipv6CidrBlocks")):
-            yield f"ingress ports {get(r.props, 'fromPort')}-{get(r.props, 'toPort')} open to the internet"
+            yield f"ingress ports {port_text(get(r.props, 'fromPort'))}-{port_text(get(r.props, 'toPort'))} open to the internet"
     elif open_rule(r.props, ("cidrIpv4", "cidrIpv6")):
-        yield f"ingress ports {get(r.props, 'fromPort')}-{get(r.props, 'toPort')} open to the internet"
+        yield f"ingress ports {port_text(get(r.props, 'fromPort'))}-{port_text(get(r.props, 'toPort'))} open to the internet"
 
 
 RULE = resource_rule(
