@@ -57,6 +57,19 @@ def _filesystem(scheme: str) -> Any:
     return adlfs.AzureBlobFileSystem(skip_instance_cache=True, **kwargs)
 
 
+def read_url(url: str) -> bytes:
+    """Read one file by local path or bucket URL, with the same endpoint settings as the registry."""
+    parts = urlsplit(url)
+    if len(parts.scheme) <= 1 or parts.scheme == "file":
+        path = Path(parts.path if parts.scheme else url).expanduser()
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise NotFound(f"cannot read {path}: {exc.strerror}") from exc
+    store = ObjectStore(url.rsplit("/", 1)[0])
+    return store.read(url.rsplit("/", 1)[1])
+
+
 class ObjectStore:
     """Keys are '/'-separated paths relative to the registry root."""
 

@@ -1,0 +1,31 @@
+"""`mlfleet-trainer`: the container entrypoint (same run as `mlfleet train`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from mlfleet_trainer.errors import TrainerError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="mlfleet-trainer", description="Validate, train, gate and publish.")
+    parser.add_argument("--registry", help="registry URL (default: $MLFLEET_REGISTRY or .mlfleet/registry)")
+    parser.add_argument("--config", help="YAML/JSON training config (default: the demo config)")
+    args = parser.parse_args(argv)
+    from mlfleet_registry import RegistryError
+
+    from mlfleet_trainer.config import load_config
+    from mlfleet_trainer.run import train
+
+    try:
+        result = train(load_config(args.config), args.registry)
+    except (TrainerError, RegistryError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{result.manifest.name} {result.manifest.version}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

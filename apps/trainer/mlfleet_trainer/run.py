@@ -1,0 +1,149 @@
+"""One training run: load -> validate -> train -> evaluate -> gate -> publish -> (promote)."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from mlfleet_registry import Manifest, Registry, open_registry
+
+from mlfleet_trainer.config import TrainConfig
+from mlfleet_trainer.errors import DataValidationError, GateRejected, TrainerError
+
+Say = Callable[[str], None]
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@contextmanager
+def step(say: Say, what: str) -> Iterator[None]:
+    """Progress output: announce a step, then report how long it took."""
+    say(f"[trainer] {what} ...")
+    started = time.perf_counter()
+    yield
+    say(f"[trainer] {what}: done in {time.perf_counter() - started:.1f}s")
+
+
+@dataclass
+class TrainResult:
+    manifest: Manifest
+    gate: dict[str, Any]
+    promoted_to: str | None
+    validation: str
+
+
+def code_version() -> str:
+    if value := os.environ.get("MLFLEET_CODE_VERSION"):
+        return value
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5
+        )
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def actor() -> str:
+    return os.environ.get("MLFLEET_ACTOR") or f"{getpass.getuser()}@{socket.gethostname()}"
+
+
+def train(config: TrainConfig, registry: Registry | str | None = None, say: Say = _stderr) -> TrainResult:
+    """Raises TrainerError (incl. DataValidationError, GateRejected) with a printable message."""
+    import numpy as np
+    from sklearn.model_selection import GridSearchCV, train_test_split
+
+    from mlfleet_trainer.data import load_frame, split_target
+    from mlfleet_trainer.estimators import build_pipeline
+    from mlfleet_trainer.evaluation import evaluate
+    from mlfleet_trainer.gate import run_gate
+    from mlfleet_trainer.profile import feature_schema, fingerprint, reference_stats
+    from mlfleet_trainer.validation import validate
+
+    reg = registry if isinstance(registry, Registry) else open_registry(registry)
+    pipeline = build_pipeline(config.estimator, config.task, dict(config.params), config.seed)
+    with step(say, f"loading {config.data.source}"):
+        frame = load_frame(config.data)
+        features, target = split_target(frame, config.data.target)
+    report = validate(features, target, config.task, config.validation)
+    say(report.render())
+    if not report.ok:
+        raise DataValidationError(report.render())
+
+    stratify = target if config.task == "classification" else None
+    x_train, x_test, y_train, y_test = train_test_split(
+        features, target, test_size=config.data.test_size, random_state=config.seed, stratify=stratify
+    )
+    np.random.seed(config.seed)
+    params: dict[str, Any] = dict(config.params)
+    if config.search:
+        grid = {f"model__{k}": v for k, v in config.search.param_grid.items()}
+        search = GridSearchCV(pipeline, grid, cv=config.search.cv, n_jobs=1)
+        with step(
+            say,
+            f"cross-validated search over {len(search.param_grid)} parameter(s), {config.search.cv} folds",
+        ):
+            try:
+                search.fit(x_train, y_train)
+            except ValueError as exc:
+                raise TrainerError(f"search failed (check search.param_grid): {exc}") from exc
+        model = search.best_estimator_
+        params.update({k.removeprefix("model__"): v for k, v in search.best_params_.items()})
+        say(f"[trainer] best parameters: {search.best_params_}")
+    else:
+        with step(say, f"fitting {config.estimator} on {len(x_train)} rows"):
+            model = pipeline.fit(x_train, y_train)
+
+    metrics = evaluate(model, x_test, y_test, config.task)
+    say("[trainer] holdout metrics: " + ", ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
+    gate = run_gate(reg, config.model_name, config.gate, metrics, (x_test, y_test), config.task)
+    say(f"[trainer] gate {'passed' if gate['passed'] else 'REJECTED'}: {gate['reason']}")
+    who = actor()
+    if not gate["passed"]:
+        reg.record("gate-rejected", model=config.model_name, actor=who, reason=gate["reason"], gate=gate)
+        raise GateRejected(f"not registered: {gate['reason']}")
+
+    with step(say, f"publishing to {reg.url}"):
+        manifest = reg.publish(
+            config.model_name,
+            model,
+            metrics=metrics,
+            params={"estimator": config.estimator, "seed": config.seed, **params},
+            feature_schema=feature_schema(x_train),
+            reference_stats=reference_stats(x_train),
+            data_fingerprint=fingerprint(frame),
+            task=config.task,
+            classes=[c.item() if hasattr(c, "item") else c for c in model.classes_]
+            if config.task == "classification"
+            else None,
+            code_version=code_version(),
+            parent_version=gate.get("incumbent_version"),
+            created_by=who,
+            reason=f"trained {config.estimator} on {config.data.source}",
+            gate=gate,
+        )
+    say(f"[trainer] registered {manifest.name} {manifest.version}")
+    promoted = None
+    if config.promote_to:
+        current = reg.aliases(config.model_name).get(config.promote_to)
+        reg.set_alias(
+            config.model_name,
+            config.promote_to,
+            manifest.version,
+            expected=current,
+            actor=who,
+            reason=f"trainer gate passed: {gate['reason']}",
+        )
+        promoted = config.promote_to
+        say(f"[trainer] {config.promote_to} -> {manifest.version}")
+    return TrainResult(manifest=manifest, gate=gate, promoted_to=promoted, validation=report.render())
