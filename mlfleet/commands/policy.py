@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
 FORMATS = ("text", "json", "sarif")
+CWD = Path(".")
 
 
 def register(app: typer.Typer) -> None:
@@ -24,11 +25,15 @@ def _load_plan(path: Path) -> dict[str, Any]:
     try:
         plan = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise PolicyCheckError(f"{path}: no such plan; write one with `mlfleet preview --stack NAME --json {path}`") from None
+        raise PolicyCheckError(
+            f"{path}: no such plan; write one with `mlfleet preview --stack NAME --json {path}`"
+        ) from None
     except json.JSONDecodeError as exc:
         raise PolicyCheckError(f"{path}: not a JSON plan ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(plan, dict) or plan.get("format") != "mlfleet.plan":
-        raise PolicyCheckError(f"{path}: not an mlfleet plan (expected \"format\": \"mlfleet.plan\", docs/plan-format.md)")
+        raise PolicyCheckError(
+            f'{path}: not an mlfleet plan (expected "format": "mlfleet.plan", docs/plan-format.md)'
+        )
     return plan
 
 
@@ -42,15 +47,20 @@ def _preview(cwd: Path, stack: str | None) -> dict[str, dict[str, Any]]:
 
 
 def check(
-    stack: str | None = typer.Option(None, "--stack", "-s", help="Preview this stack offline and check it."),
-    all_stacks: bool = typer.Option(False, "--all", help="Check every stack of the project (one pack process)."),
-    plan: Path | None = typer.Option(None, "--plan", help="Check a plan file written by `mlfleet preview --json`."),
-    output_format: str = typer.Option("text", "--format", "-f", help="text, json or sarif."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
-    cwd: Path = typer.Option(Path("."), "--cwd", "-C", help="The Pulumi project directory."),
-    config_dir: Path | None = typer.Option(
-        None, "--config-dir", help="Per-stack pack config (<stack>.json); default policies/config."
-    ),
+    stack: Annotated[
+        str | None, typer.Option("--stack", "-s", help="Preview this stack offline and check it.")
+    ] = None,
+    all_stacks: Annotated[bool, typer.Option("--all", help="Check every stack (one pack process).")] = False,
+    plan: Annotated[
+        Path | None, typer.Option("--plan", help="A plan written by `mlfleet preview --json`.")
+    ] = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text, json or sarif.")] = "text",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")] = None,
+    cwd: Annotated[Path, typer.Option("--cwd", "-C", help="The Pulumi project directory.")] = CWD,
+    config_dir: Annotated[
+        Path | None,
+        typer.Option("--config-dir", help="Per-stack pack config (<stack>.json); default policies/config."),
+    ] = None,
 ) -> None:
     """Run the policy pack over stack plans; exit 1 on any mandatory violation."""
     from mlfleet.engine.errors import PreviewError
@@ -94,8 +104,9 @@ def check(
     largest = max(results, key=lambda r: r.resources, default=None)
     if largest is not None:
         typer.echo(
-            f"policy time: {sum(r.seconds for r in results):.3f} s total, {largest.seconds:.3f} s for the largest "
-            f"stack ({largest.stack}, {largest.resources} resources); wall {time.perf_counter() - started:.2f} s",
+            f"policy time: {sum(r.seconds for r in results):.3f} s total, {largest.seconds:.3f} s for the "
+            f"largest stack ({largest.stack}, {largest.resources} resources); "
+            f"wall {time.perf_counter() - started:.2f} s",
             err=True,
         )
     if any(r.mandatory for r in results):

@@ -1,8 +1,8 @@
 """Offline policy checks: run the CrossGuard pack over plans through the analyzer gRPC protocol.
 
-    from mlfleet.policycheck import check_plans, summary
-    results = check_plans({"dev": plan_dict}, project_dir=Path("."))
-    summary({"dev": plan_dict, "prod": plan_dict2})   # prints one line per stack (make demo)
+from mlfleet.policycheck import check_plans, summary
+results = check_plans({"dev": plan_dict}, project_dir=Path("."))
+summary({"dev": plan_dict, "prod": plan_dict2})   # prints one line per stack (make demo)
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ def check_plans(
         return []
     first = next(iter(plans.values()))
     results = []
-    with PolicyPackProcess(pack, str(first.get("project", "project")), next(iter(plans)), first.get("config")) as proc:
+    with PolicyPackProcess(
+        pack, str(first.get("project", "project")), next(iter(plans)), first.get("config")
+    ) as proc:
         for stack, plan in plans.items():
             path = configs / f"{stack}.json"
             result = proc.check(plan, load_config(path), str(path))
@@ -54,7 +56,9 @@ def check_plans(
     return results
 
 
-def summary(plans: Mapping[str, Mapping[str, Any]], *, pack_dir: Path | None = None, out: TextIO = sys.stdout) -> bool:
+def summary(
+    plans: Mapping[str, Mapping[str, Any]], *, pack_dir: Path | None = None, out: TextIO = sys.stdout
+) -> bool:
     """Print one policy line per stack (used by `make demo`); True when no mandatory violation."""
     from mlfleet.policycheck.render import summary_line
 

@@ -49,7 +49,9 @@ def sarif(results: Iterable[StackResult], rules: Mapping[str, RuleInfo]) -> str:
                     "locations": [
                         {
                             "physicalLocation": {"artifactLocation": {"uri": result.source or "Pulumi.yaml"}},
-                            "logicalLocations": [{"fullyQualifiedName": v.urn or result.stack, "kind": "resource"}],
+                            "logicalLocations": [
+                                {"fullyQualifiedName": v.urn or result.stack, "kind": "resource"}
+                            ],
                         }
                     ],
                     "properties": {"stack": result.stack, "severity": v.severity},
@@ -71,7 +73,13 @@ def sarif(results: Iterable[StackResult], rules: Mapping[str, RuleInfo]) -> str:
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {"driver": {"name": "mlfleet-policies", "informationUri": "https://www.pulumi.com/docs/iac/crossguard/", "rules": driver_rules}},
+                "tool": {
+                    "driver": {
+                        "name": "mlfleet-policies",
+                        "informationUri": "https://www.pulumi.com/docs/iac/crossguard/",
+                        "rules": driver_rules,
+                    }
+                },
                 "results": sarif_results,
             }
         ],

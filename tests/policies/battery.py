@@ -28,4 +28,6 @@ def run_battery(pack: PolicyPackProcess, case: Case) -> None:
 
     assert violations(pack, case, case.bad, {**case.config, case.rule: "disabled"}) == []
     flipped = "advisory" if info.enforcement == "mandatory" else "mandatory"
-    assert {v.enforcement for v in violations(pack, case, case.bad, {**case.config, case.rule: flipped})} == {flipped}
+    assert {v.enforcement for v in violations(pack, case, case.bad, {**case.config, case.rule: flipped})} == {
+        flipped
+    }

@@ -40,8 +40,15 @@ def res(
 def plan(*resources: dict[str, Any]) -> dict[str, Any]:
     root = res("pulumi:pulumi:Stack", {}, f"{PROJECT}-{STACK}")
     root["parent"], root["urn"], root["custom"] = None, ROOT, False
-    return {"format": "mlfleet.plan", "version": 1, "project": PROJECT, "stack": STACK, "config": {}, "outputs": {},
-            "resources": [root, *resources]}
+    return {
+        "format": "mlfleet.plan",
+        "version": 1,
+        "project": PROJECT,
+        "stack": STACK,
+        "config": {},
+        "outputs": {},
+        "resources": [root, *resources],
+    }
 
 
 @dataclass

@@ -11,22 +11,32 @@ DEP = "kubernetes:apps/v1:Deployment"
 GOOD_CONTAINER = {
     "name": "app",
     "image": "ghcr.io/o/serving:1.2.3",
-    "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-                        "capabilities": {"drop": ["ALL"]}},
+    "securityContext": {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+    },
     "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
     "readinessProbe": {"httpGet": {"path": "/readyz", "port": 8080}},
     "livenessProbe": {"httpGet": {"path": "/healthz", "port": 8080}},
 }
-GOOD_POD = {"securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
-            "containers": [GOOD_CONTAINER]}
+GOOD_POD = {
+    "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+    "containers": [GOOD_CONTAINER],
+}
 
 
 def deployment(mutate=None) -> dict:
     spec = copy.deepcopy(GOOD_POD)
     if mutate:
         mutate(spec)
-    return res(DEP, {"metadata": {"name": "web", "namespace": "ml"},
-                     "spec": {"replicas": 2, "template": {"metadata": {"labels": {"app": "web"}}, "spec": spec}}})
+    return res(
+        DEP,
+        {
+            "metadata": {"name": "web", "namespace": "ml"},
+            "spec": {"replicas": 2, "template": {"metadata": {"labels": {"app": "web"}}, "spec": spec}},
+        },
+    )
 
 
 def c0(spec: dict) -> dict:
@@ -34,21 +44,83 @@ def c0(spec: dict) -> dict:
 
 
 CASES = [
-    Case("k8s-run-as-non-root", [deployment()], [deployment(lambda s: s.pop("securityContext"))], "may run as root"),
-    Case("k8s-no-privilege-escalation", [deployment()], [deployment(lambda s: c0(s)["securityContext"].pop("allowPrivilegeEscalation"))], "allowPrivilegeEscalation"),
-    Case("k8s-no-privileged", [deployment()], [deployment(lambda s: c0(s)["securityContext"].update(privileged=True))], "is privileged"),
-    Case("k8s-read-only-root-fs", [deployment()], [deployment(lambda s: c0(s)["securityContext"].pop("readOnlyRootFilesystem"))], "writable root"),
-    Case("k8s-drop-capabilities", [deployment()], [deployment(lambda s: c0(s)["securityContext"].pop("capabilities"))], "drop ALL"),
-    Case("k8s-seccomp", [deployment()], [deployment(lambda s: s["securityContext"].pop("seccompProfile"))], "seccomp profile"),
-    Case("k8s-resource-limits", [deployment()], [deployment(lambda s: c0(s).pop("resources"))], "limits.memory"),
-    Case("k8s-gpu-limits", [deployment(lambda s: (s.update(tolerations=[{"key": "nvidia.com/gpu"}]), c0(s)["resources"]["limits"].update({"nvidia.com/gpu": 1})))],
-         [deployment(lambda s: s.update(tolerations=[{"key": "nvidia.com/gpu"}]))], "nvidia.com/gpu"),
+    Case(
+        "k8s-run-as-non-root",
+        [deployment()],
+        [deployment(lambda s: s.pop("securityContext"))],
+        "may run as root",
+    ),
+    Case(
+        "k8s-no-privilege-escalation",
+        [deployment()],
+        [deployment(lambda s: c0(s)["securityContext"].pop("allowPrivilegeEscalation"))],
+        "allowPrivilegeEscalation",
+    ),
+    Case(
+        "k8s-no-privileged",
+        [deployment()],
+        [deployment(lambda s: c0(s)["securityContext"].update(privileged=True))],
+        "is privileged",
+    ),
+    Case(
+        "k8s-read-only-root-fs",
+        [deployment()],
+        [deployment(lambda s: c0(s)["securityContext"].pop("readOnlyRootFilesystem"))],
+        "writable root",
+    ),
+    Case(
+        "k8s-drop-capabilities",
+        [deployment()],
+        [deployment(lambda s: c0(s)["securityContext"].pop("capabilities"))],
+        "drop ALL",
+    ),
+    Case(
+        "k8s-seccomp",
+        [deployment()],
+        [deployment(lambda s: s["securityContext"].pop("seccompProfile"))],
+        "seccomp profile",
+    ),
+    Case(
+        "k8s-resource-limits", [deployment()], [deployment(lambda s: c0(s).pop("resources"))], "limits.memory"
+    ),
+    Case(
+        "k8s-gpu-limits",
+        [
+            deployment(
+                lambda s: (
+                    s.update(tolerations=[{"key": "nvidia.com/gpu"}]),
+                    c0(s)["resources"]["limits"].update({"nvidia.com/gpu": 1}),
+                )
+            )
+        ],
+        [deployment(lambda s: s.update(tolerations=[{"key": "nvidia.com/gpu"}]))],
+        "nvidia.com/gpu",
+    ),
     Case("k8s-probes", [deployment()], [deployment(lambda s: c0(s).pop("livenessProbe"))], "livenessProbe"),
-    Case("k8s-image-pinned", [deployment()], [deployment(lambda s: c0(s).update(image="ghcr.io/o/serving:latest"))], "not pinned"),
-    Case("k8s-no-host-namespaces", [deployment()], [deployment(lambda s: s.update(hostNetwork=True))], "hostNetwork"),
-    Case("k8s-no-host-path", [deployment()], [deployment(lambda s: s.update(volumes=[{"name": "h", "hostPath": {"path": "/var"}}]))], "hostPath"),
-    Case("k8s-no-default-namespace", [deployment()],
-         [res("kubernetes:core/v1:ConfigMap", {"metadata": {"name": "cm"}})], "default namespace"),
+    Case(
+        "k8s-image-pinned",
+        [deployment()],
+        [deployment(lambda s: c0(s).update(image="ghcr.io/o/serving:latest"))],
+        "not pinned",
+    ),
+    Case(
+        "k8s-no-host-namespaces",
+        [deployment()],
+        [deployment(lambda s: s.update(hostNetwork=True))],
+        "hostNetwork",
+    ),
+    Case(
+        "k8s-no-host-path",
+        [deployment()],
+        [deployment(lambda s: s.update(volumes=[{"name": "h", "hostPath": {"path": "/var"}}]))],
+        "hostPath",
+    ),
+    Case(
+        "k8s-no-default-namespace",
+        [deployment()],
+        [res("kubernetes:core/v1:ConfigMap", {"metadata": {"name": "cm"}})],
+        "default namespace",
+    ),
 ]
 
 

@@ -15,16 +15,20 @@ def open_rule(rule: Mapping[str, Any], cidr_keys: tuple[str, ...]) -> bool:
     return any_public(sources) and not only_https(get(rule, "fromPort"), get(rule, "toPort"))
 
 
+def ports(rule: Mapping[str, Any]) -> str:
+    return f"{port_text(get(rule, 'fromPort'))}-{port_text(get(rule, 'toPort'))}"
+
+
 def check(r: Resource) -> Iterator[str]:
     if r.type == "aws:ec2/securityGroup:SecurityGroup":
         for rule in items(get(r.props, "ingress")):
             if open_rule(rule, ("cidrBlocks", "ipv6CidrBlocks")):
-                yield f"ingress ports {port_text(get(rule, 'fromPort'))}-{port_text(get(rule, 'toPort'))} open to the internet"
+                yield f"ingress ports {ports(rule)} open to the internet"
     elif r.type == "aws:ec2/securityGroupRule:SecurityGroupRule":
         if get(r.props, "type") == "ingress" and open_rule(r.props, ("cidrBlocks", "ipv6CidrBlocks")):
-            yield f"ingress ports {port_text(get(r.props, 'fromPort'))}-{port_text(get(r.props, 'toPort'))} open to the internet"
+            yield f"ingress ports {ports(r.props)} open to the internet"
     elif open_rule(r.props, ("cidrIpv4", "cidrIpv6")):
-        yield f"ingress ports {port_text(get(r.props, 'fromPort'))}-{port_text(get(r.props, 'toPort'))} open to the internet"
+        yield f"ingress ports {ports(r.props)} open to the internet"
 
 
 RULE = resource_rule(
