@@ -21,6 +21,8 @@ COMMAND_MODULES: list[str] = [
     "mlfleet.commands.preview",
     "mlfleet.commands.policy",
     "mlfleet.commands.serve",
+    "mlfleet.commands.models",
+    "mlfleet.commands.train",
 ]
 
 for module_name in COMMAND_MODULES:

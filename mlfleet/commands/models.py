@@ -1,0 +1,153 @@
+"""`mlfleet models list|show|promote|rollback|sync|verify`: operate the model registry."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import typer
+
+models_app = typer.Typer(help="Inspect and operate the model registry.", no_args_is_help=True)
+
+REGISTRY_HELP = "Registry URL (default: $MLFLEET_REGISTRY, else .mlfleet/registry)."
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(models_app, name="models")
+
+
+def _run(action: Callable[[], Any]) -> Any:
+    """Registry errors become one clean line on stderr and exit code 1."""
+    from mlfleet_registry import RegistryError
+
+    try:
+        return action()
+    except RegistryError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _open(url: str | None) -> Any:
+    from mlfleet_registry import open_registry
+
+    return _run(lambda: open_registry(url))
+
+
+def _actor(actor: str | None) -> str:
+    from mlfleet_trainer.run import actor as default_actor
+
+    return actor or default_actor()
+
+
+@models_app.command("list")
+def list_models(registry: str | None = typer.Option(None, "--registry", help=REGISTRY_HELP)) -> None:
+    """Every model with its versions and aliases."""
+    reg = _open(registry)
+    names = _run(reg.list_models)
+    if not names:
+        typer.echo(f"no models in {reg.url}")
+    for name in names:
+        versions = _run(partial(reg.list_versions, name))
+        aliases = _run(partial(reg.aliases, name))
+        alias_text = ", ".join(f"{a}={v}" for a, v in aliases.items()) or "no aliases"
+        typer.echo(f"{name}: {len(versions)} version(s), latest {versions[-1]}; {alias_text}")
+
+
+@models_app.command("show")
+def show(
+    name: str = typer.Argument(..., help="Model name."),
+    ref: str | None = typer.Argument(None, help="Version id or alias (default: the latest version)."),
+    registry: str | None = typer.Option(None, "--registry", help=REGISTRY_HELP),
+    history: bool = typer.Option(False, "--history", help="Also print every alias move."),
+) -> None:
+    """A version's manifest (JSON) plus the model's aliases."""
+    reg = _open(registry)
+
+    def manifest() -> Any:
+        versions = reg.list_versions(name)
+        if not versions:
+            from mlfleet_registry import NotFound
+
+            raise NotFound(f"model {name!r} has no versions in {reg.url}")
+        return reg.manifest(name, reg.resolve_ref(name, ref) if ref else versions[-1])
+
+    typer.echo(_run(manifest).model_dump_json(indent=2))
+    aliases = _run(lambda: reg.aliases(name))
+    typer.echo("aliases: " + (", ".join(f"{a}={v}" for a, v in aliases.items()) or "none"))
+    if history:
+        for alias in aliases:
+            for move in _run(partial(reg.alias_history, name, alias)):
+                typer.echo(json.dumps(move))
+
+
+@models_app.command("promote")
+def promote(
+    name: str = typer.Argument(..., help="Model name."),
+    version: str = typer.Argument(..., help="Version id (e.g. v0003) or an alias to copy from."),
+    alias: str = typer.Option("production", "--alias", "-a", help="Alias to move."),
+    expected: str | None = typer.Option(
+        None, "--expected", help="Compare-and-swap: the version the alias must point at now ('none': unset)."
+    ),
+    registry: str | None = typer.Option(None, "--registry", help=REGISTRY_HELP),
+    actor: str | None = typer.Option(None, "--actor", help="Who (default: $MLFLEET_ACTOR or user@host)."),
+    reason: str = typer.Option(..., "--reason", help="Why (recorded in the audit log)."),
+) -> None:
+    """Move an alias to a version (compare-and-swap with --expected)."""
+    from mlfleet_registry import ANY
+
+    reg = _open(registry)
+    target = _run(lambda: reg.resolve_ref(name, version))
+    want: Any = ANY if expected is None else (None if expected.lower() == "none" else expected)
+    _run(lambda: reg.set_alias(name, alias, target, expected=want, actor=_actor(actor), reason=reason))
+    typer.echo(f"{name}: {alias} -> {target}")
+
+
+@models_app.command("rollback")
+def rollback(
+    name: str = typer.Argument(..., help="Model name."),
+    alias: str = typer.Option("production", "--alias", "-a", help="Alias to move back."),
+    registry: str | None = typer.Option(None, "--registry", help=REGISTRY_HELP),
+    actor: str | None = typer.Option(None, "--actor", help="Who (default: $MLFLEET_ACTOR or user@host)."),
+    reason: str = typer.Option(..., "--reason", help="Why (recorded in the audit log)."),
+) -> None:
+    """Move an alias back to the version it pointed at before its latest move."""
+    reg = _open(registry)
+    version = _run(lambda: reg.rollback(name, alias, actor=_actor(actor), reason=reason))
+    typer.echo(f"{name}: {alias} -> {version} (rolled back)")
+
+
+@models_app.command("sync")
+def sync(
+    destination: str = typer.Argument(..., help="Registry URL to copy into (e.g. gs://bucket/registry)."),
+    registry: str | None = typer.Option(None, "--registry", help="Source registry. " + REGISTRY_HELP),
+    model: list[str] | None = typer.Option(  # noqa: B008 - typer declares options as defaults
+        None, "--model", "-m", help="Only these models (repeatable)."
+    ),
+) -> None:
+    """Copy versions, aliases and audit events to another registry: idempotent, resumable, hash-verified."""
+    from mlfleet_registry import sync_registries
+
+    src, dst = _open(registry), _open(destination)
+    report = _run(lambda: sync_registries(src, dst, names=model or None))
+    typer.echo(f"{src.url} -> {dst.url}: {report.summary()}")
+    for conflict in report.conflicts:
+        typer.echo(f"conflict: {conflict}", err=True)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@models_app.command("verify")
+def verify(
+    name: str | None = typer.Argument(None, help="Only this model (default: all)."),
+    registry: str | None = typer.Option(None, "--registry", help=REGISTRY_HELP),
+) -> None:
+    """Check every version's sha256 hashes and alias targets; exit 1 naming each bad file."""
+    reg = _open(registry)
+    problems = _run(lambda: reg.verify(name))
+    for problem in problems:
+        typer.echo(f"FAIL {problem}", err=True)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo(f"ok: {reg.url} verified" + (f" ({name})" if name else ""))
