@@ -57,6 +57,8 @@ def create_app(
     )
     app.state.serving = state
     install_handlers(app)
+    for path, endpoint in inference.FAST_ROUTES:
+        app.add_route(path, endpoint, methods=["POST"], include_in_schema=False)
     app.include_router(inference.router)
     app.include_router(v2.router)
     app.include_router(ops.router)

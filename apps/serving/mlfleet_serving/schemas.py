@@ -76,7 +76,7 @@ PREDICT_BODY = {
                     "instances": {
                         "type": "array",
                         "minItems": 1,
-                        "description": "rows: number lists in feature-schema order, or objects keyed by feature",
+                        "description": "rows: number lists (schema order) or objects keyed by feature",
                         "items": {"oneOf": [{"type": "array", "items": NUMBER}, {"type": "object"}]},
                     }
                 },

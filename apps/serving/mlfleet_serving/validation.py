@@ -32,6 +32,10 @@ class FeatureBounds:
     mins: np.ndarray  # -inf where the schema has no minimum
     maxs: np.ndarray  # +inf where the schema has no maximum
 
+    @property
+    def all_bounded(self) -> bool:
+        return bool(np.isfinite(self.mins).all() and np.isfinite(self.maxs).all())
+
 
 def parse_json(body: bytes) -> Any:
     try:
@@ -44,7 +48,10 @@ def _invalid(message: str, details: Any = None) -> ApiError:
     return ApiError(422, "invalid_input", message, details)
 
 
-def _to_matrix(rows: Any, n_features: int, where: str) -> np.ndarray:
+def _to_matrix(rows: Any, n_features: int, where: str, scan: bool = False) -> np.ndarray:
+    if scan:
+        # numpy turns True into 1.0 when mixed with numbers; the caller saw true/false in the body.
+        _explain_rows(rows, n_features, where, strict=False)
     try:
         x = np.array(rows)
     except ValueError:
@@ -56,7 +63,7 @@ def _to_matrix(rows: Any, n_features: int, where: str) -> np.ndarray:
     return x.astype(np.float64, copy=False)
 
 
-def _explain_rows(rows: Any, n_features: int, where: str) -> None:
+def _explain_rows(rows: Any, n_features: int, where: str, strict: bool = True) -> None:
     """Find the first bad row/value and raise a precise error for it."""
     if not isinstance(rows, list):
         raise _invalid(f"{where} must be a list of rows, each a list of {n_features} numbers")
@@ -74,6 +81,8 @@ def _explain_rows(rows: Any, n_features: int, where: str) -> None:
                     f"{where}[{i}][{j}] must be a number, got {type(value).__name__} {value!r:.40}",
                     {"row": i, "feature": j},
                 )
+    if not strict:
+        return
     raise _invalid(f"{where} must be a non-empty list of rows of {n_features} numbers")
 
 
@@ -93,7 +102,7 @@ def rows_from_objects(rows: list[Any], names: list[str], where: str) -> list[lis
     return out
 
 
-def predict_matrix(payload: Any, bounds: FeatureBounds, max_rows: int) -> np.ndarray:
+def predict_matrix(payload: Any, bounds: FeatureBounds, max_rows: int, scan: bool = False) -> np.ndarray:
     """`{"instances": [[...], ...]}` (or rows as objects keyed by feature name)."""
     if not isinstance(payload, dict) or "instances" not in payload:
         raise _invalid('the body must be an object {"instances": [[number, ...], ...]}')
@@ -102,10 +111,10 @@ def predict_matrix(payload: Any, bounds: FeatureBounds, max_rows: int) -> np.nda
         raise ApiError(413, "batch_too_large", f"{len(rows)} rows exceed the limit of {max_rows} per request")
     if isinstance(rows, list) and rows and isinstance(rows[0], dict):
         rows = rows_from_objects(rows, bounds.names, "instances")
-    return _to_matrix(rows, len(bounds.names), "instances")
+    return _to_matrix(rows, len(bounds.names), "instances", scan)
 
 
-def v2_matrix(payload: Any, bounds: FeatureBounds, max_rows: int) -> np.ndarray:
+def v2_matrix(payload: Any, bounds: FeatureBounds, max_rows: int, scan: bool = False) -> np.ndarray:
     """Open Inference Protocol v2: one input tensor of shape [rows, features] (data flat or nested)."""
     n = len(bounds.names)
     if not isinstance(payload, dict) or not isinstance(payload.get("inputs"), list) or not payload["inputs"]:
@@ -138,7 +147,7 @@ def v2_matrix(payload: Any, bounds: FeatureBounds, max_rows: int) -> np.ndarray:
                 f"inputs[0].data has {len(data)} values; shape {shape} needs {shape[0] * shape[1]}"
             )
         data = [data[i * n : (i + 1) * n] for i in range(shape[0])]
-    x = _to_matrix(data, n, "inputs[0].data")
+    x = _to_matrix(data, n, "inputs[0].data", scan)
     if x.shape[0] != shape[0]:
         raise _invalid(f"inputs[0].data has {x.shape[0]} rows; shape says {shape[0]}")
     return x
@@ -148,6 +157,9 @@ def check_values(
     x: np.ndarray, bounds: FeatureBounds, policy: Literal["reject", "clip", "flag"]
 ) -> tuple[np.ndarray, list[dict[str, Any]]]:
     """Finite values always; schema ranges by policy. Returns the matrix to score and the flags."""
+    # Fast path: one comparison pass; NaN compares False, so it cannot sneak through.
+    if bounds.all_bounded and bool(((x >= bounds.mins) & (x <= bounds.maxs)).all()):
+        return x, []
     finite = np.isfinite(x)
     if not finite.all():
         i, j = (int(v) for v in np.argwhere(~finite)[0])

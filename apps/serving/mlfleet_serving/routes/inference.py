@@ -35,10 +35,11 @@ async def _score(request: Request, version: str | None, model_name: str, v2: boo
     authorize(request, state)
     served = pick_model(request, state, model_name, version)
     label(request, served)
-    payload = parse_json(await read_body(request, state.settings.max_body_bytes))
+    body = await read_body(request, state.settings.max_body_bytes)
+    payload = parse_json(body)
     settings = state.settings
     parse = v2_matrix if v2 else predict_matrix
-    x = parse(payload, served.bounds, settings.max_batch_rows)
+    x = parse(payload, served.bounds, settings.max_batch_rows, b"true" in body or b"false" in body)
     x, flags = check_values(x, served.bounds, settings.range_policy)
     y = served.predict(x)
     record(state, served, x, y)
@@ -107,3 +108,26 @@ async def infer(request: Request, model_name: str) -> Response:
 )
 async def infer_version(request: Request, model_name: str, model_version: str) -> Response:
     return await _infer(request, model_name, model_version)
+
+
+async def _predict_fast(request: Request) -> Response:
+    return await predict(request)
+
+
+async def _infer_fast(request: Request) -> Response:
+    return await _infer(request, request.path_params["model_name"], None)
+
+
+async def _infer_version_fast(request: Request) -> Response:
+    params = request.path_params
+    return await _infer(request, params["model_name"], params["model_version"])
+
+
+# The same handlers as plain Starlette routes, registered ahead of the documented FastAPI routes:
+# they take the requests and skip FastAPI's per-request dependency solving (the handlers parse the
+# body themselves), while the FastAPI routes above stay the OpenAPI contract.
+FAST_ROUTES = [
+    ("/predict", _predict_fast),
+    ("/v2/models/{model_name}/infer", _infer_fast),
+    ("/v2/models/{model_name}/versions/{model_version}/infer", _infer_version_fast),
+]

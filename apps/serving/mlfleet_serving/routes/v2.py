@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import ORJSONResponse
+from starlette.responses import JSONResponse
 
 from mlfleet_serving import __version__
 from mlfleet_serving.errors import ApiError
@@ -23,9 +23,9 @@ async def live() -> dict[str, bool]:
 
 
 @router.get("/health/ready", summary="Server ready: a model is loaded (no auth)", responses={503: {}})
-async def ready(request: Request) -> ORJSONResponse:
+async def ready(request: Request) -> JSONResponse:
     is_ready = get_state(request).manager.ready
-    return ORJSONResponse({"ready": is_ready}, status_code=200 if is_ready else 503)
+    return JSONResponse({"ready": is_ready}, status_code=200 if is_ready else 503)
 
 
 @router.get("", response_model=V2ServerMetadata, summary="Server metadata")
@@ -33,19 +33,19 @@ async def server_metadata() -> dict[str, Any]:
     return {"name": "mlfleet-serving", "version": __version__, "extensions": []}
 
 
-def _model_ready(request: Request, model_name: str, version: str | None) -> ORJSONResponse:
+def _model_ready(request: Request, model_name: str, version: str | None) -> JSONResponse:
     state = get_state(request)
     try:
         pick_model(request, state, model_name, version)
     except ApiError as exc:
         if exc.status == 503:
-            return ORJSONResponse({"name": model_name, "ready": False}, status_code=503)
+            return JSONResponse({"name": model_name, "ready": False}, status_code=503)
         raise
-    return ORJSONResponse({"name": model_name, "ready": True})
+    return JSONResponse({"name": model_name, "ready": True})
 
 
 @router.get("/models/{model_name}/ready", summary="Model ready (no auth)", responses={404: ERRORS[404]})
-async def model_ready(request: Request, model_name: str) -> ORJSONResponse:
+async def model_ready(request: Request, model_name: str) -> JSONResponse:
     return _model_ready(request, model_name, None)
 
 
@@ -54,7 +54,7 @@ async def model_ready(request: Request, model_name: str) -> ORJSONResponse:
     summary="Model version ready (no auth)",
     responses={404: ERRORS[404]},
 )
-async def model_version_ready(request: Request, model_name: str, model_version: str) -> ORJSONResponse:
+async def model_version_ready(request: Request, model_name: str, model_version: str) -> JSONResponse:
     return _model_ready(request, model_name, model_version)
 
 

@@ -1,0 +1,105 @@
+"""Fixtures for the serving tests: a real local registry with the reference model, and apps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from mlfleet_serving.app import create_app
+from mlfleet_serving.auth import hash_api_key
+from mlfleet_serving.reference_model import publish_reference_model, reference_data
+from mlfleet_serving.settings import ServingSettings
+
+MODEL = "breast-cancer"
+KEY = "test-key-" + "a" * 40
+OTHER_KEY = "test-key-" + "b" * 40
+AUTH = {"X-API-Key": KEY}
+# The first row of the breast-cancer data: inside every feature's schema range.
+VALID_ROW = [
+    17.99,
+    10.38,
+    122.8,
+    1001.0,
+    0.1184,
+    0.2776,
+    0.3001,
+    0.1471,
+    0.2419,
+    0.07871,
+    1.095,
+    0.9053,
+    8.589,
+    153.4,
+    0.006399,
+    0.04904,
+    0.05373,
+    0.01587,
+    0.03003,
+    0.006193,
+    25.38,
+    17.33,
+    184.6,
+    2019.0,
+    0.1622,
+    0.6656,
+    0.7119,
+    0.2654,
+    0.4601,
+    0.1189,
+]
+
+
+@pytest.fixture(scope="session")
+def data() -> tuple[np.ndarray, np.ndarray, list[str]]:
+    return reference_data()
+
+
+@pytest.fixture(scope="session")
+def shared_registry(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Read-only registry: the 50-tree reference forest as `production`. Do not move its aliases."""
+    path = tmp_path_factory.mktemp("registry")
+    publish_reference_model(str(path), MODEL, n_estimators=50, seed=42)
+    return str(path)
+
+
+@pytest.fixture
+def own_registry(tmp_path: Path) -> str:
+    """A registry this test may change: a 10-tree forest (fast to publish) as `production`."""
+    publish_reference_model(str(tmp_path / "registry"), MODEL, n_estimators=10, seed=42)
+    return str(tmp_path / "registry")
+
+
+def settings_for(registry: str, **overrides: Any) -> ServingSettings:
+    values: dict[str, Any] = {"registry": registry, "model": MODEL, "access_log": False, **overrides}
+    return ServingSettings(**values)
+
+
+@pytest.fixture
+def make_client(shared_registry: str) -> Iterator[Callable[..., TestClient]]:
+    """make_client(registry=None, **settings) -> a started TestClient (stopped after the test)."""
+    clients: list[TestClient] = []
+
+    def make(registry: str | None = None, **overrides: Any) -> TestClient:
+        settings = settings_for(registry or shared_registry, **overrides)
+        keys = {hash_api_key(KEY): "tester", hash_api_key(OTHER_KEY): "other"}
+        client = TestClient(
+            create_app(settings, extra_key_hashes=keys, poll=False), raise_server_exceptions=False
+        )
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    try:
+        yield make
+    finally:
+        for client in clients:
+            client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(make_client: Callable[..., TestClient]) -> TestClient:
+    return make_client()

@@ -1,0 +1,113 @@
+"""Input validation: every malformed body is a 4xx in the one error shape, never a 5xx."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.apps.serving.conftest import AUTH, MODEL, VALID_ROW
+
+
+def _post(client: TestClient, body: Any) -> Any:
+    return client.post("/predict", json=body, headers=AUTH)
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ({"instances": [VALID_ROW[:29]]}, "has 29 features; the model expects 30"),
+        ({"instances": [VALID_ROW, VALID_ROW[:5]]}, "instances[1] has 5 features"),
+        ({"instances": [[*VALID_ROW[:29], "x"]]}, "instances[0][29] must be a number"),
+        ({"instances": [[*VALID_ROW[:29], None]]}, "instances[0][29] must be a number"),
+        ({"instances": [[*VALID_ROW[:29], True]]}, "must be a number"),
+        ({"instances": []}, "empty"),
+        ({"instances": "rows"}, "must be a list of rows"),
+        ({"instances": [5]}, "must be a list of 30 numbers"),
+        ({"rows": [VALID_ROW]}, '{"instances"'),
+        ([VALID_ROW], '{"instances"'),
+        ({"instances": [{"mean_radius": 1.0}]}, "does not match the feature schema"),
+    ],
+)
+def test_malformed_instances_are_422_with_the_place(client: TestClient, body: Any, needle: str) -> None:
+    response = _post(client, body)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "invalid_input" and needle in error["message"]
+
+
+def test_invalid_json_is_400(client: TestClient) -> None:
+    response = client.post(
+        "/predict", content=b"{not json", headers={**AUTH, "content-type": "application/json"}
+    )
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_json"
+
+
+@pytest.mark.parametrize("literal", [b"NaN", b"Infinity", b"1e400"])
+def test_non_finite_values_are_rejected(client: TestClient, literal: bytes) -> None:
+    row = b",".join([literal] + [str(v).encode() for v in VALID_ROW[1:]])
+    response = client.post(
+        "/predict",
+        content=b'{"instances": [[' + row + b"]]}",
+        headers={**AUTH, "content-type": "application/json"},
+    )
+    assert response.status_code in (400, 422), response.text
+
+
+def test_out_of_range_rejected_by_default(client: TestClient) -> None:
+    row = [1e6, *VALID_ROW[1:]]
+    response = _post(client, {"instances": [row]})
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert "outside the schema range" in error["message"] and error["details"][0]["feature"] == "mean_radius"
+
+
+def test_out_of_range_clip_policy_scores_the_clipped_row(make_client) -> None:
+    client = make_client(range_policy="clip")
+    high = client.post("/predict", json={"instances": [[1e6, *VALID_ROW[1:]]]}, headers=AUTH)
+    assert high.status_code == 200
+    max_radius = client.get(f"/v2/models/{MODEL}", headers=AUTH).json()["parameters"]["feature_schema"][0][
+        "max"
+    ]
+    clipped = client.post("/predict", json={"instances": [[max_radius, *VALID_ROW[1:]]]}, headers=AUTH)
+    assert high.json()["predictions"] == clipped.json()["predictions"]
+
+
+def test_out_of_range_flag_policy_serves_and_flags(make_client) -> None:
+    client = make_client(range_policy="flag")
+    response = client.post("/predict", json={"instances": [VALID_ROW, [-5.0, *VALID_ROW[1:]]]}, headers=AUTH)
+    assert response.status_code == 200
+    assert response.json()["flags"] == [
+        {
+            "row": 1,
+            "feature": "mean_radius",
+            "value": -5.0,
+            "min": pytest.approx(6.981),
+            "max": pytest.approx(28.11),
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("tensor", "needle"),
+    [
+        ({"name": "x", "shape": [1, 29], "datatype": "FP64", "data": VALID_ROW[:29]}, "expects 30 features"),
+        ({"name": "x", "shape": [2, 30], "datatype": "FP64", "data": VALID_ROW}, "needs 60"),
+        ({"name": "x", "shape": [1, 30], "datatype": "BYTES", "data": VALID_ROW}, "not numeric"),
+        ({"name": "x", "shape": [30], "datatype": "FP64", "data": VALID_ROW}, "shape must be [rows, 30]"),
+        ({"name": "x", "shape": [0, 30], "datatype": "FP64", "data": []}, "at least 1 row"),
+        ({"name": "x", "shape": [1, 30], "datatype": "FP64", "data": "abc"}, "must be a list"),
+    ],
+)
+def test_v2_malformed_tensors_are_422(client: TestClient, tensor: dict[str, Any], needle: str) -> None:
+    response = client.post(f"/v2/models/{MODEL}/infer", json={"inputs": [tensor]}, headers=AUTH)
+    assert response.status_code == 422, response.text
+    assert needle in response.json()["error"]["message"]
+
+
+def test_v2_needs_exactly_one_input(client: TestClient) -> None:
+    tensor = {"name": "x", "shape": [1, 30], "datatype": "FP64", "data": VALID_ROW}
+    for inputs in ([], [tensor, tensor]):
+        response = client.post(f"/v2/models/{MODEL}/infer", json={"inputs": inputs}, headers=AUTH)
+        assert response.status_code == 422
