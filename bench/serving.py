@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from mlfleet_serving import process
 from mlfleet_serving.auth import generate_api_key, hash_entry
 from mlfleet_serving.reference_model import publish_reference_model, reference_data
@@ -169,9 +168,8 @@ def main() -> None:
 
 def report(results: dict[tuple[str, int], dict[str, float]], duration: float) -> None:
     print(f"\nwrk: {CONNECTIONS} connections, {duration:g} s per run; server on CPU 0, wrk on CPU 1")
-    print(
-        f"{'server':<7}{'rows':>5}{'req/s':>10}{'rows/s':>11}{'p50 ms':>9}{'p99 ms':>9}{'RSS MiB':>9}{'non-2xx':>9}"
-    )
+    columns = ("req/s", 10), ("rows/s", 11), ("p50 ms", 9), ("p99 ms", 9), ("RSS MiB", 9), ("non-2xx", 9)
+    print(f"{'server':<7}{'rows':>5}" + "".join(f"{name:>{width}}" for name, width in columns))
     for (name, rows), r in results.items():
         print(
             f"{name:<7}{rows:>5}{r['rps']:>10.0f}{r['rows_s']:>11.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}"
