@@ -10,6 +10,7 @@ from typing import Any
 from components.context import PlatformContext
 from components.topology.config import PlatformConfig
 from components.topology.providers import cloud_target
+from components.topology.storage_identity import build_storage_layer
 
 
 def build_platform(config: PlatformConfig, context: PlatformContext) -> dict[str, Any]:
@@ -18,6 +19,9 @@ def build_platform(config: PlatformConfig, context: PlatformContext) -> dict[str
     exports: dict[str, Any] = {"cloud": config.cloud, "region": target.region}
 
     # --- storage and identity: keys, model bucket, container registry, identities ---
+    storage = build_storage_layer(config, context, target) if config.cloud != "kubernetes" else None
+    if storage is not None:
+        exports.update(storage.exports())
 
     # --- compute: training cluster, serving, training job, monitoring ---
 

@@ -1,0 +1,148 @@
+"""AWS Identities: one IAM role per workload (IRSA, or EKS Pod Identity before a cluster exists)
+and a GitHub Actions OIDC deployer role.
+
+Trust choice: with the cluster's OIDC provider (`oidc_provider_arn` + `oidc_issuer_url`) each role
+trusts exactly `system:serviceaccount:<ns>:<ksa>` via IRSA, which the `eks.amazonaws.com/role-arn`
+annotation selects. Without a cluster the roles trust the EKS Pod Identity agent
+(`pods.eks.amazonaws.com`); the cluster block then binds each role to its service account with an
+`aws.eks.PodIdentityAssociation` (the annotation is harmless there and keeps one interface).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws import deployer_permissions
+from components.aws.model_bucket import AwsModelBucket
+from components.aws.policy_documents import Statement, document, read_prefix, use_key, write_prefix
+from components.context import PlatformContext
+from components.identities import GITHUB_ISSUER, GithubDeployer, IdentitiesArgs, WorkloadIdentity
+from components.target import CloudTarget
+
+ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
+
+
+def irsa_trust(provider_arn: pulumi.Input[str], issuer_url: pulumi.Input[str], subject: str) -> Statement:
+    """Trust one Kubernetes service account of the cluster whose OIDC issuer is `issuer_url`."""
+    host = pulumi.Output.from_input(issuer_url).apply(lambda url: url.removeprefix("https://"))
+    return {
+        "Effect": "Allow",
+        "Principal": {"Federated": provider_arn},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {
+            "StringEquals": host.apply(lambda h: {f"{h}:sub": subject, f"{h}:aud": "sts.amazonaws.com"})
+        },
+    }
+
+
+POD_IDENTITY_TRUST: Statement = {
+    "Effect": "Allow",
+    "Principal": {"Service": "pods.eks.amazonaws.com"},
+    "Action": ["sts:AssumeRole", "sts:TagSession"],
+}
+
+
+def workload_statements(
+    workload: str, bucket: AwsModelBucket, destinations: list[AwsModelBucket]
+) -> list[Statement]:
+    """Least privilege on the registry prefix: trainer read+write, serving read, sync read+write elsewhere."""
+    sid = workload.replace("-", "").title()
+    prefix = bucket.prefix
+    statements = [*read_prefix(bucket.bucket_arn, prefix, sid), use_key(bucket.key_arn, sid, write=False)]
+    if workload == "trainer":
+        statements += [write_prefix(bucket.bucket_arn, prefix, sid), use_key(bucket.key_arn, f"{sid}W", True)]
+    if workload == "registry-sync":
+        for index, dest in enumerate(destinations):
+            dsid = f"{sid}Dest{index}"
+            statements += [
+                *read_prefix(dest.bucket_arn, dest.prefix, dsid),
+                write_prefix(dest.bucket_arn, dest.prefix, dsid),
+                use_key(dest.key_arn, dsid, write=True),
+            ]
+    return statements
+
+
+class AwsIdentities(pulumi.ComponentResource):
+    workloads: dict[str, WorkloadIdentity]
+    deployer: pulumi.Output[str] | None
+
+    def __init__(
+        self,
+        name: str,
+        args: IdentitiesArgs,
+        target: CloudTarget,
+        context: PlatformContext,
+        bucket: AwsModelBucket,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("mlfleet:aws:Identities", name, None, opts)
+        destinations = [d for d in args.sync_destinations if isinstance(d, AwsModelBucket)]
+        self.workloads = {}
+        for workload in ("trainer", "serving", "registry-sync"):
+            subject = f"system:serviceaccount:{args.namespace}:{workload}"
+            if args.oidc_provider_arn is not None and args.oidc_issuer_url is not None:
+                trust = irsa_trust(args.oidc_provider_arn, args.oidc_issuer_url, subject)
+            else:
+                trust = POD_IDENTITY_TRUST
+            role = aws.iam.Role(
+                f"{name}-{workload}",
+                name=f"{name}-{workload}",
+                description=f"mlfleet workload identity for {subject}",
+                assume_role_policy=document(trust),
+                tags=context.tags(),
+                opts=target.opts(self),
+            )
+            aws.iam.RolePolicy(
+                f"{name}-{workload}",
+                role=role.id,
+                policy=document(*workload_statements(workload, bucket, destinations)),
+                opts=target.opts(self),
+            )
+            self.workloads[workload] = WorkloadIdentity(
+                workload, args.namespace, role.arn, {ROLE_ARN_ANNOTATION: role.arn}
+            )
+        self.deployer = None
+        if args.github is not None:
+            self.deployer = self._deployer(name, args.github, target, context)
+        outputs: dict[str, Any] = {w: i.principal for w, i in self.workloads.items()}
+        self.register_outputs({"workloads": outputs, "deployer": self.deployer})
+
+    def _deployer(
+        self, name: str, github: GithubDeployer, target: CloudTarget, context: PlatformContext
+    ) -> pulumi.Output[str]:
+        """GitHub Actions OIDC provider + a role only jobs of one repo on one branch/environment assume."""
+        host = GITHUB_ISSUER.removeprefix("https://")
+        oidc = aws.iam.OpenIdConnectProvider(
+            f"{name}-github",
+            url=GITHUB_ISSUER,
+            client_id_lists=["sts.amazonaws.com"],
+            tags=context.tags(),
+            opts=target.opts(self),
+        )
+        trust = {
+            "Effect": "Allow",
+            "Principal": {"Federated": oidc.arn},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {f"{host}:aud": "sts.amazonaws.com", f"{host}:sub": github.subject}
+            },
+        }
+        role = aws.iam.Role(
+            f"{name}-deployer",
+            name=f"{name}-deployer",
+            description=f"mlfleet CI deployer for {github.subject}",
+            assume_role_policy=document(trust),
+            max_session_duration=3600,
+            tags=context.tags(),
+            opts=target.opts(self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-deployer",
+            role=role.id,
+            policy=document(*deployer_permissions.statements(context.prefix)),
+            opts=target.opts(self),
+        )
+        return role.arn

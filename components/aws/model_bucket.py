@@ -1,0 +1,200 @@
+"""AWS ModelBucket: the S3 model registry bucket, its access-log bucket and optional replication."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws.encryption_key import AwsEncryptionKey
+from components.aws.policy_documents import document
+from components.aws.s3_bucket import HardenedBucket, S3BucketSettings
+from components.context import PlatformContext
+from components.encryption_key import EncryptionKeyArgs
+from components.model_bucket import ModelBucketArgs
+from components.target import CloudTarget
+
+
+def _log_delivery(log_bucket_arn: pulumi.Input[str], source_bucket: str, prefix: str) -> dict[str, object]:
+    """Let the S3 logging service (only for our source bucket) write access logs under `prefix`."""
+    return {
+        "Sid": "AllowServerAccessLogs",
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": pulumi.Output.concat(log_bucket_arn, f"/{prefix}*"),
+        "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{source_bucket}"}},
+    }
+
+
+class AwsModelBucket(pulumi.ComponentResource):
+    registry_url: pulumi.Output[str]
+    bucket_name: pulumi.Output[str]
+    bucket_arn: pulumi.Output[str]
+    key_id: pulumi.Output[str]
+    key_arn: pulumi.Output[str]
+    replica_bucket_name: pulumi.Output[str] | None
+    prefix: str
+
+    def __init__(
+        self,
+        name: str,
+        args: ModelBucketArgs,
+        target: CloudTarget,
+        context: PlatformContext,
+        key: AwsEncryptionKey,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("mlfleet:aws:ModelBucket", name, None, opts)
+        tags = context.tags()
+        self.prefix = args.prefix
+        log_prefix = f"s3-access/{name}/"
+        logs = HardenedBucket(
+            f"{name}-logs",
+            S3BucketSettings(None, args.noncurrent_version_days, args.abort_multipart_days, args.protect),
+            target,
+            self,
+            tags,
+            # The log bucket's ARN is known from its name: no dependency cycle with the source bucket.
+            extra_statements=(_log_delivery(f"arn:aws:s3:::{name}-logs", name, log_prefix),),
+        )
+        settings = S3BucketSettings(
+            key.key_arn, args.noncurrent_version_days, args.abort_multipart_days, args.protect
+        )
+        main = HardenedBucket(name, settings, target, self, tags)
+        aws.s3.BucketLogging(
+            name,
+            bucket=main.bucket.id,
+            target_bucket=logs.bucket.id,
+            target_prefix=log_prefix,
+            opts=target.opts(self),
+        )
+        self.replica_bucket_name = None
+        if args.replication_region is not None:
+            self.replica_bucket_name = self._replicate(name, args, target, context, settings, main).bucket.id
+        self.bucket_name = main.bucket.id
+        self.bucket_arn = main.arn
+        self.key_id = key.key_id
+        self.key_arn = key.key_arn
+        self.registry_url = pulumi.Output.concat("s3://", main.bucket.id, f"/{args.prefix}")
+        self.register_outputs(
+            {"registry_url": self.registry_url, "bucket_name": self.bucket_name, "key_id": self.key_id}
+        )
+
+    def _replicate(
+        self,
+        name: str,
+        args: ModelBucketArgs,
+        target: CloudTarget,
+        context: PlatformContext,
+        settings: S3BucketSettings,
+        source: HardenedBucket,
+    ) -> HardenedBucket:
+        """A replica bucket in the second region with its own key, and the role S3 replicates with."""
+        region = str(args.replication_region)
+        replica_name = f"{name}-{region}"
+        provider = aws.Provider(
+            replica_name,
+            region=region,
+            default_tags=aws.ProviderDefaultTagsArgs(tags=context.tags()),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        replica_target = CloudTarget(cloud="aws", region=region, provider=provider)
+        replica_key = AwsEncryptionKey(
+            f"{replica_name}-key",
+            EncryptionKeyArgs(protect=args.protect),
+            replica_target,
+            context,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        replica = HardenedBucket(
+            replica_name,
+            S3BucketSettings(
+                replica_key.key_arn, args.noncurrent_version_days, args.abort_multipart_days, args.protect
+            ),
+            replica_target,
+            self,
+            context.tags(),
+        )
+        role = aws.iam.Role(
+            f"{name}-replication",
+            name=f"{name}-replication",
+            assume_role_policy=document(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "s3.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ),
+            tags=context.tags(),
+            opts=target.opts(self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-replication",
+            role=role.id,
+            policy=document(
+                {
+                    "Sid": "ReadSource",
+                    "Effect": "Allow",
+                    "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                    "Resource": source.arn,
+                },
+                {
+                    "Sid": "ReadSourceVersions",
+                    "Effect": "Allow",
+                    "Action": [
+                        "s3:GetObjectVersionForReplication",
+                        "s3:GetObjectVersionAcl",
+                        "s3:GetObjectVersionTagging",
+                    ],
+                    "Resource": pulumi.Output.concat(source.arn, "/*"),
+                },
+                {
+                    "Sid": "WriteReplica",
+                    "Effect": "Allow",
+                    "Action": ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+                    "Resource": pulumi.Output.concat(replica.arn, "/*"),
+                },
+                {
+                    "Sid": "DecryptSource",
+                    "Effect": "Allow",
+                    "Action": "kms:Decrypt",
+                    "Resource": settings.kms_key_arn,
+                },
+                {
+                    "Sid": "EncryptReplica",
+                    "Effect": "Allow",
+                    "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
+                    "Resource": replica_key.key_arn,
+                },
+            ),
+            opts=target.opts(self),
+        )
+        aws.s3.BucketReplicationConfig(
+            name,
+            bucket=source.bucket.id,
+            role=role.arn,
+            rules=[
+                aws.s3.BucketReplicationConfigRuleArgs(
+                    id="replicate-all",
+                    status="Enabled",
+                    filter=aws.s3.BucketReplicationConfigRuleFilterArgs(prefix=""),
+                    delete_marker_replication=aws.s3.BucketReplicationConfigRuleDeleteMarkerReplicationArgs(
+                        status="Enabled"
+                    ),
+                    source_selection_criteria=aws.s3.BucketReplicationConfigRuleSourceSelectionCriteriaArgs(
+                        sse_kms_encrypted_objects=aws.s3.BucketReplicationConfigRuleSourceSelectionCriteriaSseKmsEncryptedObjectsArgs(
+                            status="Enabled"
+                        )
+                    ),
+                    destination=aws.s3.BucketReplicationConfigRuleDestinationArgs(
+                        bucket=replica.arn,
+                        encryption_configuration=aws.s3.BucketReplicationConfigRuleDestinationEncryptionConfigurationArgs(
+                            replica_kms_key_id=replica_key.key_arn
+                        ),
+                    ),
+                )
+            ],
+            # Replication needs versioning on both sides first.
+            opts=target.opts(self, depends_on=[source.versioning, replica.versioning]),
+        )
+        return replica

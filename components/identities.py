@@ -1,0 +1,135 @@
+"""Identities: least-privilege workload identities for the platform's Kubernetes service accounts,
+and a CI deployer identity federated from GitHub Actions OIDC (no static keys anywhere).
+
+Workloads (service accounts in `namespace`): `trainer` reads and writes the registry prefix,
+`serving` only reads it, `registry-sync` reads this registry and writes the sync destinations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import pulumi
+
+from components.cloud_dispatch import require_cloud, require_same_cloud
+from components.context import PlatformContext
+from components.errors import ComponentArgumentError
+from components.model_bucket import ModelBucket
+from components.target import CloudTarget
+
+COMPONENT = "Identities"
+WORKLOADS: tuple[str, ...] = ("trainer", "serving", "registry-sync")
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_REF_PART = re.compile(r"^[A-Za-z0-9_./-]+$")
+
+
+@dataclass(frozen=True)
+class GithubDeployer:
+    """Who may assume the deployer identity: one repository, and one branch or one environment."""
+
+    repository: str
+    branch: str | None = None
+    environment: str | None = None
+
+    def __post_init__(self) -> None:
+        if not _REPOSITORY.match(self.repository):
+            raise ComponentArgumentError(
+                COMPONENT,
+                "github.repository",
+                f"must be '<owner>/<name>' (got {self.repository!r})",
+                "set mlfleet:github.repository to e.g. example-org/mlfleet",
+            )
+        if (self.branch is None) == (self.environment is None):
+            raise ComponentArgumentError(
+                COMPONENT,
+                "github.branch/github.environment",
+                "must name exactly one of a branch or a GitHub environment",
+                "set mlfleet:github.branch (e.g. main) or mlfleet:github.environment (e.g. production)",
+            )
+        for argument, value in (("github.branch", self.branch), ("github.environment", self.environment)):
+            if value is not None and not _REF_PART.match(value):
+                raise ComponentArgumentError(
+                    COMPONENT,
+                    argument,
+                    f"contains characters GitHub does not allow (got {value!r})",
+                    "use letters, digits, '.', '_', '-' and '/'",
+                )
+
+    @property
+    def subject(self) -> str:
+        """The OIDC `sub` claim GitHub issues for a job of this repository on that branch/environment."""
+        if self.environment is not None:
+            return f"repo:{self.repository}:environment:{self.environment}"
+        return f"repo:{self.repository}:ref:refs/heads/{self.branch}"
+
+
+@dataclass(frozen=True)
+class IdentitiesArgs:
+    namespace: str = "mlfleet"
+    # The cluster's OIDC issuer (AWS: also the IAM OIDC provider ARN). Absent until a cluster exists.
+    oidc_issuer_url: pulumi.Input[str] | None = None
+    oidc_provider_arn: pulumi.Input[str] | None = None
+    github: GithubDeployer | None = None
+    # Buckets registry-sync writes to (other regions' registries), same cloud as the source.
+    sync_destinations: Sequence[ModelBucket] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if not _DNS_LABEL.match(self.namespace):
+            raise ComponentArgumentError(
+                COMPONENT,
+                "namespace",
+                f"must be a Kubernetes namespace (DNS label, <= 63 chars; got {self.namespace!r})",
+                "pass namespace='mlfleet'",
+            )
+
+
+@dataclass(frozen=True)
+class WorkloadIdentity:
+    """One Kubernetes service account's cloud identity."""
+
+    service_account: str
+    namespace: str
+    # AWS role ARN / GCP service account email / Azure managed identity client id.
+    principal: pulumi.Output[str]
+    # Put these on the Kubernetes ServiceAccount so its pods get the cloud identity.
+    annotations: dict[str, pulumi.Output[str]]
+
+
+class Identities(Protocol):
+    workloads: dict[str, WorkloadIdentity]
+    # The CI deployer (role ARN / service account email / client id); None without mlfleet:github.
+    deployer: pulumi.Output[str] | None
+
+
+def identities(
+    name: str,
+    args: IdentitiesArgs,
+    target: CloudTarget,
+    context: PlatformContext,
+    bucket: ModelBucket,
+    opts: pulumi.ResourceOptions | None = None,
+) -> Identities:
+    """Create the workload and deployer identities on the target's cloud."""
+    require_cloud(COMPONENT, target.cloud, ("aws", "gcp", "azure"))
+    if target.cloud == "aws":
+        from components.aws.identities import AwsIdentities
+        from components.aws.model_bucket import AwsModelBucket
+
+        aws_bucket = require_same_cloud(COMPONENT, "bucket", bucket, AwsModelBucket, target.cloud)
+        return AwsIdentities(name, args, target, context, aws_bucket, opts)
+    if target.cloud == "gcp":
+        from components.gcp.identities import GcpIdentities
+        from components.gcp.model_bucket import GcpModelBucket
+
+        gcp_bucket = require_same_cloud(COMPONENT, "bucket", bucket, GcpModelBucket, target.cloud)
+        return GcpIdentities(name, args, target, context, gcp_bucket, opts)
+    from components.azure.identities import AzureIdentities
+    from components.azure.model_bucket import AzureModelBucket
+
+    azure_bucket = require_same_cloud(COMPONENT, "bucket", bucket, AzureModelBucket, target.cloud)
+    return AzureIdentities(name, args, target, context, azure_bucket, opts)

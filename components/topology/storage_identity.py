@@ -1,0 +1,66 @@
+"""The storage and identity section of the topology: key, model bucket, container registry, identities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from components.container_registry import ContainerRegistry, ContainerRegistryArgs, container_registry
+from components.context import PlatformContext
+from components.encryption_key import EncryptionKey, EncryptionKeyArgs, encryption_key
+from components.identities import GithubDeployer, Identities, IdentitiesArgs, identities
+from components.model_bucket import ModelBucket, ModelBucketArgs, model_bucket
+from components.target import CloudTarget
+from components.topology.config import PlatformConfig
+
+
+@dataclass(frozen=True)
+class StorageLayer:
+    """What later sections consume (e.g. `identities.workloads["serving"].annotations`)."""
+
+    key: EncryptionKey
+    bucket: ModelBucket
+    registry: ContainerRegistry
+    identities: Identities
+
+    def exports(self) -> dict[str, Any]:
+        return {
+            "modelRegistryUrl": self.bucket.registry_url,
+            "modelBucketName": self.bucket.bucket_name,
+            "keyId": self.key.key_id,
+            "repositoryUrls": self.registry.repository_urls,
+            "workloadIdentities": {w: i.principal for w, i in self.identities.workloads.items()},
+            "deployerIdentity": self.identities.deployer,
+        }
+
+
+def build_storage_layer(
+    config: PlatformConfig, context: PlatformContext, target: CloudTarget
+) -> StorageLayer:
+    protect = config.deletion_protection or context.is_production
+    key = encryption_key(context.name("key"), EncryptionKeyArgs(protect=protect), target, context)
+    bucket_config = config.model_bucket
+    bucket = model_bucket(
+        context.name("models"),
+        ModelBucketArgs(
+            noncurrent_version_days=bucket_config.noncurrent_version_days,
+            abort_multipart_days=bucket_config.abort_multipart_days,
+            replication_region=bucket_config.replication_region,
+            allowed_networks=tuple(bucket_config.allowed_networks),
+            protect=protect,
+        ),
+        target,
+        context,
+        key,
+    )
+    registry = container_registry(
+        context.name("images"), ContainerRegistryArgs(protect=protect), target, context, key
+    )
+    github = config.github
+    deployer = (
+        GithubDeployer(github.repository, github.branch, github.environment) if github.repository else None
+    )
+    workload_identities = identities(
+        context.name("id"), IdentitiesArgs(github=deployer), target, context, bucket
+    )
+    return StorageLayer(key, bucket, registry, workload_identities)
