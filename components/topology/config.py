@@ -7,6 +7,7 @@ shows the `pulumi config set` command that fixes it.
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 
 import pulumi
@@ -59,9 +60,16 @@ class PlatformConfig(_Section):
 
 
 # The config keys the program reads, in the order errors are reported.
-KEYS: tuple[str, ...] = tuple(
-    field.alias or name for name, field in PlatformConfig.model_fields.items()
-)
+KEYS: tuple[str, ...] = tuple(field.alias or name for name, field in PlatformConfig.model_fields.items())
+
+
+def _is_text(annotation: Any) -> bool:
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is typing.Literal:
+        return all(isinstance(a, str) for a in args)
+    if args and type(None) in args:
+        return all(_is_text(a) for a in args if a is not type(None))
+    return annotation is str
 
 
 def stack_file(stack: str) -> str:
@@ -77,8 +85,10 @@ def load_config(
     project = project or pulumi.get_project()
     path = stack_file(stack)
     raw: dict[str, Any] = {}
-    for key in KEYS:
-        value = config.get_object(key)
+    for name, field in PlatformConfig.model_fields.items():
+        key = field.alias or name
+        # Strings are passed as they are; everything else arrives JSON-encoded.
+        value = config.get(key) if _is_text(field.annotation) else config.get_object(key)
         if value is not None:
             raw[key] = value
     try:
@@ -125,4 +135,3 @@ def _config_error(path: str, stack: str, exc: ValidationError) -> ConfigError:
         problem = f"is invalid: {error['msg']} (got {error.get('input')!r})"
     fix_path = " --path" if inner else ""
     return ConfigError(path, where, problem, f"pulumi config set{fix_path} {where} <value> --stack {stack}")
-

@@ -22,24 +22,26 @@ def cloud_target(config: PlatformConfig, context: PlatformContext, region: str |
     if config.cloud == "gcp":
         import pulumi_gcp as gcp
 
-        provider = gcp.Provider(
+        gcp_provider = gcp.Provider(
             name, project=config.gcp_project, region=region, default_labels=context.labels()
         )
-        return CloudTarget(cloud="gcp", region=region, provider=provider, project=config.gcp_project)
+        return CloudTarget(cloud="gcp", region=region, provider=gcp_provider, project=config.gcp_project)
     if config.cloud == "azure":
         import pulumi_azure_native as azure_native
 
-        provider = azure_native.Provider(name, location=region)
+        azure_provider = azure_native.Provider(name, location=region)
         group = azure_native.resources.ResourceGroup(
             context.name("rg", region),
             resource_group_name=context.name("rg", region),
             location=region,
             tags=context.tags(),
-            opts=pulumi.ResourceOptions(provider=provider),
+            opts=pulumi.ResourceOptions(provider=azure_provider),
         )
-        return CloudTarget(cloud="azure", region=region, provider=provider, resource_group_name=group.name)
+        return CloudTarget(
+            cloud="azure", region=region, provider=azure_provider, resource_group_name=group.name
+        )
     import pulumi_kubernetes as k8s
 
     # Bring your own cluster: whatever the kubeconfig (or `kubernetes:kubeconfig`) points at.
-    provider = k8s.Provider(name)
-    return CloudTarget(cloud="kubernetes", region=region or "local", provider=provider)
+    k8s_provider = k8s.Provider(name)
+    return CloudTarget(cloud="kubernetes", region=region or "local", provider=k8s_provider)

@@ -1,0 +1,418 @@
+"""Realistic mocked provider outputs, so programs that read ids, ARNs, names and endpoints run.
+
+Everything is derived deterministically from the resource's URN and inputs (two runs give the same
+plan). Shapes follow the real providers: ARNs, GCP self-links and emails, Azure resource ids,
+Kubernetes metadata and load-balancer hostnames.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from typing import Any
+
+import pulumi
+
+ACCOUNT_ID = "123456789012"
+AZURE_SUBSCRIPTION = "00000000-0000-4000-8000-000000000000"
+AZURE_TENANT = "11111111-1111-4111-8111-111111111111"
+GCP_PROJECT_NUMBER = "123456789012"
+
+
+def _digest(*parts: str, length: int = 16) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:length]
+
+
+def _uuid(*parts: str) -> str:
+    return str(uuid.UUID(hex=_digest(*parts, length=32), version=4))
+
+
+def _tail(token: str) -> tuple[str, str, str]:
+    """Split `pkg:module/sub:Type` into (pkg, module, Type)."""
+    pkg, _, rest = token.partition(":")
+    module, _, typ = rest.rpartition(":")
+    return pkg, module.split("/")[0], typ
+
+
+class PlanMocks(pulumi.runtime.Mocks):
+    """Mocks whose outputs are the inputs plus the computed properties the real provider returns."""
+
+    def __init__(self) -> None:
+        # provider reference "urn::id" -> provider inputs (region, project, location)
+        self.providers: dict[str, dict[str, Any]] = {}
+
+    # -- resources -------------------------------------------------------------------------
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        token = args.typ
+        if token.startswith("pulumi:providers:"):
+            return f"{args.name}-{_digest(token, args.name, length=8)}", inputs
+        pkg = token.split(":", 1)[0]
+        provider = self.providers.get(args.provider or "", {})
+        handler = {
+            "aws": self._aws,
+            "gcp": self._gcp,
+            "azure-native": self._azure,
+            "kubernetes": self._kubernetes,
+            "random": self._random,
+            "tls": self._tls,
+        }.get(pkg)
+        if handler is None:
+            return f"{args.name}-{_digest(token, args.name, length=8)}", inputs
+        return handler(token, args.name, inputs, provider)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
+        token = args.token
+        a = dict(args.args)
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": ACCOUNT_ID,
+                "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/mlfleet",
+                "userId": "AIDAMLFLEET",
+                "id": ACCOUNT_ID,
+            }
+        if token == "aws:index/getRegion:getRegion":
+            region = a.get("region") or a.get("name") or "us-east-1"
+            return {"name": region, "region": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com"}
+        if token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            return {"names": ["us-east-1a", "us-east-1b", "us-east-1c"], "zoneIds": ["use1-az1", "use1-az2"]}
+        if token == "aws:iam/getPolicyDocument:getPolicyDocument":
+            return {"json": policy_document_json(a), "id": _digest(json.dumps(a, sort_keys=True))}
+        if token == "gcp:organizations/getProject:getProject":
+            project = a.get("projectId") or "mlfleet-project"
+            return {"projectId": project, "number": GCP_PROJECT_NUMBER, "name": project, "id": project}
+        if token == "gcp:organizations/getClientConfig:getClientConfig":
+            return {"project": "mlfleet-project", "region": "europe-west4", "accessToken": "", "id": "cfg"}
+        if token.startswith("azure-native:authorization:getClientConfig"):
+            return {
+                "clientId": _uuid("client"),
+                "objectId": _uuid("object"),
+                "subscriptionId": AZURE_SUBSCRIPTION,
+                "tenantId": AZURE_TENANT,
+            }
+        return {}
+
+    # -- per cloud -------------------------------------------------------------------------
+    def _aws(self, token: str, name: str, inputs: dict[str, Any], provider: dict[str, Any]):
+        region = str(provider.get("region") or "us-east-1")
+        _, module, typ = _tail(token)
+        physical = str(inputs.get("name") or inputs.get("bucket") or inputs.get("clusterName") or name)
+        out = dict(inputs)
+        if module == "s3" and typ == "Bucket":
+            out.update(
+                bucket=physical,
+                arn=f"arn:aws:s3:::{physical}",
+                bucketDomainName=f"{physical}.s3.amazonaws.com",
+                bucketRegionalDomainName=f"{physical}.s3.{region}.amazonaws.com",
+                region=region,
+                hostedZoneId="Z3AQBSTGFYJSTF",
+            )
+            return physical, out
+        if module == "iam":
+            arn_kind = {
+                "Role": "role",
+                "Policy": "policy",
+                "User": "user",
+                "OpenIdConnectProvider": "oidc-provider",
+            }
+            kind = arn_kind.get(typ)
+            if typ == "OpenIdConnectProvider":
+                host = str(inputs.get("url", "token.actions.githubusercontent.com")).removeprefix("https://")
+                arn = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{host}"
+                out.update(arn=arn)
+                return arn, out
+            if kind:
+                path = str(inputs.get("path") or "/")
+                arn = f"arn:aws:iam::{ACCOUNT_ID}:{kind}{path}{physical}"
+                out.update(arn=arn, name=physical, uniqueId="AROA" + _digest(token, name, length=16).upper())
+                return (arn if typ == "Policy" else physical), out
+            return f"{physical}-{_digest(token, name, length=8)}", out
+        if module == "kms" and typ == "Key":
+            key_id = _uuid(token, name)
+            out.update(keyId=key_id, arn=f"arn:aws:kms:{region}:{ACCOUNT_ID}:key/{key_id}")
+            return key_id, out
+        if module == "kms" and typ == "Alias":
+            out.update(
+                arn=f"arn:aws:kms:{region}:{ACCOUNT_ID}:{physical}", targetKeyArn=inputs.get("targetKeyId")
+            )
+            return physical, out
+        if module == "ecr" and typ == "Repository":
+            out.update(
+                arn=f"arn:aws:ecr:{region}:{ACCOUNT_ID}:repository/{physical}",
+                registryId=ACCOUNT_ID,
+                repositoryUrl=f"{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com/{physical}",
+            )
+            return physical, out
+        if module == "eks" and typ == "Cluster":
+            oidc_id = _digest(token, name, length=32).upper()
+            out.update(
+                arn=f"arn:aws:eks:{region}:{ACCOUNT_ID}:cluster/{physical}",
+                endpoint=f"https://{oidc_id}.gr7.{region}.eks.amazonaws.com",
+                certificateAuthority={"data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1PQ0sKLS0tLS1FTkQ="},
+                identities=[{"oidcs": [{"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{oidc_id}"}]}],
+                version=inputs.get("version") or "1.33",
+                status="ACTIVE",
+                clusterId=_uuid(token, name),
+            )
+            return physical, out
+        if module == "ec2" and typ in {
+            "Vpc",
+            "Subnet",
+            "SecurityGroup",
+            "InternetGateway",
+            "NatGateway",
+            "RouteTable",
+        }:
+            prefix = {
+                "Vpc": "vpc",
+                "Subnet": "subnet",
+                "SecurityGroup": "sg",
+                "InternetGateway": "igw",
+                "NatGateway": "nat",
+                "RouteTable": "rtb",
+            }[typ]
+            rid = f"{prefix}-{_digest(token, name, length=17)}"
+            out.update(arn=f"arn:aws:ec2:{region}:{ACCOUNT_ID}:{prefix}/{rid}", ownerId=ACCOUNT_ID)
+            return rid, out
+        if module == "lb" and typ == "LoadBalancer":
+            out.update(
+                arn=f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:loadbalancer/app/{physical}/{_digest(name)}",
+                dnsName=f"{physical}-{_digest(name, length=10)}.{region}.elb.amazonaws.com",
+                arnSuffix=f"app/{physical}/{_digest(name)}",
+                zoneId="Z35SXDOTRQ7X7K",
+            )
+            return physical, out
+        service = module.lower()
+        resource = re.sub(r"(?<!^)(?=[A-Z])", "-", typ).lower()
+        out.setdefault("arn", f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{resource}/{physical}")
+        return f"{physical}", out
+
+    def _gcp(self, token: str, name: str, inputs: dict[str, Any], provider: dict[str, Any]):
+        project = str(inputs.get("project") or provider.get("project") or "mlfleet-project")
+        region = str(
+            inputs.get("location") or inputs.get("region") or provider.get("region") or "europe-west4"
+        )
+        _, module, typ = _tail(token)
+        physical = str(inputs.get("name") or inputs.get("accountId") or name)
+        out = dict(inputs)
+        out.setdefault("project", project)
+        api = "https://www.googleapis.com"
+        if module == "serviceaccount" and typ == "Account":
+            email = f"{inputs.get('accountId', physical)}@{project}.iam.gserviceaccount.com"
+            sa_id = f"projects/{project}/serviceAccounts/{email}"
+            out.update(
+                email=email,
+                name=sa_id,
+                uniqueId=_digest(token, name, length=21),
+                member=f"serviceAccount:{email}",
+            )
+            return sa_id, out
+        if module == "storage" and typ == "Bucket":
+            out.update(selfLink=f"{api}/storage/v1/b/{physical}", url=f"gs://{physical}", name=physical)
+            return physical, out
+        if module == "kms" and typ == "KeyRing":
+            rid = f"projects/{project}/locations/{region}/keyRings/{physical}"
+            return rid, {**out, "name": physical}
+        if module == "kms" and typ == "CryptoKey":
+            ring = str(inputs.get("keyRing") or f"projects/{project}/locations/{region}/keyRings/ring")
+            rid = f"{ring}/cryptoKeys/{physical}"
+            return rid, {**out, "name": physical}
+        if module == "container" and typ == "Cluster":
+            ip = (
+                f"34.{int(_digest(name, length=2), 16) % 255}.10.{int(_digest(name, length=4)[2:], 16) % 255}"
+            )
+            rid = f"projects/{project}/locations/{region}/clusters/{physical}"
+            out.update(
+                endpoint=ip,
+                selfLink=f"https://container.googleapis.com/v1/{rid}",
+                masterAuth={
+                    "clusterCaCertificate": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1PQ0sKLS0tLS1FTkQ="
+                },
+                masterVersion="1.33.2-gke.1000",
+                name=physical,
+            )
+            return rid, out
+        if module == "iam" and typ == "WorkloadIdentityPool":
+            pool_id = str(inputs.get("workloadIdentityPoolId", physical))
+            rid = f"projects/{GCP_PROJECT_NUMBER}/locations/global/workloadIdentityPools/{pool_id}"
+            return rid, {**out, "name": rid, "state": "ACTIVE"}
+        if module == "iam" and typ == "WorkloadIdentityPoolProvider":
+            pool = str(inputs.get("workloadIdentityPoolId", "pool"))
+            pid = str(inputs.get("workloadIdentityPoolProviderId", physical))
+            rid = (
+                f"projects/{GCP_PROJECT_NUMBER}/locations/global/workloadIdentityPools/{pool}/providers/{pid}"
+            )
+            return rid, {**out, "name": rid, "state": "ACTIVE"}
+        if module == "artifactregistry" and typ == "Repository":
+            repo = str(inputs.get("repositoryId", physical))
+            rid = f"projects/{project}/locations/{region}/repositories/{repo}"
+            return rid, {**out, "name": repo, "registryUri": f"{region}-docker.pkg.dev/{project}/{repo}"}
+        rid = f"projects/{project}/locations/{region}/{typ[0].lower() + typ[1:]}s/{physical}"
+        out.setdefault("selfLink", f"{api}/{module}/v1/{rid}")
+        out.setdefault("name", physical)
+        return rid, out
+
+    def _azure(self, token: str, name: str, inputs: dict[str, Any], provider: dict[str, Any]):
+        _, module, typ = _tail(token)
+        group = str(inputs.get("resourceGroupName") or "mlfleet-rg")
+        lower = typ[0].lower() + typ[1:]
+        keys = (
+            ["resourceGroupName"]
+            if typ == "ResourceGroup"
+            else [
+                f"{lower}Name",
+                "containerName",
+                "keyName",
+                "vaultName",
+                "registryName",
+                "accountName",
+                "resourceName",
+                "name",
+            ]
+        )
+        physical = next((str(inputs[k]) for k in keys if inputs.get(k)), name)
+        base = f"/subscriptions/{AZURE_SUBSCRIPTION}"
+        if typ == "ResourceGroup":
+            rid = f"{base}/resourceGroups/{physical}"
+        else:
+            namespace = "Microsoft." + {
+                "containerservice": "ContainerService",
+                "keyvault": "KeyVault",
+                "containerregistry": "ContainerRegistry",
+                "managedidentity": "ManagedIdentity",
+                "storage": "Storage",
+                "insights": "Insights",
+                "monitor": "Insights",
+                "authorization": "Authorization",
+                "network": "Network",
+            }.get(module, module.title())
+            rid = (
+                f"{base}/resourceGroups/{group}/providers/{namespace}/{typ[0].lower() + typ[1:]}s/{physical}"
+            )
+        out = dict(inputs)
+        out.update(id=rid, name=physical, type=f"{module}/{typ}")
+        if typ == "UserAssignedIdentity":
+            out.update(
+                clientId=_uuid("client", name), principalId=_uuid("principal", name), tenantId=AZURE_TENANT
+            )
+        if typ == "StorageAccount":
+            out.update(
+                primaryEndpoints={
+                    "blob": f"https://{physical}.blob.core.windows.net/",
+                    "dfs": f"https://{physical}.dfs.core.windows.net/",
+                }
+            )
+        if typ == "Vault":
+            out.update(
+                properties={
+                    **(inputs.get("properties") or {}),
+                    "vaultUri": f"https://{physical}.vault.azure.net/",
+                }
+            )
+        if typ == "Key":
+            vault = str(inputs.get("vaultName", "vault"))
+            uri = f"https://{vault}.vault.azure.net/keys/{physical}"
+            out.update(keyUri=uri, keyUriWithVersion=f"{uri}/{_digest(name, length=32)}")
+        if typ == "Registry":
+            out.update(loginServer=f"{physical.lower()}.azurecr.io")
+        if typ == "ManagedCluster":
+            out.update(
+                fqdn=f"{physical}-{_digest(name, length=8)}.hcp.{inputs.get('location', 'westeurope')}"
+                ".azmk8s.io",
+                oidcIssuerProfile={
+                    **(inputs.get("oidcIssuerProfile") or {}),
+                    "issuerURL": f"https://oidc.prod-aks.azure.com/{_uuid('issuer', name)}/",
+                },
+                identityProfile={
+                    "kubeletidentity": {"clientId": _uuid("kubelet", name), "objectId": _uuid("kobj", name)}
+                },
+            )
+        if "identity" in inputs and isinstance(inputs["identity"], dict):
+            out["identity"] = {
+                **inputs["identity"],
+                "principalId": _uuid("sys", name),
+                "tenantId": AZURE_TENANT,
+            }
+        return rid, out
+
+    def _kubernetes(self, token: str, name: str, inputs: dict[str, Any], provider: dict[str, Any]):
+        out = dict(inputs)
+        metadata = dict(out.get("metadata") or {})
+        metadata.setdefault("name", name)
+        metadata.setdefault("namespace", "default")
+        metadata.setdefault("uid", _uuid(token, name))
+        out["metadata"] = metadata
+        _, _, typ = _tail(token)
+        if typ == "Service" and (out.get("spec") or {}).get("type") == "LoadBalancer":
+            host = f"{metadata['name']}-{_digest(name, length=10)}.lb.mlfleet.example"
+            out["status"] = {"loadBalancer": {"ingress": [{"hostname": host}]}}
+        if typ == "Ingress":
+            out["status"] = {
+                "loadBalancer": {"ingress": [{"hostname": f"{metadata['name']}.ingress.mlfleet.example"}]}
+            }
+        if typ == "Release":
+            out["status"] = {
+                "name": inputs.get("name", name),
+                "namespace": inputs.get("namespace", "default"),
+                "status": "deployed",
+                "version": 1,
+            }
+        if typ == "Provider":
+            pass
+        rid = f"{metadata['namespace']}/{metadata['name']}"
+        return rid, out
+
+    def _random(self, token: str, name: str, inputs: dict[str, Any], provider: dict[str, Any]):
+        length = int(inputs.get("length") or 16)
+        value = hashlib.sha256(f"{token}:{name}".encode()).hexdigest()
+        while len(value) < length:
+            value += value
+        out = dict(inputs)
+        out.update(result=value[:length], hex=value[:length], b64Std=value[:length], id=name)
+        return name, out
+
+    def _tls(self, token: str, name: str, inputs: dict[str, Any], provider: dict[str, Any]):
+        out = dict(inputs)
+        out.update(
+            privateKeyPem="-----BEGIN PRIVATE KEY-----\nMOCK\n-----END PRIVATE KEY-----\n",
+            publicKeyPem="-----BEGIN PUBLIC KEY-----\nMOCK\n-----END PUBLIC KEY-----\n",
+            certPem="-----BEGIN CERTIFICATE-----\nMOCK\n-----END CERTIFICATE-----\n",
+        )
+        return _digest(token, name), out
+
+
+def policy_document_json(args: dict[str, Any]) -> str:
+    """What aws.iam.get_policy_document returns: the IAM JSON of its statements."""
+    statements = []
+    for stmt in args.get("statements") or []:
+        out: dict[str, Any] = {"Effect": stmt.get("effect", "Allow")}
+        if stmt.get("sid"):
+            out["Sid"] = stmt["sid"]
+        for key, wire in (
+            ("actions", "Action"),
+            ("notActions", "NotAction"),
+            ("resources", "Resource"),
+            ("notResources", "NotResource"),
+        ):
+            values = stmt.get(key)
+            if values:
+                out[wire] = values[0] if len(values) == 1 else sorted(values)
+        for key, wire in (("principals", "Principal"), ("notPrincipals", "NotPrincipal")):
+            if stmt.get(key):
+                principal: dict[str, Any] = {}
+                for p in stmt[key]:
+                    ids = p.get("identifiers") or []
+                    principal[p["type"]] = ids[0] if len(ids) == 1 else ids
+                out[wire] = "*" if principal == {"*": "*"} else principal
+        if stmt.get("conditions"):
+            condition: dict[str, dict[str, Any]] = {}
+            for c in stmt["conditions"]:
+                values = c.get("values") or []
+                condition.setdefault(c["test"], {})[c["variable"]] = values[0] if len(values) == 1 else values
+            out["Condition"] = condition
+        statements.append(out)
+    return json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=2)

@@ -1,0 +1,98 @@
+"""Turning recorded registrations into the plan (docs/plan-format.md)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mlfleet.engine.recorder import SECRET_SIG, SECRET_VALUE, Registration
+
+PLAN_FORMAT = "mlfleet.plan"
+PLAN_VERSION = 1
+SECRET_MARKER: dict[str, Any] = {SECRET_SIG: SECRET_VALUE, "redacted": True}
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def is_secret_marker(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_VALUE
+
+
+def normalize(value: Any) -> Any:
+    """Wire values -> plan values: secrets become the marker (never their value), integral floats
+    become integers (protobuf Struct carries every number as a double)."""
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG) == SECRET_VALUE:
+            return dict(SECRET_MARKER)
+        return {k: normalize(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [normalize(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def resource_entry(reg: Registration) -> dict[str, Any]:
+    explained = {urn for urns in reg.property_dependencies.values() for urn in urns}
+    return {
+        "urn": reg.urn,
+        "type": reg.type,
+        "name": reg.name,
+        "custom": reg.custom,
+        "parent": reg.parent or None,
+        "provider": reg.provider or None,
+        "protect": reg.protect,
+        "retainOnDelete": reg.retain_on_delete,
+        "dependencies": reg.dependencies,
+        "explicitDependencies": sorted(set(reg.dependencies) - explained),
+        "propertyDependencies": {k: v for k, v in sorted(reg.property_dependencies.items()) if v},
+        "inputs": normalize(reg.inputs),
+        "outputs": normalize({k: v for k, v in reg.outputs.items() if k not in ("urn",)}),
+    }
+
+
+def build_plan(
+    project: str,
+    stack: str,
+    config: dict[str, Any],
+    registrations: list[Registration],
+    outputs: dict[str, Any],
+) -> dict[str, Any]:
+    ordered = sorted(registrations, key=lambda r: r.order)
+    # Registrations arrive from executor threads in a racy order: walk the parent tree depth-first
+    # with siblings sorted by URN, so two runs give byte-identical plans.
+    resources = [resource_entry(r) for r in _stable_order(ordered)]
+    return {
+        "format": PLAN_FORMAT,
+        "version": PLAN_VERSION,
+        "project": project,
+        "stack": stack,
+        "config": normalize(config),
+        "resources": resources,
+        "outputs": normalize(outputs),
+    }
+
+
+def _stable_order(registrations: list[Registration]) -> list[Registration]:
+    children: dict[str, list[Registration]] = {}
+    roots: list[Registration] = []
+    urns = {r.urn for r in registrations}
+    for reg in registrations:
+        if reg.parent and reg.parent in urns:
+            children.setdefault(reg.parent, []).append(reg)
+        else:
+            roots.append(reg)
+    out: list[Registration] = []
+
+    def visit(reg: Registration) -> None:
+        out.append(reg)
+        for child in sorted(children.get(reg.urn, []), key=lambda r: (r.type.startswith("mlfleet:"), r.urn)):
+            visit(child)
+
+    for root in sorted(roots, key=lambda r: (r.type != "pulumi:pulumi:Stack", r.urn)):
+        visit(root)
+    return out
+
+
+def dumps(plan: dict[str, Any]) -> str:
+    """Byte-stable JSON: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(plan, sort_keys=True, indent=2, ensure_ascii=False) + "\n"

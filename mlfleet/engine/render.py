@@ -1,0 +1,63 @@
+"""Text output like `pulumi preview`: resources indented under their parents, counts, outputs."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from mlfleet.engine.plan import is_secret_marker
+
+
+def _display(value: Any) -> str:
+    if is_secret_marker(value):
+        return "[secret]"
+    if isinstance(value, dict | list):
+        return json.dumps(_mask(value), sort_keys=True)
+    return str(value)
+
+
+def _mask(value: Any) -> Any:
+    if is_secret_marker(value):
+        return "[secret]"
+    if isinstance(value, dict):
+        return {k: _mask(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask(v) for v in value]
+    return value
+
+
+def render_plan(plan: dict[str, Any]) -> str:
+    resources = plan["resources"]
+    depth: dict[str, int] = {}
+    lines = [f"Previewing update ({plan['stack']}) of project {plan['project']} on the mock runtime:", ""]
+    lines.append(f"     {'Type':<58} {'Name':<44} Plan")
+    for res in resources:
+        level = depth.get(res["parent"] or "", -1) + 1
+        depth[res["urn"]] = level
+        flags = " [protect]" if res["protect"] else ""
+        label = ("   " * level + ("└─ " if level else "") + res["type"])[:58]
+        lines.append(f" +   {label:<58} {res['name']:<44} create{flags}")
+    lines.append("")
+    if plan["outputs"]:
+        lines.append("Outputs:")
+        width = max(len(k) for k in plan["outputs"])
+        for key in sorted(plan["outputs"]):
+            lines.append(f"    {key:<{width}}: {_display(plan['outputs'][key])}")
+        lines.append("")
+    counts = Counter("component" if not r["custom"] else "custom" for r in resources)
+    lines.append("Resources:")
+    lines.append(
+        f"    + {len(resources)} to create ({counts['custom']} provider resources, "
+        f"{counts['component']} components incl. the stack)"
+    )
+    return "\n".join(lines)
+
+
+def render_summary(rows: list[tuple[str, int, float, str | None]], total_seconds: float) -> str:
+    lines = ["", f"{'stack':<16} {'resources':>9} {'seconds':>8}  status"]
+    for stack, count, seconds, error in rows:
+        status = "ok" if error is None else "FAILED"
+        lines.append(f"{stack:<16} {count:>9} {seconds:>8.2f}  {status}")
+    lines.append(f"previewed {len(rows)} stack(s) in {total_seconds:.2f} s")
+    return "\n".join(lines)

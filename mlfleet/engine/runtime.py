@@ -1,0 +1,98 @@
+"""Running a Pulumi Python program on the SDK's mock runtime, in this process."""
+
+from __future__ import annotations
+
+import os
+import runpy
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from mlfleet.engine.mocks import PlanMocks
+from mlfleet.engine.recorder import RecordingMonitor, Registration, struct_to_dict
+
+
+class ProgramError(Exception):
+    """The program raised; `where` is the innermost frame inside the project, if any."""
+
+    def __init__(self, error: BaseException, where: str | None) -> None:
+        self.error = error
+        self.where = where
+        super().__init__(str(error))
+
+
+@contextmanager
+def _project_environment(directory: Path) -> Iterator[None]:
+    """Like the language host: cwd and sys.path at the project, restored afterwards."""
+    old_cwd = Path.cwd()
+    old_path = list(sys.path)
+    os.chdir(directory)
+    sys.path.insert(0, str(directory))
+    try:
+        yield
+    finally:
+        os.chdir(old_cwd)
+        sys.path[:] = old_path
+
+
+def run_on_mocks(
+    fn: Callable[[], Any],
+    *,
+    project: str,
+    stack: str,
+    config: dict[str, str],
+    secret_keys: list[str],
+    directory: Path | None = None,
+) -> tuple[list[Registration], dict[str, Any]]:
+    """Run `fn` as a Pulumi program on the mock runtime; return registrations and stack outputs."""
+    mocks = PlanMocks()
+    monitor = RecordingMonitor(mocks)
+    # A fresh root stack and settings per run: otherwise one run's resources and exports leak.
+    settings.reset_options(project=project, stack=stack, preview=False)
+    pulumi.runtime.set_all_config(config, secret_keys)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    settings.SETTINGS.rpc_manager.clear()
+    root_dir = directory or Path.cwd()
+    captured: dict[str, Any] = {}
+
+    def program() -> None:
+        fn()
+        root = settings.get_root_resource()
+        exports = dict(getattr(root, "outputs", {}) or {})
+        struct = _sync_await(rpc.serialize_properties(exports, {}))
+        captured.update(struct_to_dict(struct))
+
+    try:
+        with _project_environment(root_dir):
+            _sync_await(run_pulumi_func(program))
+    except Exception as exc:
+        raise ProgramError(exc, _innermost_project_frame(exc, root_dir)) from exc
+    finally:
+        settings.reset_options()
+    return monitor.registrations, captured
+
+
+def run_main(main: Path) -> Callable[[], Any]:
+    def fn() -> None:
+        runpy.run_path(str(main), run_name="__main__")
+
+    return fn
+
+
+def _innermost_project_frame(exc: BaseException, directory: Path) -> str | None:
+    frames = traceback.extract_tb(exc.__traceback__)
+    root = str(directory.resolve())
+    venv = os.sep + ".venv" + os.sep
+    for frame in reversed(frames):
+        if frame.filename.startswith(root) and venv not in frame.filename:
+            rel = os.path.relpath(frame.filename, root)
+            return f"{rel}:{frame.lineno}"
+    return None
