@@ -1,0 +1,267 @@
+"""The serving workload on Kubernetes: ServiceAccount, Deployment, Service, HPA, PDB, NetworkPolicy,
+ServiceMonitor and a TLS Ingress. Type token `mlfleet:kubernetes:ServingService` on every cloud."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.kubernetes.ingress_flavor import IngressFlavor
+from components.kubernetes.pod_security import (
+    container_security_context,
+    pod_security_context,
+    resources,
+    scratch_volume,
+)
+from components.serving_service import ServingServiceArgs
+
+PORT = 8080
+
+
+class KubernetesServingService(pulumi.ComponentResource):
+    endpoint_hostname: pulumi.Output[str]
+    namespace: pulumi.Output[str]
+    service_name: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        args: ServingServiceArgs,
+        flavor: IngressFlavor,
+        provider: k8s.Provider,
+        labels: Mapping[str, str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("mlfleet:kubernetes:ServingService", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self, provider=provider)
+        selector = {"app.kubernetes.io/name": "mlfleet-serving", "app.kubernetes.io/instance": name}
+        all_labels = {**labels, **selector, "app.kubernetes.io/part-of": "mlfleet"}
+
+        def meta(annotations: Mapping[str, pulumi.Input[str]] | None = None) -> k8s.meta.v1.ObjectMetaArgs:
+            return k8s.meta.v1.ObjectMetaArgs(
+                name=name, namespace=args.namespace, labels=all_labels, annotations=annotations
+            )
+
+        account = k8s.core.v1.ServiceAccount(
+            f"{name}-sa",
+            metadata=meta(dict(args.service_account_annotations) or None),
+            automount_service_account_token=False,
+            opts=child,
+        )
+        deployment = k8s.apps.v1.Deployment(
+            name,
+            metadata=meta(),
+            spec=k8s.apps.v1.DeploymentSpecArgs(
+                replicas=args.min_replicas,
+                selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+                strategy=k8s.apps.v1.DeploymentStrategyArgs(
+                    type="RollingUpdate",
+                    rolling_update=k8s.apps.v1.RollingUpdateDeploymentArgs(
+                        max_surge="25%", max_unavailable=0
+                    ),
+                ),
+                template=k8s.core.v1.PodTemplateSpecArgs(
+                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=all_labels),
+                    spec=self._pod_spec(args, selector, account.metadata.name),
+                ),
+            ),
+            opts=child,
+        )
+        service = k8s.core.v1.Service(
+            f"{name}-svc",
+            metadata=meta(),
+            spec=k8s.core.v1.ServiceSpecArgs(
+                type="ClusterIP",
+                selector=selector,
+                ports=[k8s.core.v1.ServicePortArgs(name="http", port=80, target_port="http")],
+            ),
+            opts=child,
+        )
+        k8s.autoscaling.v2.HorizontalPodAutoscaler(
+            f"{name}-hpa",
+            metadata=meta(),
+            spec=k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgs(
+                scale_target_ref=k8s.autoscaling.v2.CrossVersionObjectReferenceArgs(
+                    api_version="apps/v1", kind="Deployment", name=deployment.metadata.name
+                ),
+                min_replicas=args.min_replicas,
+                max_replicas=args.max_replicas,
+                metrics=[
+                    k8s.autoscaling.v2.MetricSpecArgs(
+                        type="Resource",
+                        resource=k8s.autoscaling.v2.ResourceMetricSourceArgs(
+                            name="cpu",
+                            target=k8s.autoscaling.v2.MetricTargetArgs(
+                                type="Utilization", average_utilization=args.target_cpu_percent
+                            ),
+                        ),
+                    )
+                ],
+            ),
+            opts=child,
+        )
+        k8s.policy.v1.PodDisruptionBudget(
+            f"{name}-pdb",
+            metadata=meta(),
+            spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
+                max_unavailable=1, selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector)
+            ),
+            opts=child,
+        )
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-netpol",
+            metadata=meta(),
+            spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+                policy_types=["Ingress"],
+                ingress=[
+                    k8s.networking.v1.NetworkPolicyIngressRuleArgs(
+                        from_=_traffic_sources(flavor, args.monitoring_namespace),
+                        ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=PORT, protocol="TCP")],
+                    )
+                ],
+            ),
+            opts=child,
+        )
+        # Prometheus (kube-prometheus-stack) discovers scrape targets through ServiceMonitors.
+        k8s.apiextensions.CustomResource(
+            f"{name}-monitor",
+            api_version="monitoring.coreos.com/v1",
+            kind="ServiceMonitor",
+            metadata=meta(),
+            spec={
+                "selector": {"matchLabels": selector},
+                "endpoints": [{"port": "http", "path": "/metrics", "interval": "15s"}],
+            },
+            opts=child,
+        )
+        ingress = k8s.networking.v1.Ingress(
+            f"{name}-ingress",
+            metadata=meta(_ingress_annotations(flavor, args.tls_cluster_issuer)),
+            spec=k8s.networking.v1.IngressSpecArgs(
+                ingress_class_name=flavor.class_name,
+                tls=[k8s.networking.v1.IngressTLSArgs(hosts=[args.hostname], secret_name=f"{name}-tls")]
+                if flavor.tls_secret
+                else None,
+                rules=[
+                    k8s.networking.v1.IngressRuleArgs(
+                        host=args.hostname,
+                        http=k8s.networking.v1.HTTPIngressRuleValueArgs(
+                            paths=[
+                                k8s.networking.v1.HTTPIngressPathArgs(
+                                    path="/",
+                                    path_type="Prefix",
+                                    backend=k8s.networking.v1.IngressBackendArgs(
+                                        service=k8s.networking.v1.IngressServiceBackendArgs(
+                                            name=service.metadata.name,
+                                            port=k8s.networking.v1.ServiceBackendPortArgs(name="http"),
+                                        )
+                                    ),
+                                )
+                            ]
+                        ),
+                    )
+                ],
+            ),
+            opts=child,
+        )
+        self.endpoint_hostname = ingress.spec.apply(lambda spec: spec.rules[0].host)
+        self.namespace = pulumi.Output.from_input(args.namespace)
+        self.service_name = service.metadata.name
+        self.register_outputs(
+            {
+                "endpoint_hostname": self.endpoint_hostname,
+                "namespace": self.namespace,
+                "service_name": self.service_name,
+            }
+        )
+
+    @staticmethod
+    def _pod_spec(
+        args: ServingServiceArgs, selector: dict[str, str], account: pulumi.Input[str]
+    ) -> k8s.core.v1.PodSpecArgs:
+        volume, mount = scratch_volume()
+        env = [
+            k8s.core.v1.EnvVarArgs(name="MLFLEET_HOST", value="0.0.0.0"),
+            k8s.core.v1.EnvVarArgs(name="MLFLEET_PORT", value=str(PORT)),
+            k8s.core.v1.EnvVarArgs(name="MLFLEET_REGISTRY", value=args.registry_url),
+            k8s.core.v1.EnvVarArgs(name="MLFLEET_MODEL", value=args.model),
+            k8s.core.v1.EnvVarArgs(name="MLFLEET_ALIAS", value=args.alias),
+            *[k8s.core.v1.EnvVarArgs(name=key, value=value) for key, value in sorted(args.env.items())],
+        ]
+        env_from = (
+            [k8s.core.v1.EnvFromSourceArgs(secret_ref=k8s.core.v1.SecretEnvSourceArgs(name=args.env_secret))]
+            if args.env_secret is not None
+            else None
+        )
+        return k8s.core.v1.PodSpecArgs(
+            service_account_name=account,
+            security_context=pod_security_context(),
+            # One replica per zone first, then per node, so a zone outage leaves serving up.
+            topology_spread_constraints=[
+                k8s.core.v1.TopologySpreadConstraintArgs(
+                    max_skew=1,
+                    topology_key=key,
+                    when_unsatisfiable="ScheduleAnyway",
+                    label_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+                )
+                for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")
+            ],
+            containers=[
+                k8s.core.v1.ContainerArgs(
+                    name="serving",
+                    image=args.image,
+                    ports=[k8s.core.v1.ContainerPortArgs(name="http", container_port=PORT, protocol="TCP")],
+                    env=env,
+                    env_from=env_from,
+                    resources=resources(args.cpu, args.memory),
+                    security_context=container_security_context(),
+                    liveness_probe=_probe("/v2/health/live", failure_threshold=3),
+                    readiness_probe=_probe("/v2/health/ready", failure_threshold=2),
+                    volume_mounts=[mount],
+                )
+            ],
+            volumes=[volume],
+        )
+
+
+def _probe(path: str, failure_threshold: int) -> k8s.core.v1.ProbeArgs:
+    return k8s.core.v1.ProbeArgs(
+        http_get=k8s.core.v1.HTTPGetActionArgs(path=path, port="http"),
+        initial_delay_seconds=5,
+        period_seconds=10,
+        timeout_seconds=2,
+        failure_threshold=failure_threshold,
+    )
+
+
+def _traffic_sources(
+    flavor: IngressFlavor, monitoring_namespace: str
+) -> list[k8s.networking.v1.NetworkPolicyPeerArgs]:
+    def namespace(name: str) -> k8s.meta.v1.LabelSelectorArgs:
+        return k8s.meta.v1.LabelSelectorArgs(match_labels={"kubernetes.io/metadata.name": name})
+
+    peers = [
+        k8s.networking.v1.NetworkPolicyPeerArgs(
+            namespace_selector=namespace(monitoring_namespace),
+            pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={"app.kubernetes.io/name": "prometheus"}),
+        )
+    ]
+    if flavor.controller_namespace:
+        peers.append(
+            k8s.networking.v1.NetworkPolicyPeerArgs(namespace_selector=namespace(flavor.controller_namespace))
+        )
+    peers += [
+        k8s.networking.v1.NetworkPolicyPeerArgs(ip_block=k8s.networking.v1.IPBlockArgs(cidr=cidr))
+        for cidr in flavor.source_cidrs
+    ]
+    return peers
+
+
+def _ingress_annotations(flavor: IngressFlavor, issuer: str | None) -> dict[str, pulumi.Input[str]]:
+    annotations: dict[str, pulumi.Input[str]] = dict(flavor.annotations)
+    if issuer and flavor.tls_secret:
+        annotations["cert-manager.io/cluster-issuer"] = issuer
+    return annotations

@@ -1,0 +1,111 @@
+"""ServingService: the FastAPI model server on any mlfleet cluster (EKS, GKE, AKS or your own).
+
+The workload is plain Kubernetes on every cloud; only the Ingress flavor (controller, TLS, who may
+send traffic) differs, so one ComponentResource serves all four targets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+import pulumi
+
+from components.errors import ComponentArgumentError
+
+if TYPE_CHECKING:
+    import pulumi_kubernetes as k8s
+
+    from components.context import Cloud
+
+# An image is immutable when pinned by digest, or by a tag that is not a moving one.
+_DIGEST = re.compile(r"^[^@\s]+@sha256:[0-9a-f]{64}$")
+_TAG = re.compile(r"^[^@\s]+:([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$")
+_MOVING_TAGS = {"latest", "main", "master", "stable", "edge", "dev", "nightly"}
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti)?$")
+
+
+def check_pinned_image(component: str, argument: str, image: str) -> None:
+    """Reject images that can change under a running deployment (no tag, or a moving tag)."""
+    if _DIGEST.match(image):
+        return
+    tag = _TAG.match(image.rsplit("/", 1)[-1] if "/" in image else image)
+    if tag is None or tag.group(1) in _MOVING_TAGS:
+        raise ComponentArgumentError(
+            component,
+            argument,
+            f"is {image!r}, which is not pinned by digest or immutable tag",
+            "use <repo>@sha256:<digest> or an immutable version tag such as <repo>:1.4.2",
+        )
+
+
+@dataclass(frozen=True)
+class ServingServiceArgs:
+    image: str
+    model: str
+    registry_url: pulumi.Input[str]
+    hostname: str
+    alias: str = "production"
+    namespace: str = "mlfleet-serving"
+    min_replicas: int = 2
+    max_replicas: int = 10
+    target_cpu_percent: int = 70
+    cpu: str = "500m"
+    memory: str = "1Gi"
+    # ServiceAccount annotations that bind the pods to the read-only cloud identity.
+    service_account_annotations: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    # Extra environment (e.g. the local object store's endpoint) and a Secret to import as env.
+    env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    env_secret: pulumi.Input[str] | None = None
+    monitoring_namespace: str = "monitoring"
+    # cert-manager ClusterIssuer that fills the TLS secret (clouds that terminate TLS themselves ignore it).
+    tls_cluster_issuer: str | None = None
+
+    def __post_init__(self) -> None:
+        name = "ServingService"
+        check_pinned_image(name, "image", self.image)
+        if not _HOSTNAME.match(self.hostname):
+            raise ComponentArgumentError(
+                name, "hostname", f"is {self.hostname!r}, not a DNS name", "use e.g. serving.dev.example.com"
+            )
+        if not 1 <= self.min_replicas <= self.max_replicas:
+            raise ComponentArgumentError(
+                name,
+                "min_replicas",
+                f"is {self.min_replicas} with max_replicas {self.max_replicas}",
+                "use 1 <= min_replicas <= max_replicas (2 or more keeps serving up during node drains)",
+            )
+        if not 1 <= self.target_cpu_percent <= 100:
+            raise ComponentArgumentError(
+                name, "target_cpu_percent", f"is {self.target_cpu_percent}", "use a percentage 1..100"
+            )
+        for argument, value in (("cpu", self.cpu), ("memory", self.memory)):
+            if not _QUANTITY.match(value):
+                raise ComponentArgumentError(
+                    name, argument, f"is {value!r}, not a Kubernetes quantity", "use e.g. 500m or 1Gi"
+                )
+
+
+class ServingService(Protocol):
+    """What every cloud's serving service provides."""
+
+    endpoint_hostname: pulumi.Output[str]
+    namespace: pulumi.Output[str]
+    service_name: pulumi.Output[str]
+
+
+def serving_service(
+    name: str,
+    args: ServingServiceArgs,
+    cloud: Cloud,
+    provider: k8s.Provider,
+    labels: Mapping[str, str],
+    opts: pulumi.ResourceOptions | None = None,
+) -> ServingService:
+    from components.kubernetes.ingress_flavor import ingress_flavor
+    from components.kubernetes.serving_service import KubernetesServingService
+
+    return KubernetesServingService(name, args, ingress_flavor(cloud), provider, labels, opts)
