@@ -295,6 +295,13 @@ class PlanMocks(pulumi.runtime.Mocks):
             )
         out = dict(inputs)
         out.update(id=rid, name=physical, type=f"{module}/{typ}")
+        identity = inputs.get("identity")
+        if isinstance(identity, dict) and isinstance(identity.get("userAssignedIdentities"), list):
+            # Some APIs (storage) take a list of identity ids but always answer with a map id -> details.
+            out["identity"] = {
+                **identity,
+                "userAssignedIdentities": {i: {} for i in identity["userAssignedIdentities"]},
+            }
         if typ == "UserAssignedIdentity":
             out.update(
                 clientId=_uuid("client", name), principalId=_uuid("principal", name), tenantId=AZURE_TENANT
@@ -372,7 +379,19 @@ class PlanMocks(pulumi.runtime.Mocks):
         while len(value) < length:
             value += value
         out = dict(inputs)
-        out.update(result=value[:length], hex=value[:length], b64Std=value[:length], id=name)
+        _, _, typ = _tail(token)
+        if typ == "RandomId":
+            width = int(inputs.get("byteLength") or 8)
+            out.update(
+                hex=value[: width * 2],
+                b64Std=value[:width],
+                b64Url=value[:width],
+                dec=str(int(value[:8], 16)),
+            )
+        else:
+            out.update(result=value[:length])
+            if typ == "RandomPassword":
+                out.update(bcryptHash="$2a$10$" + value[:53])
         return name, out
 
     def _tls(self, token: str, name: str, inputs: dict[str, Any], provider: dict[str, Any]):

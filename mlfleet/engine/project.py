@@ -65,7 +65,11 @@ class StackConfig:
     secret_keys: frozenset[str]
 
     def masked(self) -> dict[str, Any]:
-        return {k: ({"secret": True} if k in self.secret_keys else v) for k, v in sorted(self.values.items())}
+        from mlfleet.engine.plan import SECRET_MARKER
+
+        return {
+            k: (dict(SECRET_MARKER) if k in self.secret_keys else v) for k, v in sorted(self.values.items())
+        }
 
 
 def load_project(directory: Path) -> Project:

@@ -31,13 +31,17 @@ def render_plan(plan: dict[str, Any]) -> str:
     resources = plan["resources"]
     depth: dict[str, int] = {}
     lines = [f"Previewing update ({plan['stack']}) of project {plan['project']} on the mock runtime:", ""]
-    lines.append(f"     {'Type':<58} {'Name':<44} Plan")
+    rows: list[tuple[str, str, str]] = []
     for res in resources:
         level = depth.get(res["parent"] or "", -1) + 1
         depth[res["urn"]] = level
         flags = " [protect]" if res["protect"] else ""
-        label = ("   " * level + ("└─ " if level else "") + res["type"])[:58]
-        lines.append(f" +   {label:<58} {res['name']:<44} create{flags}")
+        rows.append(("   " * level + ("└─ " if level else "") + res["type"], res["name"], f"create{flags}"))
+    type_width = max([4, *(len(r[0]) for r in rows)])
+    name_width = max([4, *(len(r[1]) for r in rows)])
+    lines.append(f"     {'Type':<{type_width}}  {'Name':<{name_width}}  Plan")
+    for label, name, action in rows:
+        lines.append(f" +   {label:<{type_width}}  {name:<{name_width}}  {action}")
     lines.append("")
     if plan["outputs"]:
         lines.append("Outputs:")
