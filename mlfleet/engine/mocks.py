@@ -339,8 +339,12 @@ class PlanMocks(pulumi.runtime.Mocks):
                 },
             )
         if "identity" in inputs and isinstance(inputs["identity"], dict):
+            identity = dict(inputs["identity"])
+            if isinstance(identity.get("userAssignedIdentities"), list):
+                # Storage takes a list of identity ids but answers with a map id -> details.
+                identity["userAssignedIdentities"] = {i: {} for i in identity["userAssignedIdentities"]}
             out["identity"] = {
-                **inputs["identity"],
+                **identity,
                 "principalId": _uuid("sys", name),
                 "tenantId": AZURE_TENANT,
             }

@@ -1,0 +1,68 @@
+"""Azure ContainerRegistry: ACR Premium, no admin user, no anonymous pull, public network access
+disabled, CMK encryption through the key's user-assigned identity, untagged manifests retained
+for N days only.
+
+ACR has no registry-wide immutable-tag switch or built-in scan on push: tags are locked per
+repository at push time (`az acr repository update --write-enabled false`, done by CI) and image
+scanning is Microsoft Defender for Containers, a subscription-level plan outside this stack.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_azure_native as azure_native
+
+from components.azure.encryption_key import AzureEncryptionKey
+from components.container_registry import ContainerRegistryArgs
+from components.context import PlatformContext, compact_name
+from components.target import CloudTarget
+
+
+class AzureContainerRegistry(pulumi.ComponentResource):
+    repository_urls: dict[str, pulumi.Output[str]]
+
+    def __init__(
+        self,
+        name: str,
+        args: ContainerRegistryArgs,
+        target: CloudTarget,
+        context: PlatformContext,
+        key: AzureEncryptionKey,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("mlfleet:azure:ContainerRegistry", name, None, opts)
+        registry = azure_native.containerregistry.Registry(
+            name,
+            registry_name=compact_name(name, 50, alphanumeric=True),
+            resource_group_name=target.resource_group_name,
+            location=target.region,
+            sku=azure_native.containerregistry.SkuArgs(name="Premium"),
+            admin_user_enabled=False,
+            anonymous_pull_enabled=False,
+            public_network_access="Disabled",
+            network_rule_bypass_options="AzureServices",
+            identity=azure_native.containerregistry.IdentityPropertiesArgs(
+                # ACR keys this map by identity resource id, which is only known as an Output.
+                type="UserAssigned",
+                user_assigned_identities=key.user_identity_id.apply(lambda identity_id: {identity_id: {}}),
+            ),
+            encryption=azure_native.containerregistry.EncryptionPropertyArgs(
+                status="enabled",
+                key_vault_properties=azure_native.containerregistry.KeyVaultPropertiesArgs(
+                    key_identifier=key.key_id, identity=key.user_identity_client_id
+                ),
+            ),
+            policies=azure_native.containerregistry.PoliciesArgs(
+                retention_policy=azure_native.containerregistry.RetentionPolicyArgs(
+                    status="enabled", days=args.untagged_expiry_days
+                ),
+            ),
+            tags=context.tags(),
+            opts=target.opts(
+                self, protect=args.protect, retain_on_delete=args.protect, depends_on=[key.key_use_grant]
+            ),
+        )
+        self.repository_urls = {
+            image: pulumi.Output.concat(registry.login_server, "/", image) for image in args.images
+        }
+        self.register_outputs({"repository_urls": self.repository_urls})

@@ -1,0 +1,157 @@
+"""Azure Identities: one user-assigned managed identity per workload, federated with the cluster's
+OIDC issuer for Azure Workload Identity, data roles scoped to the registry container, and a GitHub
+Actions deployer identity.
+
+Why a managed identity for the deployer: azure-native has no Entra ID app registration resource
+(that lives in the separate azuread provider). A user-assigned managed identity accepts federated
+credentials too, so GitHub's OIDC token (`azure/login` with client-id) is exchanged without any
+secret, and the identity lives and dies with the stack's resource group.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_azure_native as azure_native
+
+from components.azure.authorization import (
+    STORAGE_BLOB_DATA_CONTRIBUTOR,
+    STORAGE_BLOB_DATA_READER,
+    assign_role,
+    builtin_role,
+    deterministic_guid,
+    resource_group_id,
+)
+from components.azure.model_bucket import AzureModelBucket
+from components.context import PlatformContext
+from components.identities import GITHUB_ISSUER, GithubDeployer, IdentitiesArgs, WorkloadIdentity
+from components.target import CloudTarget
+
+CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
+TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
+# The deployer's custom role, assignable only on the stack's resource group.
+DEPLOYER_ACTIONS: tuple[str, ...] = (
+    "Microsoft.Resources/subscriptions/resourceGroups/read",
+    "Microsoft.Storage/storageAccounts/read",
+    "Microsoft.Storage/storageAccounts/write",
+    "Microsoft.Storage/storageAccounts/blobServices/read",
+    "Microsoft.Storage/storageAccounts/blobServices/write",
+    "Microsoft.Storage/storageAccounts/blobServices/containers/read",
+    "Microsoft.Storage/storageAccounts/blobServices/containers/write",
+    "Microsoft.Storage/storageAccounts/managementPolicies/read",
+    "Microsoft.Storage/storageAccounts/managementPolicies/write",
+    "Microsoft.KeyVault/vaults/read",
+    "Microsoft.KeyVault/vaults/write",
+    "Microsoft.KeyVault/vaults/keys/read",
+    "Microsoft.KeyVault/vaults/keys/write",
+    "Microsoft.ContainerRegistry/registries/read",
+    "Microsoft.ContainerRegistry/registries/write",
+    "Microsoft.ManagedIdentity/userAssignedIdentities/read",
+    "Microsoft.ManagedIdentity/userAssignedIdentities/write",
+    "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action",
+    "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read",
+    "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write",
+    "Microsoft.OperationalInsights/workspaces/read",
+    "Microsoft.OperationalInsights/workspaces/write",
+    "Microsoft.Insights/diagnosticSettings/read",
+    "Microsoft.Insights/diagnosticSettings/write",
+    "Microsoft.Authorization/roleAssignments/read",
+    "Microsoft.Authorization/roleAssignments/write",
+)
+
+
+class AzureIdentities(pulumi.ComponentResource):
+    workloads: dict[str, WorkloadIdentity]
+    deployer: pulumi.Output[str] | None
+
+    def __init__(
+        self,
+        name: str,
+        args: IdentitiesArgs,
+        target: CloudTarget,
+        context: PlatformContext,
+        bucket: AzureModelBucket,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("mlfleet:azure:Identities", name, None, opts)
+        destinations = [d for d in args.sync_destinations if isinstance(d, AzureModelBucket)]
+        reader = builtin_role(target, STORAGE_BLOB_DATA_READER)
+        writer = builtin_role(target, STORAGE_BLOB_DATA_CONTRIBUTOR)
+        self.workloads = {}
+        for workload in ("trainer", "serving", "registry-sync"):
+            identity = self._identity(f"{name}-{workload}", target, context)
+            if args.oidc_issuer_url is not None:
+                self._federate(
+                    f"{name}-{workload}",
+                    identity,
+                    args.oidc_issuer_url,
+                    f"system:serviceaccount:{args.namespace}:{workload}",
+                    target,
+                )
+            # Data roles on the registry container only (never the account, group or subscription).
+            grants = [(bucket.container_scope, writer if workload == "trainer" else reader)]
+            if workload == "registry-sync":
+                grants += [(d.container_scope, writer) for d in destinations]
+            for index, (scope, role) in enumerate(grants):
+                assign_role(f"{name}-{workload}-{index}", identity.principal_id, role, scope, target, self)
+            self.workloads[workload] = WorkloadIdentity(
+                workload, args.namespace, identity.client_id, {CLIENT_ID_ANNOTATION: identity.client_id}
+            )
+        self.deployer = None
+        if args.github is not None:
+            self.deployer = self._deployer(name, args.github, target, context)
+        outputs: dict[str, Any] = {w: i.principal for w, i in self.workloads.items()}
+        self.register_outputs({"workloads": outputs, "deployer": self.deployer})
+
+    def _identity(
+        self, name: str, target: CloudTarget, context: PlatformContext
+    ) -> azure_native.managedidentity.UserAssignedIdentity:
+        return azure_native.managedidentity.UserAssignedIdentity(
+            name,
+            resource_name_=name,
+            resource_group_name=target.resource_group_name,
+            location=target.region,
+            tags=context.tags(),
+            opts=target.opts(self),
+        )
+
+    def _federate(
+        self,
+        name: str,
+        identity: azure_native.managedidentity.UserAssignedIdentity,
+        issuer: pulumi.Input[str],
+        subject: str,
+        target: CloudTarget,
+    ) -> None:
+        """Trust tokens for exactly one subject from exactly one OIDC issuer."""
+        azure_native.managedidentity.FederatedIdentityCredential(
+            name,
+            federated_identity_credential_resource_name=name,
+            resource_name_=identity.name,
+            resource_group_name=target.resource_group_name,
+            issuer=issuer,
+            subject=subject,
+            audiences=[TOKEN_EXCHANGE_AUDIENCE],
+            opts=target.opts(self),
+        )
+
+    def _deployer(
+        self, name: str, github: GithubDeployer, target: CloudTarget, context: PlatformContext
+    ) -> pulumi.Output[str]:
+        identity = self._identity(f"{name}-deployer", target, context)
+        self._federate(f"{name}-deployer-github", identity, GITHUB_ISSUER, github.subject, target)
+        group_id = resource_group_id(target)
+        role = azure_native.authorization.RoleDefinition(
+            f"{name}-deployer",
+            role_definition_id=deterministic_guid(f"{name}-deployer-role"),
+            role_name=f"{name}-deployer",
+            description=f"mlfleet CI deployer for {context.prefix}",
+            role_type="CustomRole",
+            scope=group_id,
+            assignable_scopes=[group_id],
+            permissions=[azure_native.authorization.PermissionArgs(actions=list(DEPLOYER_ACTIONS))],
+            opts=target.opts(self),
+        )
+        assign_role(f"{name}-deployer", identity.principal_id, role.id, group_id, target, self)
+        return identity.client_id

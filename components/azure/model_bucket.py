@@ -1,0 +1,180 @@
+"""Azure ModelBucket: a StorageV2 account (no public blobs, no shared keys, TLS 1.2, default-deny
+firewall, CMK from Key Vault) with a private blob container, versioning + delete retention,
+a lifecycle policy and diagnostic logs to a Log Analytics workspace.
+
+Azure has no "abort multipart" rule: uncommitted blocks are discarded by the service after 7 days.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_azure_native as azure_native
+
+from components.azure.encryption_key import AzureEncryptionKey
+from components.context import PlatformContext, compact_name
+from components.model_bucket import ModelBucketArgs
+from components.target import CloudTarget
+
+# Blob delete retention accepts 1..365 days.
+MAX_RETENTION_DAYS = 365
+LOG_CATEGORIES = ("StorageRead", "StorageWrite", "StorageDelete")
+
+
+class AzureModelBucket(pulumi.ComponentResource):
+    registry_url: pulumi.Output[str]
+    bucket_name: pulumi.Output[str]
+    key_id: pulumi.Output[str]
+    account_name: pulumi.Output[str]
+    account_id: pulumi.Output[str]
+    # The container's resource id: the scope workload role assignments are limited to.
+    container_scope: pulumi.Output[str]
+    prefix: str
+
+    def __init__(
+        self,
+        name: str,
+        args: ModelBucketArgs,
+        target: CloudTarget,
+        context: PlatformContext,
+        key: AzureEncryptionKey,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("mlfleet:azure:ModelBucket", name, None, opts)
+        self.prefix = args.prefix
+        group = target.resource_group_name
+        stateful = target.opts(self, protect=args.protect, retain_on_delete=args.protect)
+        account = azure_native.storage.StorageAccount(
+            name,
+            account_name=compact_name(name, 24, alphanumeric=True),
+            resource_group_name=group,
+            location=target.region,
+            kind="StorageV2",
+            sku=azure_native.storage.SkuArgs(name="Standard_ZRS"),
+            allow_blob_public_access=False,
+            allow_shared_key_access=False,
+            default_to_o_auth_authentication=True,
+            minimum_tls_version="TLS1_2",
+            enable_https_traffic_only=True,
+            allow_cross_tenant_replication=False,
+            network_rule_set=azure_native.storage.NetworkRuleSetArgs(
+                default_action="Deny",
+                bypass="AzureServices",
+                ip_rules=[
+                    azure_native.storage.IPRuleArgs(i_p_address_or_range=network, action="Allow")
+                    for network in args.allowed_networks
+                ],
+            ),
+            identity=azure_native.storage.IdentityArgs(
+                type="UserAssigned", user_assigned_identities=[key.user_identity_id]
+            ),
+            encryption=azure_native.storage.EncryptionArgs(
+                key_source="Microsoft.Keyvault",
+                key_vault_properties=azure_native.storage.KeyVaultPropertiesArgs(
+                    key_name=key.key_name, key_vault_uri=key.vault_uri
+                ),
+                encryption_identity=azure_native.storage.EncryptionIdentityArgs(
+                    encryption_user_assigned_identity=key.user_identity_id
+                ),
+                require_infrastructure_encryption=True,
+            ),
+            tags=context.tags(),
+            # The identity must be allowed to use the key before the account can be created with it.
+            opts=target.opts(
+                self, protect=args.protect, retain_on_delete=args.protect, depends_on=[key.key_use_grant]
+            ),
+        )
+        retention = azure_native.storage.DeleteRetentionPolicyArgs(
+            enabled=True, days=min(args.noncurrent_version_days, MAX_RETENTION_DAYS)
+        )
+        azure_native.storage.BlobServiceProperties(
+            name,
+            account_name=account.name,
+            resource_group_name=group,
+            blob_services_name="default",
+            is_versioning_enabled=True,
+            delete_retention_policy=retention,
+            container_delete_retention_policy=retention,
+            opts=target.opts(self),
+        )
+        container = azure_native.storage.BlobContainer(
+            name,
+            container_name=name,
+            account_name=account.name,
+            resource_group_name=group,
+            public_access="None",
+            opts=stateful,
+        )
+        self._lifecycle(name, args, account, target)
+        self._diagnostics(name, account, target, context)
+        self.account_name = account.name
+        self.account_id = account.id
+        self.bucket_name = container.name
+        self.container_scope = container.id
+        self.key_id = key.key_id
+        # The registry library reads the account from AZURE_STORAGE_ACCOUNT_NAME (az://container/prefix).
+        self.registry_url = pulumi.Output.concat("az://", container.name, f"/{args.prefix}")
+        self.register_outputs(
+            {"registry_url": self.registry_url, "bucket_name": self.bucket_name, "key_id": self.key_id}
+        )
+
+    def _lifecycle(
+        self,
+        name: str,
+        args: ModelBucketArgs,
+        account: azure_native.storage.StorageAccount,
+        target: CloudTarget,
+    ) -> None:
+        """Delete noncurrent blob versions N days after they were superseded."""
+        rule = azure_native.storage.ManagementPolicyRuleArgs(
+            name="expire-noncurrent-versions",
+            type="Lifecycle",
+            enabled=True,
+            definition=azure_native.storage.ManagementPolicyDefinitionArgs(
+                filters=azure_native.storage.ManagementPolicyFilterArgs(blob_types=["blockBlob"]),
+                actions=azure_native.storage.ManagementPolicyActionArgs(
+                    version=azure_native.storage.ManagementPolicyVersionArgs(
+                        delete=azure_native.storage.DateAfterCreationArgs(
+                            days_after_creation_greater_than=args.noncurrent_version_days
+                        )
+                    )
+                ),
+            ),
+        )
+        azure_native.storage.ManagementPolicy(
+            name,
+            account_name=account.name,
+            resource_group_name=target.resource_group_name,
+            management_policy_name="default",
+            policy=azure_native.storage.ManagementPolicySchemaArgs(rules=[rule]),
+            opts=target.opts(self),
+        )
+
+    def _diagnostics(
+        self,
+        name: str,
+        account: azure_native.storage.StorageAccount,
+        target: CloudTarget,
+        context: PlatformContext,
+    ) -> None:
+        """Blob read/write/delete logs (who touched which model) into a Log Analytics workspace."""
+        workspace = azure_native.operationalinsights.Workspace(
+            f"{name}-logs",
+            workspace_name=f"{name}-logs",
+            resource_group_name=target.resource_group_name,
+            location=target.region,
+            sku=azure_native.operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
+            retention_in_days=90,
+            tags=context.tags(),
+            opts=target.opts(self),
+        )
+        azure_native.monitor.DiagnosticSetting(
+            f"{name}-blob-logs",
+            name=f"{name}-blob-logs",
+            resource_uri=account.id.apply(lambda account_id: f"{account_id}/blobServices/default"),
+            workspace_id=workspace.id,
+            logs=[
+                azure_native.monitor.DiagnosticsLogSettingsArgs(category=c, enabled=True)
+                for c in LOG_CATEGORIES
+            ],
+            opts=target.opts(self),
+        )
