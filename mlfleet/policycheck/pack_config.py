@@ -57,7 +57,7 @@ def configure_request(
     if unknown:
         raise PolicyCheckError(
             f"{source}: unknown policy name(s) {', '.join(unknown)}; "
-            f"run `mlfleet policy list` or see policies/README.md for the rule ids"
+            f"see the rules table in policies/README.md for the rule ids"
         )
     all_level: Level | None = None
     if "all" in config:

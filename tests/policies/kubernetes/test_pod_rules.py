@@ -1,47 +1,10 @@
 """Battery for the Kubernetes Pod Security ("restricted") and workload rules."""
 
-import copy
-
 import pytest
 
 from tests.policies.battery import run_battery
 from tests.policies.harness import Case, res
-
-DEP = "kubernetes:apps/v1:Deployment"
-GOOD_CONTAINER = {
-    "name": "app",
-    "image": "ghcr.io/o/serving:1.2.3",
-    "securityContext": {
-        "allowPrivilegeEscalation": False,
-        "readOnlyRootFilesystem": True,
-        "capabilities": {"drop": ["ALL"]},
-    },
-    "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
-    "readinessProbe": {"httpGet": {"path": "/readyz", "port": 8080}},
-    "livenessProbe": {"httpGet": {"path": "/healthz", "port": 8080}},
-}
-GOOD_POD = {
-    "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
-    "containers": [GOOD_CONTAINER],
-}
-
-
-def deployment(mutate=None) -> dict:
-    spec = copy.deepcopy(GOOD_POD)
-    if mutate:
-        mutate(spec)
-    return res(
-        DEP,
-        {
-            "metadata": {"name": "web", "namespace": "ml"},
-            "spec": {"replicas": 2, "template": {"metadata": {"labels": {"app": "web"}}, "spec": spec}},
-        },
-    )
-
-
-def c0(spec: dict) -> dict:
-    return spec["containers"][0]
-
+from tests.policies.kubernetes.workloads import c0, deployment
 
 CASES = [
     Case(

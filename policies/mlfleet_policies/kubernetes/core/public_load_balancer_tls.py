@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 from pulumi_policy import Severity
 
+from mlfleet_policies.network import port_text
 from mlfleet_policies.props import get, items, mapping
 from mlfleet_policies.rule import Resource, RuleMeta, resource_rule
 
@@ -23,7 +24,7 @@ def check(r: Resource) -> Iterator[str]:
     annotations = {str(k): str(v) for k, v in mapping(get(r.props, "metadata.annotations")).items()}
     if any(annotations.get(k, "").lower() == v.lower() for k, v in INTERNAL.items()):
         return
-    plain = [str(get(p, "port")) for p in items(get(r.props, "spec.ports")) if get(p, "port") != 443]
+    plain = [port_text(get(p, "port")) for p in items(get(r.props, "spec.ports")) if get(p, "port") != 443]
     if plain:
         yield f"public LoadBalancer exposes non-TLS port(s) {', '.join(plain)}"
     elif TLS_CERT not in annotations and not any("tls" in k or "ssl" in k for k in annotations):

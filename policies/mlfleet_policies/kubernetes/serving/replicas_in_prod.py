@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from pulumi_policy import Severity
 
 from mlfleet_policies.kubernetes.serving.selection import is_serving
+from mlfleet_policies.network import port_text
 from mlfleet_policies.props import get, is_production, merged_tags
 from mlfleet_policies.rule import Resource, RuleMeta, resource_rule
 
@@ -15,7 +16,7 @@ def check(r: Resource) -> Iterator[str]:
         return
     replicas = get(r.props, "spec.replicas", 1)
     if replicas < 2:
-        yield f"serving Deployment runs {replicas} replica(s) in prod; at least 2 are required"
+        yield f"serving Deployment runs {port_text(replicas)} replica(s) in prod; at least 2 are required"
 
 
 RULE = resource_rule(

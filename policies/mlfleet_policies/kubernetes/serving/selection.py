@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlfleet_policies.props import get
+from mlfleet_policies.props import get, mapping
 
 SERVING_COMPONENTS = {"serving", "inference", "model-server"}
 
@@ -12,6 +12,6 @@ SERVING_COMPONENTS = {"serving", "inference", "model-server"}
 def is_serving(resource_type: str, props: Any) -> bool:
     if resource_type != "kubernetes:apps/v1:Deployment":
         return False
-    labels = get(props, "metadata.labels", {})
-    component = str(get(labels, "app.kubernetes.io/component", "")) if labels else ""
+    # Label keys contain dots: look them up directly, not with get()'s dotted paths.
+    component = str(mapping(get(props, "metadata.labels")).get("app.kubernetes.io/component", ""))
     return component in SERVING_COMPONENTS or "serving" in str(get(props, "metadata.name", ""))
