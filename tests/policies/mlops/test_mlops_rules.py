@@ -1,0 +1,158 @@
+"""Battery for the tags rule and the stack-wide MLOps rules (GPU pools, model buckets, serving, topology)."""
+
+import pytest
+
+from tests.policies.battery import run_battery
+from tests.policies.harness import PROD_TAGS, TAGS, Case, res
+from tests.policies.kubernetes.workloads import deployment
+
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+SERVING = {"app.kubernetes.io/component": "serving"}
+
+
+def gpu_pool(name: str = "gpu", tags: dict = TAGS, **changes: object) -> dict:
+    inputs = {
+        "clusterName": "c",
+        "instanceTypes": ["g5.xlarge"],
+        "scalingConfig": {"minSize": 0, "maxSize": 4, "desiredSize": 0},
+        "capacityType": "SPOT",
+        "tags": tags,
+        **changes,
+    }
+    return res(NODE_GROUP, inputs, name)
+
+
+def provider(cloud: str, region: str, name: str, **inputs: object) -> dict:
+    return res(f"pulumi:providers:{cloud}", {"region": region, **inputs}, name)
+
+
+def ref(provider_resource: dict) -> str:
+    return f"{provider_resource['urn']}::{provider_resource['name']}-id"
+
+
+def s3_bucket(name: str = "models", tags: dict = TAGS) -> dict:
+    return res("aws:s3/bucket:Bucket", {"bucket": name, "tags": tags}, name, {"arn": f"arn:aws:s3:::{name}"})
+
+
+def versioning(status: str) -> dict:
+    return res(
+        "aws:s3/bucketVersioning:BucketVersioning",
+        {"bucket": "models", "versioningConfiguration": {"status": status}},
+        "models-versioning",
+    )
+
+
+def gcs_bucket(location: str) -> dict:
+    return res(
+        "gcp:storage/bucket:Bucket", {"name": "models", "location": location, "labels": PROD_TAGS}, "models"
+    )
+
+
+def serving_on(cloud: str, model_url: str) -> list[dict]:
+    component = res(f"mlfleet:{cloud}:ServingService", {}, "serve")
+    env = [{"name": "MODEL_REGISTRY_URL", "value": model_url}]
+    return [
+        component,
+        deployment(
+            lambda s: s["containers"][0].update(env=env),
+            name="model",
+            labels=SERVING,
+            parent=component["urn"],
+        ),
+    ]
+
+
+def clusters(*extra: dict) -> list[dict]:
+    east, west = provider("aws", "us-east-1", "use1"), provider("aws", "eu-west-1", "euw1")
+    return [
+        east,
+        west,
+        res("aws:eks/cluster:Cluster", {"name": "a", "tags": PROD_TAGS}, "eks-a", provider=ref(east)),
+        res("aws:eks/cluster:Cluster", {"name": "b", "tags": PROD_TAGS}, "eks-b", provider=ref(west)),
+        *extra,
+    ]
+
+
+TAGGED = provider("aws", "us-east-1", "tagged", defaultTags={"tags": TAGS})
+
+CASES = [
+    Case(
+        "required-tags",
+        [s3_bucket(), res("aws:s3/bucket:Bucket", {"bucket": "d"}, "d", provider=ref(TAGGED)), TAGGED],
+        [
+            s3_bucket(tags={"environment": "dev"}),
+            res("gcp:storage/bucket:Bucket", {"name": "g", "location": "EU"}, "g"),
+        ],
+        "missing tags: owner, cost-center",
+    ),
+    Case(
+        "mlops-gpu-pool-scale-to-zero",
+        [gpu_pool(), gpu_pool("cpu", instanceTypes=["m6i.large"], scalingConfig={"minSize": 2})],
+        [gpu_pool(scalingConfig={"minSize": 1, "maxSize": 4})],
+        "GPU pool minimum size is 1",
+    ),
+    Case(
+        "mlops-gpu-pool-spot-outside-prod",
+        [gpu_pool(), gpu_pool("prod-gpu", PROD_TAGS, capacityType="ON_DEMAND")],
+        [gpu_pool(capacityType="ON_DEMAND")],
+        "on-demand capacity in environment 'dev'",
+    ),
+    Case(
+        "mlops-model-bucket-versioned",
+        [s3_bucket(), versioning("Enabled")],
+        [s3_bucket(), versioning("Suspended")],
+        "model bucket models is not versioned",
+    ),
+    Case(
+        "mlops-model-bucket-replicated-in-prod",
+        [gcs_bucket("EU")],
+        [gcs_bucket("EUROPE-WEST1")],
+        "prod model bucket models is not replicated",
+    ),
+    Case(
+        "mlops-serving-own-cloud-registry",
+        serving_on("aws", "s3://models/registry"),
+        serving_on("aws", "gs://models/registry"),
+        "serving on aws reads MODEL_REGISTRY_URL=gs://models/registry from gcp",
+    ),
+    Case(
+        "mlops-monitoring-with-serving",
+        [
+            deployment(name="model", labels=SERVING),
+            res("kubernetes:monitoring.coreos.com/v1:ServiceMonitor", {"metadata": {"name": "m"}}, "sm"),
+        ],
+        [deployment(name="model", labels=SERVING)],
+        "serving model runs on a cluster ((default provider)) with no monitoring stack",
+    ),
+    Case(
+        "mlops-multi-region-front-door",
+        clusters(
+            res("aws:route53/healthCheck:HealthCheck", {"type": "HTTPS", "tags": PROD_TAGS}, "hc"),
+            res(
+                "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+                {"bucket": "models", "role": "r"},
+                "sync",
+            ),
+        ),
+        clusters(),
+        "prod spans aws:eu-west-1, aws:us-east-1 but has no health-checked front door",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_rule_battery(pack, case: Case) -> None:
+    run_battery(pack, case)
+
+
+def test_every_rule_has_a_battery(pack) -> None:
+    """The mirrored tree covers the whole pack: a new rule without a case fails here."""
+    from tests.policies.aws.test_aws_rules import CASES as AWS
+    from tests.policies.azure.test_azure_rules import CASES as AZURE
+    from tests.policies.gcp.test_gcp_rules import CASES as GCP
+    from tests.policies.kubernetes.test_pod_rules import CASES as PODS
+    from tests.policies.kubernetes.test_serving_rules import CASES as K8S_SERVING
+
+    covered = [c.rule for c in [*AWS, *GCP, *AZURE, *PODS, *K8S_SERVING, *CASES]]
+    assert sorted(set(pack.rules) - set(covered)) == []
+    assert len(covered) == len(set(covered)) == len(pack.rules)
