@@ -44,12 +44,15 @@ def check_pinned_image(component: str, argument: str, image: str) -> None:
 
 @dataclass(frozen=True)
 class ServingServiceArgs:
-    image: str
+    # A string is checked for pinning here; an Output (registry URL + tag) is checked by the caller.
+    image: pulumi.Input[str]
     model: str
     registry_url: pulumi.Input[str]
     hostname: str
     alias: str = "production"
-    namespace: str = "mlfleet-serving"
+    namespace: str = "mlfleet"
+    # Defaults to the block name; must match the workload identity's service account.
+    service_account: str | None = None
     min_replicas: int = 2
     max_replicas: int = 10
     target_cpu_percent: int = 70
@@ -66,7 +69,8 @@ class ServingServiceArgs:
 
     def __post_init__(self) -> None:
         name = "ServingService"
-        check_pinned_image(name, "image", self.image)
+        if isinstance(self.image, str):
+            check_pinned_image(name, "image", self.image)
         if not _HOSTNAME.match(self.hostname):
             raise ComponentArgumentError(
                 name, "hostname", f"is {self.hostname!r}, not a DNS name", "use e.g. serving.dev.example.com"

@@ -21,10 +21,13 @@ _CRON = re.compile(r"^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(
 
 @dataclass(frozen=True)
 class TrainingJobArgs:
-    image: str
+    # A string is checked for pinning here; an Output (registry URL + tag) is checked by the caller.
+    image: pulumi.Input[str]
     registry_url: pulumi.Input[str]
     model: str
-    namespace: str = "mlfleet-training"
+    namespace: str = "mlfleet"
+    # Defaults to the block name; must match the workload identity's service account.
+    service_account: str | None = None
     # "gpu" lands on the tainted GPU pool (and asks for GPUs), "cpu" on the CPU pool, "any" anywhere
     # (bring-your-own clusters such as kind have no mlfleet pools).
     pool: Literal["gpu", "cpu", "any"] = "gpu"
@@ -40,7 +43,8 @@ class TrainingJobArgs:
 
     def __post_init__(self) -> None:
         name = "TrainingJob"
-        check_pinned_image(name, "image", self.image)
+        if isinstance(self.image, str):
+            check_pinned_image(name, "image", self.image)
         if self.pool not in ("gpu", "cpu", "any"):
             raise ComponentArgumentError(name, "pool", f"is {self.pool!r}", "use 'gpu', 'cpu' or 'any'")
         if self.pool == "gpu" and self.gpus < 1:

@@ -114,7 +114,7 @@ class EksTrainingCluster(pulumi.ComponentResource):
             opts=target.opts(self, depends_on=[cluster_policy]),
         )
         issuer = cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)  # type: ignore[index]
-        aws.iam.OpenIdConnectProvider(
+        oidc = aws.iam.OpenIdConnectProvider(
             f"{name}-oidc", url=issuer, client_id_lists=["sts.amazonaws.com"], tags=context.tags(), opts=child
         )
         # Network policy enforcement is a feature of the VPC CNI add-on's node agent.
@@ -202,6 +202,8 @@ class EksTrainingCluster(pulumi.ComponentResource):
         self.cluster_name = cluster.name
         self.kubeconfig = pulumi.Output.secret(kubeconfig(cluster, target.region))
         self.oidc_issuer = issuer
+        # IRSA trust policies name the IAM OIDC provider (IdentitiesArgs.oidc_provider_arn).
+        self.oidc_provider_arn = oidc.arn
         self.k8s_provider = k8s.Provider(
             f"{name}-k8s", kubeconfig=self.kubeconfig, opts=pulumi.ResourceOptions(parent=self)
         )

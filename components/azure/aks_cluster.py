@@ -47,7 +47,9 @@ class AksTrainingCluster(pulumi.ComponentResource):
             location=target.region,
             dns_prefix=compact_name(name, 40),
             kubernetes_version=args.kubernetes_version,
-            identity=azure_native.containerservice.ManagedClusterIdentityArgs(type="SystemAssigned"),
+            identity=azure_native.containerservice.ManagedClusterIdentityArgs(
+                type=azure_native.containerservice.ResourceIdentityType.SYSTEM_ASSIGNED
+            ),
             enable_rbac=True,
             disable_local_accounts=True,
             aad_profile=azure_native.containerservice.ManagedClusterAADProfileArgs(

@@ -24,8 +24,9 @@ class NamespaceQuota:
 
 
 DEFAULT_NAMESPACES: dict[str, NamespaceQuota] = {
-    "mlfleet-serving": NamespaceQuota(cpu="32", memory="64Gi"),
-    "mlfleet-training": NamespaceQuota(cpu="64", memory="256Gi", gpus=8, pods=20),
+    # Serving, training and registry sync share one namespace: the workload identities trust
+    # service accounts there (components/identities.py).
+    "mlfleet": NamespaceQuota(cpu="96", memory="320Gi", gpus=8, pods=80),
     # node-exporter needs host namespaces: privileged, but quota-bound like the rest.
     "monitoring": NamespaceQuota(cpu="16", memory="64Gi", pods=100, pod_security="privileged"),
 }

@@ -46,7 +46,12 @@ class KubernetesServingService(pulumi.ComponentResource):
 
         account = k8s.core.v1.ServiceAccount(
             f"{name}-sa",
-            metadata=meta(dict(args.service_account_annotations) or None),
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=args.service_account or name,
+                namespace=args.namespace,
+                labels=all_labels,
+                annotations=dict(args.service_account_annotations) or None,
+            ),
             automount_service_account_token=False,
             opts=child,
         )
@@ -167,7 +172,8 @@ class KubernetesServingService(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        self.endpoint_hostname = ingress.spec.apply(lambda spec: spec.rules[0].host)
+        # Known up front (front doors and health checks use it), available once the Ingress exists.
+        self.endpoint_hostname = ingress.id.apply(lambda _: args.hostname)
         self.namespace = pulumi.Output.from_input(args.namespace)
         self.service_name = service.metadata.name
         self.register_outputs(

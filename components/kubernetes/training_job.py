@@ -41,7 +41,7 @@ class KubernetesTrainingJob(pulumi.ComponentResource):
         account = k8s.core.v1.ServiceAccount(
             f"{name}-sa",
             metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=name,
+                name=args.service_account or name,
                 namespace=args.namespace,
                 labels=all_labels,
                 annotations=dict(args.service_account_annotations) or None,

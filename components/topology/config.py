@@ -15,6 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from components.context import Cloud, PlatformContext
 from components.errors import ConfigError
+from components.topology.compute_config import (
+    ClusterConfig,
+    MonitoringConfig,
+    ServingConfig,
+    TrainingJobConfig,
+)
 
 
 class _Section(BaseModel):
@@ -57,6 +63,10 @@ class PlatformConfig(_Section):
     deletion_protection: bool = False
     model_bucket: ModelBucketConfig = Field(default_factory=ModelBucketConfig)  # type: ignore[arg-type]
     github: GithubConfig = Field(default_factory=GithubConfig)  # type: ignore[arg-type]
+    cluster: ClusterConfig = Field(default_factory=ClusterConfig)  # type: ignore[arg-type]
+    serving: ServingConfig = Field(default_factory=ServingConfig)  # type: ignore[arg-type]
+    training_job: TrainingJobConfig = Field(default_factory=TrainingJobConfig)  # type: ignore[arg-type]
+    monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)  # type: ignore[arg-type]
 
 
 # The config keys the program reads, in the order errors are reported.

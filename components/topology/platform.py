@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from components.context import PlatformContext
+from components.topology.compute import build_compute_layer
 from components.topology.config import PlatformConfig
 from components.topology.providers import cloud_target
 from components.topology.storage_identity import build_storage_layer
@@ -24,5 +25,6 @@ def build_platform(config: PlatformConfig, context: PlatformContext) -> dict[str
         exports.update(storage.exports())
 
     # --- compute: training cluster, serving, training job, monitoring ---
+    exports.update(build_compute_layer(config, context, target, storage))
 
     return exports

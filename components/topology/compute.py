@@ -1,0 +1,151 @@
+"""The compute section of the topology: training cluster, monitoring, serving and the training job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from components.context import PlatformContext
+from components.errors import ConfigError
+from components.monitoring_stack import MonitoringStackArgs, monitoring_stack
+from components.serving_service import ServingServiceArgs, check_pinned_image, serving_service
+from components.target import CloudTarget
+from components.topology.compute_config import ServingConfig, TrainingJobConfig
+from components.topology.config import PlatformConfig
+from components.topology.storage_identity import StorageLayer
+from components.training_cluster import GpuPoolArgs, TrainingClusterArgs, training_cluster
+from components.training_job import TrainingJobArgs, training_job
+
+NAMESPACE = "mlfleet"
+
+
+def _image(
+    section: ServingConfig | TrainingJobConfig,
+    repository: str,
+    storage: StorageLayer | None,
+    context: PlatformContext,
+) -> pulumi.Input[str]:
+    """A full pinned image from config, else `<stack registry repository>:<immutable tag>`."""
+    key = f"mlfleet:{'serving' if isinstance(section, ServingConfig) else 'trainingJob'}"
+    if section.image is None and storage is None:
+        raise ConfigError(
+            context.stack_file,
+            f"{key}.image",
+            "is required on cloud kubernetes (no registry is created)",
+            f"pulumi config set --path {key}.image <repo>:<version> --stack {context.stack}",
+        )
+    try:
+        check_pinned_image("stack config", key, section.image or f"{repository}:{section.image_tag}")
+    except ValueError as exc:
+        raise ConfigError(context.stack_file, key, str(exc), "pin an immutable tag or digest") from None
+    if section.image is not None:
+        return section.image
+    assert storage is not None
+    return storage.registry.repository_urls[repository].apply(lambda url: f"{url}:{section.image_tag}")
+
+
+def build_compute_layer(
+    config: PlatformConfig, context: PlatformContext, target: CloudTarget, storage: StorageLayer | None
+) -> dict[str, Any]:
+    cluster_config = config.cluster
+    local = config.cloud == "kubernetes"
+    cluster = training_cluster(
+        context.name("gpu"),
+        TrainingClusterArgs(
+            kubernetes_version=cluster_config.kubernetes_version,
+            private_endpoint=cluster_config.private_endpoint or local,
+            authorized_cidrs=tuple(cluster_config.authorized_cidrs),
+            spot=cluster_config.spot,
+            cpu_max_nodes=cluster_config.cpu_max_nodes,
+            gpu_pools={
+                name: GpuPoolArgs(p.instance_type, p.accelerator, p.gpus_per_node, p.max_nodes)
+                for name, p in cluster_config.gpu_pools.items()
+            },
+            encryption_key=storage.key.key_id if storage else None,
+        ),
+        target,
+        context,
+    )
+    provider = cluster.k8s_provider
+    namespaces = getattr(cluster, "namespaces", None)
+    after_namespaces = pulumi.ResourceOptions(depends_on=[namespaces] if namespaces else [])
+    labels = context.tags()
+    monitoring = monitoring_stack(
+        context.name("monitoring"),
+        MonitoringStackArgs(
+            retention=config.monitoring.retention,
+            storage_size=config.monitoring.storage_size,
+            storage_class=config.monitoring.storage_class,
+            alert_email=config.monitoring.alert_email,
+        ),
+        provider,
+        labels,
+        after_namespaces,
+    )
+    env_secret: pulumi.Input[str] | None = None
+    if storage is not None:
+        registry_url: pulumi.Input[str] = storage.bucket.registry_url
+    else:
+        from components.kubernetes.object_store import InClusterObjectStore
+
+        store = InClusterObjectStore(context.name("objects"), NAMESPACE, provider, labels, after_namespaces)
+        registry_url, env_secret = store.registry_url, store.env_secret
+
+    def identity(workload: str) -> tuple[str | None, dict[str, Any]]:
+        if storage is None or workload not in storage.identities.workloads:
+            return None, {}
+        found = storage.identities.workloads[workload]
+        return found.service_account, dict(found.annotations)
+
+    serving_account, serving_annotations = identity("serving")
+    serving = config.serving
+    service = serving_service(
+        context.name("serving"),
+        ServingServiceArgs(
+            image=_image(serving, "serving", storage, context),
+            model=serving.model,
+            alias=serving.alias,
+            registry_url=registry_url,
+            hostname=serving.hostname or f"serving.{context.stack}.mlfleet.example.com",
+            namespace=NAMESPACE,
+            service_account=serving_account,
+            service_account_annotations=serving_annotations,
+            env_secret=env_secret,
+            min_replicas=1 if local else serving.min_replicas,
+            max_replicas=serving.max_replicas,
+            cpu=serving.cpu,
+            memory=serving.memory,
+        ),
+        config.cloud,
+        provider,
+        labels,
+        # The ServiceMonitor needs the chart's CRDs.
+        pulumi.ResourceOptions(depends_on=[monitoring.release, *([namespaces] if namespaces else [])]),
+    )
+    trainer_account, trainer_annotations = identity("trainer")
+    job_config = config.training_job
+    job = training_job(
+        context.name("train"),
+        TrainingJobArgs(
+            image=_image(job_config, "trainer", storage, context),
+            registry_url=registry_url,
+            model=serving.model,
+            namespace=NAMESPACE,
+            service_account=trainer_account,
+            service_account_annotations=trainer_annotations,
+            env_secret=env_secret,
+            schedule=job_config.schedule,
+            pool="any" if local else job_config.pool,  # type: ignore[arg-type]
+        ),
+        provider,
+        labels,
+        after_namespaces,
+    )
+    return {
+        "clusterName": cluster.cluster_name,
+        "kubeconfig": cluster.kubeconfig,
+        "servingEndpoint": service.endpoint_hostname,
+        "trainingJob": job.job_name,
+        "grafanaAdminPassword": monitoring.grafana_admin_password,
+    }
