@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -9,10 +10,12 @@ from typing import Any
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from mlfleet_serving import process
 from mlfleet_serving.app import create_app
-from mlfleet_serving.auth import hash_api_key
+from mlfleet_serving.auth import hash_api_key, hash_entry
 from mlfleet_serving.reference_model import publish_reference_model, reference_data
 from mlfleet_serving.settings import ServingSettings
+from tests.conftest import free_port
 
 MODEL = "breast-cancer"
 KEY = "test-key-" + "a" * 40
@@ -103,3 +106,23 @@ def make_client(shared_registry: str) -> Iterator[Callable[..., TestClient]]:
 @pytest.fixture
 def client(make_client: Callable[..., TestClient]) -> TestClient:
     return make_client()
+
+
+@pytest.fixture
+def server(own_registry: str, tmp_path: Path) -> Iterator[str]:
+    """A real server process on 127.0.0.1 serving `own_registry` (alias polled every 0.2 s)."""
+    keys = tmp_path / "keys"
+    keys.write_text(hash_entry("t", KEY) + "\n")
+    port = free_port()
+    env = process.serving_env(
+        own_registry, MODEL, port, keys, MLFLEET_POLL_INTERVAL_SECONDS="0.2", MLFLEET_ACCESS_LOG="false"
+    )
+    with (tmp_path / "server.log").open("wb") as log:
+        proc = process.start(["-m", "mlfleet_serving"], env, log)
+        try:
+            process.wait_ready(proc, f"http://127.0.0.1:{port}/v2/health/ready")
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            # SIGTERM: uvicorn drains, runs the lifespan shutdown, then re-raises the signal.
+            assert process.stop(proc) in (0, -signal.SIGTERM)
+    assert "Application shutdown complete" in (tmp_path / "server.log").read_text()

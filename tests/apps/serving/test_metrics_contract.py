@@ -39,6 +39,9 @@ def test_request_metrics_use_route_templates_and_model_labels(client: TestClient
         'status="200",variant="primary",version="v0001"} 1.0' in text
     )
     assert 'mlfleet_batch_size_count{model="breast-cancer",variant="primary"} 1.0' in text
-    assert 'mlfleet_predictions_total{class="0",model="breast-cancer",variant="primary",version="v0001"} 1.0' in text
+    assert (
+        'mlfleet_predictions_total{class="0",model="breast-cancer",variant="primary",version="v0001"} 1.0'
+        in text
+    )
     assert 'mlfleet_model_ready{model="breast-cancer",variant="primary"} 1.0' in text
     assert "/v2/models/breast-cancer/infer" not in text  # never a raw path

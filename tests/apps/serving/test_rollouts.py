@@ -13,7 +13,9 @@ from tests.apps.serving.conftest import AUTH, MODEL, VALID_ROW
 def _add_candidate(registry: str, alias: str) -> str:
     """A deliberately different model (always predicts class 1) under `alias`."""
     x, y, _ = reference_data()
-    return publish_reference_model(registry, MODEL, alias=alias, model=DummyClassifier(strategy="constant", constant=1).fit(x, y))
+    return publish_reference_model(
+        registry, MODEL, alias=alias, model=DummyClassifier(strategy="constant", constant=1).fit(x, y)
+    )
 
 
 def test_canary_split_is_weighted_and_sticky(make_client, own_registry: str) -> None:
@@ -22,7 +24,9 @@ def test_canary_split_is_weighted_and_sticky(make_client, own_registry: str) -> 
     n = 1500
     variants = {}
     for i in range(n):
-        response = client.post("/predict", json={"instances": [VALID_ROW]}, headers={**AUTH, "X-Routing-Key": f"user-{i}"})
+        response = client.post(
+            "/predict", json={"instances": [VALID_ROW]}, headers={**AUTH, "X-Routing-Key": f"user-{i}"}
+        )
         assert response.status_code == 200
         body = response.json()
         variants[i] = body["variant"]
@@ -32,10 +36,15 @@ def test_canary_split_is_weighted_and_sticky(make_client, own_registry: str) -> 
     # Binomial sd at n=1500, p=0.3 is 0.012: +-0.06 is five sd.
     assert 0.24 <= share <= 0.36, share
     for i in range(0, n, 50):  # the same key always lands on the same variant
-        again = client.post("/predict", json={"instances": [VALID_ROW]}, headers={**AUTH, "X-Routing-Key": f"user-{i}"})
+        again = client.post(
+            "/predict", json={"instances": [VALID_ROW]}, headers={**AUTH, "X-Routing-Key": f"user-{i}"}
+        )
         assert again.json()["variant"] == variants[i]
     text = client.get("/metrics").text
-    assert f'mlfleet_model_info{{alias="candidate",model="breast-cancer",variant="canary",version="{canary_version}"}} 1.0' in text
+    assert (
+        f'mlfleet_model_info{{alias="candidate",model="breast-cancer",variant="canary",version="{canary_version}"}} 1.0'
+        in text
+    )
     assert 'variant="canary",version="' + canary_version + '"' in text
 
 
@@ -47,13 +56,20 @@ def test_shadow_never_affects_responses_and_records_disagreement(make_client, ow
     x = reference_data()[0][:40]
     expected = primary.predict(x).tolist()
     for start in range(0, 40, 8):
-        body = with_shadow.post("/predict", json={"instances": x[start : start + 8].tolist()}, headers=AUTH).json()
+        body = with_shadow.post(
+            "/predict", json={"instances": x[start : start + 8].tolist()}, headers=AUTH
+        ).json()
         assert body["predictions"] == expected[start : start + 8]
         assert body["variant"] == "primary" and body["version"] != shadow_version
     text = with_shadow.get("/metrics").text
-    assert f'mlfleet_shadow_predictions_total{{model="breast-cancer",version="{shadow_version}"}} 40.0' in text
+    assert (
+        f'mlfleet_shadow_predictions_total{{model="breast-cancer",version="{shadow_version}"}} 40.0' in text
+    )
     disagreements = sum(1 for v in expected if v != 1)
-    assert f'mlfleet_shadow_disagreements_total{{model="breast-cancer",version="{shadow_version}"}} {disagreements}.0' in text
+    assert (
+        f'mlfleet_shadow_disagreements_total{{model="breast-cancer",version="{shadow_version}"}} {disagreements}.0'
+        in text
+    )
 
 
 def test_shadow_failure_is_invisible_to_clients(make_client, own_registry: str) -> None:
