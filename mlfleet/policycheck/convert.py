@@ -13,7 +13,7 @@ from google.protobuf import struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 
 SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105 (Pulumi secret signature, not a secret)
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # Pulumi secret signature, not a secret
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 
 

@@ -12,6 +12,7 @@ PACK_NAME = "mlfleet-policies"
 
 RULE_MODULES = [
     "aws.s3.public_access_block",
+    "aws.s3.no_public_acl",
     "aws.s3.encryption",
     "aws.s3.versioning",
     "aws.s3.access_logging",

@@ -50,6 +50,31 @@ CASES = [
         "blockPublicPolicy",
     ),
     Case(
+        "aws-s3-no-public-acl",
+        [res("aws:s3/bucketAcl:BucketAcl", {"bucket": "b", "acl": "private"})],
+        [
+            res(
+                "aws:s3/bucketAcl:BucketAcl",
+                {
+                    "bucket": "b",
+                    "accessControlPolicy": {
+                        "owner": {"id": "o"},
+                        "grants": [
+                            {
+                                "permission": "READ",
+                                "grantee": {
+                                    "type": "Group",
+                                    "uri": "http://acs.amazonaws.com/groups/global/AllUsers",
+                                },
+                            }
+                        ],
+                    },
+                },
+            )
+        ],
+        "grants READ to AllUsers",
+    ),
+    Case(
         "aws-s3-kms-encryption",
         [bucket(), res(SSE, {"bucket": "b", "rules": [KMS_RULE]}, "sse")],
         [
