@@ -15,6 +15,7 @@ from mlfleet_serving.app import create_app
 from mlfleet_serving.auth import hash_api_key, hash_entry
 from mlfleet_serving.reference_model import publish_reference_model, reference_data
 from mlfleet_serving.settings import ServingSettings
+
 from tests.conftest import free_port
 
 MODEL = "breast-cancer"

@@ -9,11 +9,10 @@ import threading
 from pathlib import Path
 
 import httpx
-import pytest
 from mlfleet_registry import open_registry
+from mlfleet_serving.reference_model import publish_reference_model, reference_data
 from sklearn.dummy import DummyClassifier
 
-from mlfleet_serving.reference_model import publish_reference_model, reference_data
 from tests.apps.serving.conftest import KEY, MODEL, VALID_ROW
 
 

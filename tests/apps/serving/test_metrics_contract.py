@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
-
 from mlfleet_serving.metrics import metric_names
+
 from tests.conftest import REPO_ROOT
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 from mlfleet_registry import open_registry
+from mlfleet_serving.reference_model import publish_reference_model, reference_data
 from sklearn.dummy import DummyClassifier
 
-from mlfleet_serving.reference_model import publish_reference_model, reference_data
 from tests.apps.serving.conftest import AUTH, MODEL, VALID_ROW
 
 
