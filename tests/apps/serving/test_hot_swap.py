@@ -57,7 +57,8 @@ def test_alias_move_under_load_has_zero_failed_requests(server: str, own_registr
         blob.write_bytes(blob.read_bytes()[:-10] + b"tampered!!")
         reg.set_alias(MODEL, "production", v3, actor="test", reason="corrupt candidate")
         failures = re.compile(
-            r'mlfleet_model_load_failures_total\{alias="production",model="breast-cancer",reason="integrity"\} (\d+)'
+            r"mlfleet_model_load_failures_total"
+            r'\{alias="production",model="breast-cancer",reason="integrity"\} (\d+)'
         )
 
         def counted() -> bool:

@@ -6,10 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from mlfleet_serving.demo import run_demo
 from typer.testing import CliRunner
 
 from mlfleet.cli import app
-from mlfleet_serving.demo import run_demo
 from tests.conftest import REPO_ROOT, require_tool
 
 

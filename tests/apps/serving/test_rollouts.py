@@ -42,8 +42,8 @@ def test_canary_split_is_weighted_and_sticky(make_client, own_registry: str) -> 
         assert again.json()["variant"] == variants[i]
     text = client.get("/metrics").text
     assert (
-        f'mlfleet_model_info{{alias="candidate",model="breast-cancer",variant="canary",version="{canary_version}"}} 1.0'
-        in text
+        "mlfleet_model_info"
+        f'{{alias="candidate",model="breast-cancer",variant="canary",version="{canary_version}"}} 1.0' in text
     )
     assert 'variant="canary",version="' + canary_version + '"' in text
 
@@ -67,8 +67,8 @@ def test_shadow_never_affects_responses_and_records_disagreement(make_client, ow
     )
     disagreements = sum(1 for v in expected if v != 1)
     assert (
-        f'mlfleet_shadow_disagreements_total{{model="breast-cancer",version="{shadow_version}"}} {disagreements}.0'
-        in text
+        "mlfleet_shadow_disagreements_total"
+        f'{{model="breast-cancer",version="{shadow_version}"}} {disagreements}.0' in text
     )
 
 
