@@ -57,6 +57,11 @@ integration: install tools
 test: install tools lint typecheck
 	$(RUN) pytest -n auto --timeout 600
 
-.PHONY: bench
-bench: install tools
-	$(RUN) python -m mlfleet.bench
+.PHONY: bench bench-preview bench-serving
+bench: bench-preview bench-serving
+
+bench-preview: install
+	$(RUN) python bench/preview.py
+
+bench-serving: install tools
+	$(RUN) python bench/serving.py

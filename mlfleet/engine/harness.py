@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -61,8 +63,6 @@ def run_program(
     Exceptions raised by `fn` (e.g. ComponentArgumentError) propagate unchanged, so tests can
     assert on them. With `check`, the fidelity checks of `mlfleet preview` apply (AssertionError).
     """
-    import json
-
     values = {k: v if isinstance(v, str) else json.dumps(v) for k, v in (config or {}).items()}
     try:
         registrations, outputs = run_on_mocks(
@@ -78,5 +78,13 @@ def run_program(
 
 
 def preview_stack(stack: str, project_dir: Path = REPO_ROOT) -> Plan:
-    """The plan of a real stack file (runs __main__.py exactly as `mlfleet preview` does)."""
-    return Plan(run_preview(project_dir, stack))
+    """The plan of a real stack file (runs __main__.py exactly as `mlfleet preview` does).
+
+    Cached per process (many test modules read the same stacks); each call gets its own copy.
+    """
+    return Plan(json.loads(_preview_json(stack, project_dir.resolve())))
+
+
+@functools.cache
+def _preview_json(stack: str, project_dir: Path) -> str:
+    return json.dumps(run_preview(project_dir, stack))
