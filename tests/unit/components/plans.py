@@ -36,5 +36,5 @@ BLOCKS = ("EncryptionKey", "ModelBucket", "ContainerRegistry", "Identities")
 def storage_layer(plan: Plan) -> Plan:
     """Only the resources of the storage and identity blocks (other areas add to the same stacks)."""
     tokens = tuple(f"mlfleet:{cloud}:{block}" for cloud in ("aws", "gcp", "azure") for block in BLOCKS)
-    kept = [r for r in plan.resources if any(f"{t}$" in r["urn"] or f"::{t}::" in r["urn"] for t in tokens)]
+    kept = [r for r in plan.resources if any(f"{t}$" in r["urn"] or f"{t}::" in r["urn"] for t in tokens)]
     return Plan({**plan.data, "resources": kept})
