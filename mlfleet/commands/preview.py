@@ -25,11 +25,14 @@ def preview(
         Path("."), "--cwd", "-C", help="The Pulumi project directory (like `pulumi -C`)."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary."),
+    jobs: int | None = typer.Option(
+        None, "--jobs", "-j", min=1, help="Worker processes for --all (default: one per CPU)."
+    ),
 ) -> None:
     """Run the stack's real program on the Pulumi SDK's mock runtime; show what `pulumi up` would create."""
     from mlfleet.engine.errors import PreviewError
+    from mlfleet.engine.parallel import preview_in_process, preview_many
     from mlfleet.engine.plan import dumps
-    from mlfleet.engine.preview import run_preview
     from mlfleet.engine.project import load_project
     from mlfleet.engine.render import render_plan, render_summary
 
@@ -47,20 +50,19 @@ def preview(
         raise typer.Exit(1)
     rows: list[tuple[str, int, float, str | None]] = []
     started = time.perf_counter()
-    for name in stacks:
-        t0 = time.perf_counter()
-        try:
-            plan = run_preview(project.directory, name, project)
-        except PreviewError as exc:
-            rows.append((name, 0, time.perf_counter() - t0, str(exc)))
-            typer.echo(f"error: {exc}", err=True)
+    results = preview_many(project, stacks, jobs) if all_stacks else preview_in_process(project, stacks)
+    for result in results:
+        if result.plan is None:
+            rows.append((result.stack, 0, result.seconds, result.error))
+            typer.echo(f"error: {result.error}", err=True)
             continue
-        rows.append((name, len(plan["resources"]), time.perf_counter() - t0, None))
+        plan = result.plan
+        rows.append((result.stack, len(plan["resources"]), result.seconds, None))
         if not quiet:
             typer.echo(render_plan(plan))
             typer.echo("")
         if json_path is not None:
-            target = json_path / f"{name}.json" if all_stacks else json_path
+            target = json_path / f"{result.stack}.json" if all_stacks else json_path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(dumps(plan))
             if not quiet:
