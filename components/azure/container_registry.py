@@ -43,8 +43,12 @@ class AzureContainerRegistry(pulumi.ComponentResource):
             network_rule_bypass_options="AzureServices",
             identity=azure_native.containerregistry.IdentityPropertiesArgs(
                 # ACR keys this map by identity resource id, which is only known as an Output.
-                type="UserAssigned",
-                user_assigned_identities=key.user_identity_id.apply(lambda identity_id: {identity_id: {}}),
+                type=azure_native.containerregistry.ResourceIdentityType.USER_ASSIGNED,
+                user_assigned_identities=key.user_identity_id.apply(
+                    lambda identity_id: {
+                        identity_id: azure_native.containerregistry.UserIdentityPropertiesArgs()
+                    }
+                ),
             ),
             encryption=azure_native.containerregistry.EncryptionPropertyArgs(
                 status="enabled",

@@ -43,7 +43,7 @@ class AzureEncryptionKey(pulumi.ComponentResource):
             location=target.region,
             properties=azure_native.keyvault.VaultPropertiesArgs(
                 tenant_id=client_config(target).tenant_id,
-                sku=azure_native.keyvault.SkuArgs(family="A", name="standard"),
+                sku=azure_native.keyvault.SkuArgs(family="A", name=azure_native.keyvault.SkuName.STANDARD),
                 enable_rbac_authorization=True,
                 enable_purge_protection=True,
                 enable_soft_delete=True,
@@ -73,7 +73,9 @@ class AzureEncryptionKey(pulumi.ComponentResource):
                     ),
                     lifetime_actions=[
                         azure_native.keyvault.LifetimeActionArgs(
-                            action=azure_native.keyvault.ActionArgs(type="rotate"),
+                            action=azure_native.keyvault.ActionArgs(
+                                type=azure_native.keyvault.KeyRotationPolicyActionType.ROTATE
+                            ),
                             trigger=azure_native.keyvault.TriggerArgs(
                                 time_after_create=f"P{args.rotation_days}D"
                             ),

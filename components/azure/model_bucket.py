@@ -57,10 +57,12 @@ class AzureModelBucket(pulumi.ComponentResource):
             enable_https_traffic_only=True,
             allow_cross_tenant_replication=False,
             network_rule_set=azure_native.storage.NetworkRuleSetArgs(
-                default_action="Deny",
+                default_action=azure_native.storage.DefaultAction.DENY,
                 bypass="AzureServices",
                 ip_rules=[
-                    azure_native.storage.IPRuleArgs(i_p_address_or_range=network, action="Allow")
+                    azure_native.storage.IPRuleArgs(
+                        i_p_address_or_range=network, action=azure_native.storage.Action.ALLOW
+                    )
                     for network in args.allowed_networks
                 ],
             ),
@@ -101,7 +103,7 @@ class AzureModelBucket(pulumi.ComponentResource):
             container_name=name,
             account_name=account.name,
             resource_group_name=group,
-            public_access="None",
+            public_access=azure_native.storage.PublicAccess.NONE,
             opts=stateful,
         )
         self._lifecycle(name, args, account, target)

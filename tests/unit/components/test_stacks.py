@@ -34,7 +34,7 @@ def test_names_derive_from_project_stack_block(stack_plan):
 
 
 def test_every_taggable_resource_carries_the_standard_tags(stack_plan):
-    stack, plan = stack_plan
+    _stack, plan = stack_plan
     tagged = 0
     for resource in plan.custom():
         for key in ("tags", "labels"):

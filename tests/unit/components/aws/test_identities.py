@@ -45,7 +45,7 @@ def test_serving_only_reads_the_registry_prefix_trainer_also_writes(dev_plan):
     assert "s3:PutObject" in {a for s in trainer for a in as_list(s["Action"])}
     objects = {r for s in trainer for r in as_list(s["Resource"]) if r.startswith("arn:aws:s3")}
     assert objects == {"arn:aws:s3:::mlfleet-dev-models", "arn:aws:s3:::mlfleet-dev-models/models/*"}
-    listing = [s for s in serving if "s3:ListBucket" in as_list(s["Action"])][0]
+    listing = next(s for s in serving if "s3:ListBucket" in as_list(s["Action"]))
     assert listing["Condition"]["StringLike"]["s3:prefix"] == ["models/*", "models"]
 
 

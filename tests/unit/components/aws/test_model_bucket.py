@@ -57,9 +57,9 @@ def test_access_logs_go_to_the_log_bucket_which_only_the_logging_service_writes(
     logging = typed(dev_plan, "aws:s3/bucketLogging:BucketLogging", "mlfleet-dev-models")["inputs"]
     assert logging["bucket"] == "mlfleet-dev-models"
     assert logging["targetBucket"] == "mlfleet-dev-models-logs"
-    log_policy = [
+    log_policy = next(
         p for p in dev_plan.of_type("aws:s3/bucketPolicy:BucketPolicy") if p["name"].endswith("-logs")
-    ][0]
+    )
     allow = [s for s in statements(log_policy) if s["Effect"] == "Allow"]
     assert allow[0]["Principal"] == {"Service": "logging.s3.amazonaws.com"}
     assert allow[0]["Condition"]["ArnLike"]["aws:SourceArn"] == "arn:aws:s3:::mlfleet-dev-models"
