@@ -49,9 +49,8 @@ def main() -> int:
     print(f"({time.perf_counter() - t0:.1f} s)")
 
     t0 = _step("3/4 preview every stack offline (Pulumi SDK mock runtime)")
-    from mlfleet.engine.errors import PreviewError
+    from mlfleet.engine.parallel import preview_many
     from mlfleet.engine.plan import dumps
-    from mlfleet.engine.preview import run_preview
     from mlfleet.engine.project import load_project
     from mlfleet.engine.render import render_plan, render_summary
 
@@ -59,18 +58,15 @@ def main() -> int:
     plans: dict[str, dict] = {}
     rows: list[tuple[str, int, float, str | None]] = []
     PLANS_DIR.mkdir(parents=True, exist_ok=True)
-    for stack in project.stacks():
-        s0 = time.perf_counter()
-        try:
-            plan = run_preview(REPO_ROOT, stack, project)
-        except PreviewError as exc:
-            rows.append((stack, 0, time.perf_counter() - s0, str(exc)))
-            print(f"error: {exc}", file=sys.stderr)
+    for result in preview_many(project, project.stacks()):
+        if result.plan is None:
+            rows.append((result.stack, 0, result.seconds, result.error))
+            print(f"error: {result.error}", file=sys.stderr)
             continue
-        rows.append((stack, len(plan["resources"]), time.perf_counter() - s0, None))
-        plans[stack] = plan
-        (PLANS_DIR / f"{stack}.json").write_text(dumps(plan))
-        print(render_plan(plan))
+        rows.append((result.stack, len(result.plan["resources"]), result.seconds, None))
+        plans[result.stack] = result.plan
+        (PLANS_DIR / f"{result.stack}.json").write_text(dumps(result.plan))
+        print(render_plan(result.plan))
         print()
     print(render_summary(rows, time.perf_counter() - t0))
     print(f"plans written to {PLANS_DIR.relative_to(REPO_ROOT)}/")

@@ -52,7 +52,7 @@ def render_plan(plan: dict[str, Any]) -> str:
     counts = Counter("component" if not r["custom"] else "custom" for r in resources)
     lines.append("Resources:")
     lines.append(
-        f"    + {len(resources)} to create ({counts['custom']} provider resources, "
+        f"    + {len(resources)} to create ({counts['custom']} custom resources, "
         f"{counts['component']} components incl. the stack)"
     )
     return "\n".join(lines)
