@@ -6,6 +6,7 @@ from importlib import import_module
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
+from mlfleet_policies import decode_cache
 from mlfleet_policies.rule import Rule
 
 PACK_NAME = "mlfleet-policies"
@@ -97,9 +98,13 @@ def all_rules() -> list[Rule]:
 
 def build_pack() -> None:
     """Start the analyzer server (prints its port, never returns): the pack's __main__ calls this."""
+    decode_cache.install()
+    rules = all_rules()
     PolicyPack(
         name=PACK_NAME,
-        policies=[rule.policy for rule in all_rules()],
+        policies=decode_cache.ApplicablePolicies(
+            [rule.policy for rule in rules], {rule.meta.id: rule.resource_types for rule in rules}
+        ),
         enforcement_level=EnforcementLevel.ADVISORY,
         description="mlfleet compliance: AWS, GCP, Azure, Kubernetes and stack-wide MLOps rules.",
     )
