@@ -7,6 +7,7 @@ Kubernetes metadata and load-balancer hostnames.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -87,6 +88,13 @@ class PlanMocks(pulumi.runtime.Mocks):
             return {"projectId": project, "number": GCP_PROJECT_NUMBER, "name": project, "id": project}
         if token == "gcp:organizations/getClientConfig:getClientConfig":
             return {"project": "mlfleet-project", "region": "europe-west4", "accessToken": "", "id": "cfg"}
+        if token.startswith("azure-native:containerservice:listManagedCluster"):
+            # kubeconfigs[].value is the base64 of a kubeconfig, as ARM returns it
+            cluster = str(a.get("resourceName") or "cluster")
+            server = f"https://{cluster}-{_digest(cluster, length=8)}.hcp.westeurope.azmk8s.io:443"
+            kubeconfig = _kubeconfig(cluster, server)
+            encoded = base64.b64encode(kubeconfig.encode()).decode()
+            return {"kubeconfigs": [{"name": "clusterUser", "value": encoded}]}
         if token.startswith("azure-native:authorization:getClientConfig"):
             return {
                 "clientId": _uuid("client"),
@@ -295,13 +303,6 @@ class PlanMocks(pulumi.runtime.Mocks):
             )
         out = dict(inputs)
         out.update(id=rid, name=physical, type=f"{module}/{typ}")
-        identity = inputs.get("identity")
-        if isinstance(identity, dict) and isinstance(identity.get("userAssignedIdentities"), list):
-            # Some APIs (storage) take a list of identity ids but always answer with a map id -> details.
-            out["identity"] = {
-                **identity,
-                "userAssignedIdentities": {i: {} for i in identity["userAssignedIdentities"]},
-            }
         if typ == "UserAssignedIdentity":
             out.update(
                 clientId=_uuid("client", name), principalId=_uuid("principal", name), tenantId=AZURE_TENANT
@@ -341,8 +342,11 @@ class PlanMocks(pulumi.runtime.Mocks):
         if "identity" in inputs and isinstance(inputs["identity"], dict):
             identity = dict(inputs["identity"])
             if isinstance(identity.get("userAssignedIdentities"), list):
-                # Storage takes a list of identity ids but answers with a map id -> details.
-                identity["userAssignedIdentities"] = {i: {} for i in identity["userAssignedIdentities"]}
+                # ARM takes a list of identity ids but answers with a map id -> details.
+                identity["userAssignedIdentities"] = {
+                    i: {"clientId": _uuid("client", i), "principalId": _uuid("principal", i)}
+                    for i in identity["userAssignedIdentities"]
+                }
             out["identity"] = {
                 **identity,
                 "principalId": _uuid("sys", name),
@@ -406,6 +410,18 @@ class PlanMocks(pulumi.runtime.Mocks):
             certPem="-----BEGIN CERTIFICATE-----\nMOCK\n-----END CERTIFICATE-----\n",
         )
         return _digest(token, name), out
+
+
+def _kubeconfig(cluster: str, server: str) -> str:
+    return (
+        "apiVersion: v1\nkind: Config\n"
+        f"clusters:\n- name: {cluster}\n  cluster:\n    server: {server}\n"
+        "    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1PQ0sKLS0tLS1FTkQ=\n"
+        f"contexts:\n- name: {cluster}\n  context:\n    cluster: {cluster}\n    user: {cluster}\n"
+        f"current-context: {cluster}\nusers:\n- name: {cluster}\n  user:\n    exec:\n"
+        "      apiVersion: client.authentication.k8s.io/v1beta1\n      command: kubelogin\n"
+        "      args: [get-token, --login, azurecli, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630]\n"
+    )
 
 
 def policy_document_json(args: dict[str, Any]) -> str:
