@@ -122,7 +122,7 @@ def rollback(
 def sync(
     destination: str = typer.Argument(..., help="Registry URL to copy into (e.g. gs://bucket/registry)."),
     registry: str | None = typer.Option(None, "--registry", help="Source registry. " + REGISTRY_HELP),
-    model: list[str] | None = typer.Option(  # noqa: B008 - typer declares options as defaults
+    model: list[str] | None = typer.Option(
         None, "--model", "-m", help="Only these models (repeatable)."
     ),
 ) -> None:

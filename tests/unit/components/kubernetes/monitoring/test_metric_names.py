@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
+from conftest import REPO_ROOT
+
 from components.kubernetes.monitoring.dashboards import dashboards_json, panel_queries
 from components.kubernetes.monitoring.rules import alerts
-from conftest import REPO_ROOT
 
 FUNCTIONS_AND_KEYWORDS = {
     "sum",
