@@ -96,15 +96,19 @@ def all_rules() -> list[Rule]:
     return [import_module(f"mlfleet_policies.{name}").RULE for name in RULE_MODULES]
 
 
+def applicable_policies(rules: list[Rule]) -> decode_cache.ApplicablePolicies:
+    """The rules' policies, type-filtered during Analyze (see decode_cache)."""
+    return decode_cache.ApplicablePolicies(
+        [rule.policy for rule in rules], {rule.meta.id: rule.resource_types for rule in rules}
+    )
+
+
 def build_pack() -> None:
     """Start the analyzer server (prints its port, never returns): the pack's __main__ calls this."""
     decode_cache.install()
-    rules = all_rules()
     PolicyPack(
         name=PACK_NAME,
-        policies=decode_cache.ApplicablePolicies(
-            [rule.policy for rule in rules], {rule.meta.id: rule.resource_types for rule in rules}
-        ),
+        policies=applicable_policies(all_rules()),
         enforcement_level=EnforcementLevel.ADVISORY,
         description="mlfleet compliance: AWS, GCP, Azure, Kubernetes and stack-wide MLOps rules.",
     )
