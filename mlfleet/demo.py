@@ -58,15 +58,15 @@ def main() -> int:
     plans: dict[str, dict] = {}
     rows: list[tuple[str, int, float, str | None]] = []
     PLANS_DIR.mkdir(parents=True, exist_ok=True)
-    for result in preview_many(project, project.stacks()):
-        if result.plan is None:
-            rows.append((result.stack, 0, result.seconds, result.error))
-            print(f"error: {result.error}", file=sys.stderr)
+    for stack_result in preview_many(project, project.stacks()):
+        if stack_result.plan is None:
+            rows.append((stack_result.stack, 0, stack_result.seconds, stack_result.error))
+            print(f"error: {stack_result.error}", file=sys.stderr)
             continue
-        rows.append((result.stack, len(result.plan["resources"]), result.seconds, None))
-        plans[result.stack] = result.plan
-        (PLANS_DIR / f"{result.stack}.json").write_text(dumps(result.plan))
-        print(render_plan(result.plan))
+        rows.append((stack_result.stack, len(stack_result.plan["resources"]), stack_result.seconds, None))
+        plans[stack_result.stack] = stack_result.plan
+        (PLANS_DIR / f"{stack_result.stack}.json").write_text(dumps(stack_result.plan))
+        print(render_plan(stack_result.plan))
         print()
     print(render_summary(rows, time.perf_counter() - t0))
     print(f"plans written to {PLANS_DIR.relative_to(REPO_ROOT)}/")
