@@ -20,7 +20,9 @@ def _add_candidate(registry: str, alias: str) -> str:
 
 def test_canary_split_is_weighted_and_sticky(make_client, own_registry: str) -> None:
     canary_version = _add_candidate(own_registry, "candidate")
-    client: TestClient = make_client(registry=own_registry, canary_alias="candidate", canary_weight=0.3)
+    client: TestClient = make_client(
+        registry=own_registry, canary_alias="candidate", canary_weight=0.3, rate_limit_burst=10_000
+    )
     n = 1500
     variants = {}
     for i in range(n):
