@@ -98,6 +98,8 @@ class WorkloadIdentity:
     principal: pulumi.Output[str]
     # Put these on the Kubernetes ServiceAccount so its pods get the cloud identity.
     annotations: dict[str, pulumi.Output[str]]
+    # Azure: the managed identity's resource name (the cluster federates its OIDC issuer to it).
+    resource_name: pulumi.Output[str] | None = None
 
 
 class Identities(Protocol):

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import pulumi_kubernetes as k8s
 
     from components.context import PlatformContext
+    from components.identities import WorkloadIdentity
     from components.target import CloudTarget
 
 
@@ -49,6 +50,12 @@ class TrainingClusterArgs:
     encryption_key: pulumi.Input[str] | None = None
     # Address space of the cluster network (AWS VPC, GCP subnet, Azure VNet).
     network_cidr: str = "10.0.0.0/16"
+    # Azure: the Key Vault (resource id) holding encryption_key; the cluster identity may use its keys.
+    key_vault_id: pulumi.Input[str] | None = None
+    # Workload identities (by workload) whose service accounts the cluster binds once it exists:
+    # AWS EKS Pod Identity associations, Azure federated credentials on the cluster's OIDC issuer
+    # (GKE binds through the project's workload pool, in the identities block).
+    workload_identities: Mapping[str, WorkloadIdentity] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         name = "TrainingCluster"

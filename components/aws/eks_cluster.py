@@ -1,5 +1,6 @@
-"""EKS training cluster: private nodes, KMS-encrypted secrets, control-plane logs, IRSA (OIDC),
-IMDSv2-only nodes, VPC CNI network policy, a system, a CPU and tainted GPU node groups."""
+"""EKS training cluster: private nodes, KMS-encrypted secrets, control-plane logs, IRSA (OIDC) and
+Pod Identity associations for the workload roles, IMDSv2-only nodes, VPC CNI network policy, a
+system, a CPU and tainted GPU node groups."""
 
 from __future__ import annotations
 
@@ -127,6 +128,25 @@ class EksTrainingCluster(pulumi.ComponentResource):
             tags=context.tags(),
             opts=child,
         )
+        # The workload roles trust EKS Pod Identity: the agent add-on plus one association per
+        # service account (IRSA trust through `oidc` works too, for roles created after the cluster).
+        agent = aws.eks.Addon(
+            f"{name}-pod-identity-agent",
+            cluster_name=cluster.name,
+            addon_name="eks-pod-identity-agent",
+            tags=context.tags(),
+            opts=child,
+        )
+        for workload, identity in sorted(args.workload_identities.items()):
+            aws.eks.PodIdentityAssociation(
+                f"{name}-{workload}",
+                cluster_name=cluster.name,
+                namespace=identity.namespace,
+                service_account=identity.service_account,
+                role_arn=identity.principal,
+                tags=context.tags(),
+                opts=target.opts(self, depends_on=[agent]),
+            )
         node_role = aws.iam.Role(
             f"{name}-nodes",
             assume_role_policy=_assume_role("ec2.amazonaws.com"),

@@ -1,4 +1,5 @@
-"""AKS training cluster: Key Vault KMS for secrets, Entra ID auth (no local accounts), OIDC issuer +
+"""AKS training cluster: Key Vault KMS for secrets (user-assigned control-plane identity with Key
+Vault Crypto User), Entra ID auth (no local accounts), OIDC issuer +
 workload identity, Azure CNI with Cilium network policy, control-plane logs to Log Analytics, a
 system pool, a CPU pool and tainted GPU pools (spot outside production)."""
 
@@ -10,7 +11,10 @@ import pulumi
 import pulumi_azure_native as azure_native
 import pulumi_kubernetes as k8s
 
+from components.azure.authorization import assign_role, builtin_role
+from components.azure.identities import TOKEN_EXCHANGE_AUDIENCE
 from components.context import PlatformContext, compact_name
+from components.errors import ComponentArgumentError
 from components.kubernetes.cluster_basics import cluster_basics
 from components.kubernetes.node_pools import GPU_TAINT_EFFECT, GPU_TAINT_KEY, GPU_TAINT_VALUE, POOL_LABEL
 from components.target import CloudTarget
@@ -19,6 +23,8 @@ from components.training_cluster import TrainingClusterArgs
 SYSTEM_VM = "Standard_D4s_v5"
 CPU_VM = "Standard_D8s_v5"
 GPU_VM = "Standard_NC4as_T4_v3"
+# Built-in role "Key Vault Crypto User": use keys (wrap/unwrap) without managing them.
+KEY_VAULT_CRYPTO_USER = "12338af0-0e69-4776-bea7-57ae8d297424"
 LOG_CATEGORIES = ("kube-apiserver", "kube-audit-admin", "kube-controller-manager", "kube-scheduler", "guard")
 
 
@@ -40,6 +46,30 @@ class AksTrainingCluster(pulumi.ComponentResource):
         child = target.opts(self)
         key = args.require_key("azure")
         group = target.resource_group_name or ""
+        if args.key_vault_id is None:
+            raise ComponentArgumentError(
+                "TrainingCluster (azure)",
+                "key_vault_id",
+                "is missing: the cluster identity needs Key Vault Crypto User on the KMS key's vault",
+                "pass the EncryptionKey block's vault_id (the topology does this)",
+            )
+        # A user-assigned control-plane identity, so KMS access is granted before the cluster exists.
+        identity = azure_native.managedidentity.UserAssignedIdentity(
+            f"{name}-control-plane",
+            resource_name_=f"{name}-control-plane",
+            resource_group_name=group,
+            location=target.region,
+            tags=context.tags(),
+            opts=child,
+        )
+        kms_grant = assign_role(
+            f"{name}-kms",
+            identity.principal_id,
+            builtin_role(target, KEY_VAULT_CRYPTO_USER),
+            args.key_vault_id,
+            target,
+            self,
+        )
         cluster = azure_native.containerservice.ManagedCluster(
             name,
             resource_name_=name,
@@ -48,7 +78,8 @@ class AksTrainingCluster(pulumi.ComponentResource):
             dns_prefix=compact_name(name, 40),
             kubernetes_version=args.kubernetes_version,
             identity=azure_native.containerservice.ManagedClusterIdentityArgs(
-                type=azure_native.containerservice.ResourceIdentityType.SYSTEM_ASSIGNED
+                type=azure_native.containerservice.ResourceIdentityType.USER_ASSIGNED,
+                user_assigned_identities=[identity.id],
             ),
             enable_rbac=True,
             disable_local_accounts=True,
@@ -96,7 +127,7 @@ class AksTrainingCluster(pulumi.ComponentResource):
                 )
             ],
             tags=context.tags(),
-            opts=child,
+            opts=target.opts(self, depends_on=[kms_grant]),
         )
         workspace = azure_native.operationalinsights.Workspace(
             f"{name}-logs",
@@ -139,6 +170,12 @@ class AksTrainingCluster(pulumi.ComponentResource):
                 spot_max_price=-1 if spot else None,
                 node_labels={POOL_LABEL: "gpu" if gpu else pool_name},
                 node_taints=[f"{GPU_TAINT_KEY}={GPU_TAINT_VALUE}:{GPU_TAINT_EFFECT}"] if gpu else None,
+                # AKS installs the NVIDIA driver; the device plugin comes from cluster_basics.
+                gpu_profile=azure_native.containerservice.GPUProfileArgs(
+                    driver=azure_native.containerservice.GPUDriver.INSTALL
+                )
+                if gpu
+                else None,
                 tags=context.tags(),
                 opts=child,
             )
@@ -162,6 +199,27 @@ class AksTrainingCluster(pulumi.ComponentResource):
         self.oidc_issuer = cluster.oidc_issuer_profile.apply(
             lambda profile: profile.issuer_url if profile else ""
         )  # type: ignore[union-attr]
+        # Workload identity: each workload's managed identity trusts this cluster's issuer for
+        # exactly its service account.
+        for workload, bound in sorted(args.workload_identities.items()):
+            if bound.resource_name is None:
+                raise ComponentArgumentError(
+                    "TrainingCluster (azure)",
+                    f"workload_identities.{workload}",
+                    "has no managed identity resource name",
+                    "pass the Azure Identities block's workloads",
+                )
+            credential = f"{name}-{workload}"
+            azure_native.managedidentity.FederatedIdentityCredential(
+                credential,
+                federated_identity_credential_resource_name=credential,
+                resource_name_=bound.resource_name,
+                resource_group_name=group,
+                issuer=self.oidc_issuer,
+                subject=f"system:serviceaccount:{bound.namespace}:{bound.service_account}",
+                audiences=[TOKEN_EXCHANGE_AUDIENCE],
+                opts=child,
+            )
         self.k8s_provider = k8s.Provider(
             f"{name}-k8s", kubeconfig=self.kubeconfig, opts=pulumi.ResourceOptions(parent=self)
         )

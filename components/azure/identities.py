@@ -96,7 +96,11 @@ class AzureIdentities(pulumi.ComponentResource):
             for index, (scope, role) in enumerate(grants):
                 assign_role(f"{name}-{workload}-{index}", identity.principal_id, role, scope, target, self)
             self.workloads[workload] = WorkloadIdentity(
-                workload, args.namespace, identity.client_id, {CLIENT_ID_ANNOTATION: identity.client_id}
+                workload,
+                args.namespace,
+                identity.client_id,
+                {CLIENT_ID_ANNOTATION: identity.client_id},
+                identity.name,
             )
         self.deployer = None
         if args.github is not None:

@@ -63,6 +63,9 @@ def build_compute_layer(
                 for name, p in cluster_config.gpu_pools.items()
             },
             encryption_key=storage.key.key_id if storage else None,
+            key_vault_id=getattr(storage.key, "vault_id", None) if storage else None,
+            # The identities exist before the cluster: the cluster binds their service accounts.
+            workload_identities=storage.identities.workloads if storage else {},
         ),
         target,
         context,

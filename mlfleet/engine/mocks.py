@@ -186,6 +186,14 @@ class PlanMocks(pulumi.runtime.Mocks):
             rid = f"{prefix}-{_digest(token, name, length=17)}"
             out.update(arn=f"arn:aws:ec2:{region}:{ACCOUNT_ID}:{prefix}/{rid}", ownerId=ACCOUNT_ID)
             return rid, out
+        if module == "ec2" and typ == "LaunchTemplate":
+            rid = f"lt-{_digest(token, name, length=17)}"
+            out.update(
+                arn=f"arn:aws:ec2:{region}:{ACCOUNT_ID}:launch-template/{rid}",
+                latestVersion=1,
+                defaultVersion=1,
+            )
+            return rid, out
         if module == "lb" and typ == "LoadBalancer":
             out.update(
                 arn=f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:loadbalancer/app/{physical}/{_digest(name)}",

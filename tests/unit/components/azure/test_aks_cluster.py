@@ -1,0 +1,134 @@
+"""AKS TrainingCluster on the azure-dev plan, and the production variant run directly on the mocks."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.azure.aks_cluster import KEY_VAULT_CRYPTO_USER
+from components.context import PlatformContext
+from components.errors import ComponentArgumentError
+from components.target import CloudTarget
+from components.training_cluster import TrainingClusterArgs, training_cluster
+from mlfleet.engine.harness import Plan, preview_stack, run_program
+from tests.unit.components.plans import TAG_KEYS, typed
+
+AGENT_POOL = "azure-native:containerservice:AgentPool"
+CLUSTER = "azure-native:containerservice:ManagedCluster"
+VAULT = "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/v"
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    return preview_stack("azure-dev")
+
+
+def _pools(plan: Plan) -> dict[str, dict]:
+    return {r["inputs"]["agentPoolName"]: r["inputs"] for r in plan.of_type(AGENT_POOL)}
+
+
+def test_system_cpu_and_gpu_pools_spot_outside_prod_gpu_from_zero(plan):
+    system = plan.one(CLUSTER)["inputs"]["agentPoolProfiles"]
+    assert [(p["name"], p["mode"], p["nodeLabels"]) for p in system] == [
+        ("system", "System", {"mlfleet.io/pool": "system"})
+    ]
+    pools = _pools(plan)
+    assert set(pools) == {"cpu", "gpugpu"}
+    for pool in pools.values():
+        assert pool["mode"] == "User"
+        assert (pool["scaleSetPriority"], pool["scaleSetEvictionPolicy"]) == ("Spot", "Delete")
+        assert (pool["enableAutoScaling"], pool["minCount"], pool["count"]) == (True, 0, 0)
+        assert TAG_KEYS <= pool["tags"].keys()
+    gpu = pools["gpugpu"]
+    assert gpu["vmSize"] == "Standard_NC4as_T4_v3"
+    assert gpu["maxCount"] == 4
+    assert gpu["nodeLabels"] == {"mlfleet.io/pool": "gpu"}
+    assert gpu["nodeTaints"] == ["nvidia.com/gpu=present:NoSchedule"]
+    assert gpu["gpuProfile"] == {"driver": "Install"}
+    assert "gpuProfile" not in pools["cpu"]
+    plugin = typed(plan, "kubernetes:helm.sh/v3:Release", "mlfleet-azure-dev-gpu-nvidia-device-plugin")
+    assert plugin["inputs"]["values"]["nodeSelector"] == {"mlfleet.io/pool": "gpu"}
+
+
+def test_kms_with_the_stack_key_and_a_control_plane_identity_allowed_to_use_it(plan):
+    cluster = plan.one(CLUSTER)
+    security = cluster["inputs"]["securityProfile"]
+    key_uri = plan.one("azure-native:keyvault:Key")["outputs"]["keyUri"]
+    assert security["azureKeyVaultKms"]["enabled"] is True
+    assert security["azureKeyVaultKms"]["keyId"] == key_uri
+    identity = typed(
+        plan, "azure-native:managedidentity:UserAssignedIdentity", "mlfleet-azure-dev-gpu-control-plane"
+    )
+    assert cluster["inputs"]["identity"] == {
+        "type": "UserAssigned",
+        "userAssignedIdentities": [identity["outputs"]["id"]],
+    }
+    grant = typed(plan, "azure-native:authorization:RoleAssignment", "mlfleet-azure-dev-gpu-kms")
+    assert grant["inputs"]["roleDefinitionId"].endswith(f"/roleDefinitions/{KEY_VAULT_CRYPTO_USER}")
+    assert grant["inputs"]["principalId"] == identity["outputs"]["principalId"]
+    assert grant["inputs"]["scope"] == plan.one("azure-native:keyvault:Vault")["outputs"]["id"]
+    assert grant["urn"] in cluster["dependencies"], "KMS access must exist before the cluster"
+
+
+def test_entra_auth_authorized_ranges_workload_identity_and_cilium_policy(plan):
+    cluster = plan.one(CLUSTER)["inputs"]
+    assert cluster["disableLocalAccounts"] is True
+    assert cluster["aadProfile"] == {"managed": True, "enableAzureRBAC": True}
+    assert cluster["apiServerAccessProfile"] == {
+        "enablePrivateCluster": False,
+        "authorizedIPRanges": ["203.0.113.0/24"],
+    }
+    assert cluster["securityProfile"]["workloadIdentity"] == {"enabled": True}
+    assert cluster["oidcIssuerProfile"] == {"enabled": True}
+    assert cluster["networkProfile"]["networkPolicy"] == "cilium"
+    assert TAG_KEYS <= cluster["tags"].keys()
+
+
+def test_control_plane_logs_go_to_log_analytics(plan):
+    setting = typed(plan, "azure-native:monitor:DiagnosticSetting", "mlfleet-azure-dev-gpu-control-plane")[
+        "inputs"
+    ]
+    assert setting["resourceUri"] == plan.one(CLUSTER)["outputs"]["id"]
+    assert {"kube-apiserver", "kube-audit-admin"} <= {log["category"] for log in setting["logs"]}
+    assert all(log["enabled"] for log in setting["logs"])
+
+
+def test_each_workload_identity_trusts_the_cluster_issuer_for_its_service_account(plan):
+    issuer = plan.one(CLUSTER)["outputs"]["oidcIssuerProfile"]["issuerURL"]
+    credentials = {
+        r["inputs"]["resourceName"]: r["inputs"]
+        for r in plan.of_type("azure-native:managedidentity:FederatedIdentityCredential")
+        if r["inputs"]["issuer"] == issuer
+    }
+    assert set(credentials) == {f"mlfleet-azure-dev-id-{w}" for w in ("trainer", "serving", "registry-sync")}
+    for identity, credential in credentials.items():
+        account = identity.removeprefix("mlfleet-azure-dev-id-")
+        assert credential["subject"] == f"system:serviceaccount:mlfleet:{account}"
+        assert credential["audiences"] == ["api://AzureADTokenExchange"]
+
+
+def test_production_is_regular_priority_and_private():
+    context = PlatformContext("mlfleet", "prod", "prod", "ml-platform", "cc-1234")
+
+    def program() -> None:
+        args = TrainingClusterArgs(
+            private_endpoint=True, encryption_key="https://v.vault.azure.net/keys/k", key_vault_id=VAULT
+        )
+        training_cluster("c", args, CloudTarget("azure", "westeurope", resource_group_name="g"), context)
+
+    plan = run_program(program, stack="prod")
+    for pool in _pools(plan).values():
+        assert pool["scaleSetPriority"] == "Regular"
+        assert "spotMaxPrice" not in pool
+    access = plan.one(CLUSTER)["inputs"]["apiServerAccessProfile"]
+    assert access == {"enablePrivateCluster": True}
+
+
+def test_missing_key_vault_is_a_clean_argument_error():
+    context = PlatformContext("mlfleet", "t", "test", "ml-platform", "cc-1234")
+    args = TrainingClusterArgs(private_endpoint=True, encryption_key="https://v.vault.azure.net/keys/k")
+
+    def program() -> None:
+        training_cluster("c", args, CloudTarget("azure", "westeurope", resource_group_name="g"), context)
+
+    with pytest.raises(ComponentArgumentError, match="key_vault_id"):
+        run_program(program)
