@@ -1,0 +1,139 @@
+"""ServingService on every cluster flavor: hardened pod, probes, pinned image, Service, HPA, PDB,
+zone spread, NetworkPolicy, TLS Ingress, identity-bound service account, endpoint output."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.errors import ComponentArgumentError
+from components.serving_service import ServingServiceArgs
+from mlfleet.engine.harness import Plan, preview_stack
+
+STACKS = ("dev", "gcp-dev", "azure-dev", "local")
+
+
+def _one(plan: Plan, kind: str) -> dict:
+    found = [r for r in plan.resources if r["type"].endswith(f":{kind}") and "-serving" in r["name"]]
+    assert len(found) == 1, (kind, [r["name"] for r in found])
+    return found[0]["inputs"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_pod_is_hardened_with_resources_and_health_probes(stack):
+    spec = _one(preview_stack(stack), "Deployment")["spec"]["template"]["spec"]
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    (container,) = spec["containers"]
+    security = container["securityContext"]
+    assert security["readOnlyRootFilesystem"] is True
+    assert security["allowPrivilegeEscalation"] is False
+    assert security["capabilities"] == {"drop": ["ALL"]}
+    assert security["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert {"cpu", "memory"} <= container["resources"]["requests"].keys()
+    assert {"cpu", "memory"} <= container["resources"]["limits"].keys()
+    assert container["livenessProbe"]["httpGet"]["path"] == "/v2/health/live"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/v2/health/ready"
+    image = container["image"]
+    assert "@sha256:" in image or image.rsplit(":", 1)[1] not in {"latest", "main"}
+    zones = [c["topologyKey"] for c in spec["topologySpreadConstraints"]]
+    assert "topology.kubernetes.io/zone" in zones
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_service_hpa_and_pdb_select_the_serving_pods(stack):
+    plan = preview_stack(stack)
+    deployment = _one(plan, "Deployment")
+    selector = deployment["spec"]["selector"]["matchLabels"]
+    service = _one(plan, "Service")["spec"]
+    assert service["selector"] == selector
+    assert service["type"] == "ClusterIP"
+    hpa = _one(plan, "HorizontalPodAutoscaler")["spec"]
+    assert hpa["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": deployment["metadata"]["name"],
+    }
+    assert 1 <= hpa["minReplicas"] <= hpa["maxReplicas"]
+    assert hpa["metrics"][0]["resource"]["name"] == "cpu"
+    pdb = _one(plan, "PodDisruptionBudget")["spec"]
+    assert pdb["selector"]["matchLabels"] == selector and pdb["maxUnavailable"] == 1
+
+
+@pytest.mark.parametrize(
+    ("stack", "controller"),
+    [("dev", None), ("gcp-dev", None), ("azure-dev", "app-routing-system"), ("local", "ingress-nginx")],
+)
+def test_network_policy_admits_only_the_ingress_path_and_prometheus(stack, controller):
+    policy = _one(preview_stack(stack), "NetworkPolicy")["spec"]
+    assert policy["policyTypes"] == ["Ingress"]
+    (rule,) = policy["ingress"]
+    sources = rule["from"]
+    namespaces = {
+        s["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+        for s in sources
+        if "namespaceSelector" in s
+    }
+    assert namespaces == {"monitoring", *([controller] if controller else [])}
+    prometheus = next(s for s in sources if "podSelector" in s)
+    assert prometheus["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "prometheus"}
+    blocks = [s["ipBlock"]["cidr"] for s in sources if "ipBlock" in s]
+    # Cloud load balancers that send straight to pod IPs are admitted by their address ranges only.
+    assert "0.0.0.0/0" not in blocks
+    assert bool(blocks) == (controller is None)
+    assert rule["ports"] == [{"port": 8080, "protocol": "TCP"}]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_ingress_has_tls_and_the_endpoint_output_is_its_host(stack):
+    plan = preview_stack(stack)
+    ingress = _one(plan, "Ingress")
+    (rule,) = ingress["spec"]["rules"]
+    assert plan.outputs["servingEndpoint"] == rule["host"]
+    if stack == "dev":
+        # ALB terminates TLS with ACM: HTTPS-only listener and a modern policy.
+        annotations = ingress["metadata"]["annotations"]
+        assert annotations["alb.ingress.kubernetes.io/listen-ports"] == '[{"HTTPS": 443}]'
+        assert annotations["alb.ingress.kubernetes.io/ssl-policy"].startswith("ELBSecurityPolicy-TLS13")
+    else:
+        assert ingress["spec"]["tls"] == [
+            {"hosts": [rule["host"]], "secretName": "mlfleet-" + stack + "-serving-tls"}
+        ]
+
+
+@pytest.mark.parametrize(
+    ("stack", "annotation"),
+    [
+        ("dev", "eks.amazonaws.com/role-arn"),
+        ("gcp-dev", "iam.gke.io/gcp-service-account"),
+        ("azure-dev", "azure.workload.identity/client-id"),
+    ],
+)
+def test_service_account_is_bound_to_the_read_only_identity(stack, annotation):
+    plan = preview_stack(stack)
+    account = _one(plan, "ServiceAccount")
+    deployment = _one(plan, "Deployment")
+    assert account["metadata"]["name"] == "serving"
+    assert deployment["spec"]["template"]["spec"]["serviceAccountName"] == "serving"
+    assert account["metadata"]["annotations"][annotation] == plan.outputs["workloadIdentities"]["serving"]
+    assert account["automountServiceAccountToken"] is False
+
+
+@pytest.mark.parametrize(
+    ("argument", "changes"),
+    [
+        ("image", {"image": "registry.example.com/serving:latest"}),
+        ("image", {"image": "registry.example.com/serving"}),
+        ("hostname", {"hostname": "not a host"}),
+        ("min_replicas", {"min_replicas": 5, "max_replicas": 2}),
+        ("memory", {"memory": "lots"}),
+    ],
+)
+def test_bad_arguments_name_the_argument(argument, changes):
+    base = {
+        "image": "registry.example.com/serving:1.2.3",
+        "model": "iris",
+        "registry_url": "s3://b/models",
+        "hostname": "serving.example.com",
+    }
+    with pytest.raises(ComponentArgumentError, match=argument):
+        ServingServiceArgs(**{**base, **changes})
