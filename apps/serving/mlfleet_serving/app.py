@@ -4,21 +4,39 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from mlfleet_serving import __version__
 from mlfleet_serving.auth import Authenticator, ConfigError
 from mlfleet_serving.errors import install_handlers
+from mlfleet_serving.fastpath import InferenceFastPath, match
 from mlfleet_serving.metrics import ServingMetrics
-from mlfleet_serving.middleware import ObservabilityMiddleware
+from mlfleet_serving.middleware import ObservabilityMiddleware, Observer
 from mlfleet_serving.models import ModelManager
 from mlfleet_serving.ratelimit import RateLimiter
 from mlfleet_serving.routes import inference, ops, v2
 from mlfleet_serving.settings import ServingSettings
 from mlfleet_serving.state import ServingState
+
+
+class ServingApp(FastAPI):
+    """FastAPI with the inference fast path in front (see fastpath.py)."""
+
+    fast_path: InferenceFastPath | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        fast = self.fast_path
+        if fast is not None and scope["type"] == "http" and scope["method"] == "POST":
+            found = match(scope["path"])
+            if found is not None:
+                await fast.handle(scope, receive, send, *found)
+                return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(
@@ -49,7 +67,7 @@ def create_app(
         finally:
             state.manager.stop_polling()
 
-    app = FastAPI(
+    app = ServingApp(
         title="mlfleet serving",
         version=__version__,
         description="Model server: Open Inference Protocol v2 and /predict. Auth: X-API-Key or Bearer.",
@@ -57,8 +75,6 @@ def create_app(
     )
     app.state.serving = state
     install_handlers(app)
-    for path, endpoint in inference.FAST_ROUTES:
-        app.add_route(path, endpoint, methods=["POST"], include_in_schema=False)
     app.include_router(inference.router)
     app.include_router(v2.router)
     app.include_router(ops.router)
@@ -71,12 +87,8 @@ def create_app(
             allow_methods=["GET", "POST"],
             allow_headers=["authorization", "x-api-key", "content-type", settings.routing_key_header],
         )
-    app.add_middleware(
-        ObservabilityMiddleware,
-        metrics=metrics,
-        routes=_flat_routes(app.router.routes),
-        access_log=settings.access_log,
-    )
+    observer = Observer(metrics, settings.access_log)
+    app.add_middleware(ObservabilityMiddleware, observer=observer, routes=_flat_routes(app.router.routes))
     if settings.otel_enabled:
         try:
             from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
@@ -86,6 +98,9 @@ def create_app(
                 "install them in the image or unset MLFLEET_OTEL_ENABLED"
             ) from None
         FastAPIInstrumentor.instrument_app(app)
+    else:
+        # OpenTelemetry instruments the framework's stack, so it then sees every request there.
+        app.fast_path = InferenceFastPath(partial(FastAPI.__call__, app), state, observer)
     _add_security_schemes(app)
     return app
 

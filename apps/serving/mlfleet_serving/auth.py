@@ -67,6 +67,7 @@ class Authenticator:
                 raise ConfigError(f"API keys file {path} does not exist (MLFLEET_API_KEYS_FILE)")
             self.hashes.update(parse_hash_entries(path.read_text().splitlines(), str(path)))
         self.hashes.update(extra_hashes or {})
+        self._known: dict[str, str] = {}  # presented key -> principal, for keys that verified
         self.jwt_key = settings.jwt_key
         if settings.jwt_key_file:
             key_path = Path(settings.jwt_key_file)
@@ -84,27 +85,38 @@ class Authenticator:
             )
 
     def authenticate(self, headers: Mapping[str, str]) -> str:
+        return self.authenticate_values(headers.get("x-api-key"), headers.get("authorization"))
+
+    def authenticate_values(self, api_key: str | None, authorization: str | None) -> str:
+        """The principal for an X-API-Key and/or Authorization header value (401 ApiError if none)."""
         if not self.enabled:
             return "anonymous"
-        key = headers.get("x-api-key")
+        key = api_key
         if key is None:
-            auth = headers.get("authorization")
-            if auth is None:
+            if authorization is None:
                 raise ApiError(
                     401,
                     "unauthenticated",
                     "missing credentials: send 'X-API-Key: <key>' or 'Authorization: Bearer <key or JWT>'",
                 )
-            scheme, _, token = auth.partition(" ")
+            scheme, _, token = authorization.partition(" ")
             if scheme.lower() != "bearer" or not token:
                 raise ApiError(401, "unauthenticated", "the Authorization header must be 'Bearer <token>'")
             if token.count(".") == 2 and self.jwt_key:
                 return self._verify_jwt(token)
             key = token
+        # Valid keys are remembered (bounded), so a client sending the same key does not pay a
+        # sha256 per request; unknown keys are hashed every time and never cached.
+        principal = self._known.get(key)
+        if principal is not None:
+            return principal
         name = self.hashes.get(hash_api_key(key))
         if name is None:
             raise ApiError(401, "unauthenticated", "the API key is not valid")
-        return "key:" + name
+        if len(self._known) >= 10_000:
+            self._known.clear()
+        principal = self._known[key] = "key:" + name
+        return principal
 
     def _verify_jwt(self, token: str) -> str:
         import jwt  # lazy: only deployments with JWT pay for the import

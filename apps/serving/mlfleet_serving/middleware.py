@@ -18,24 +18,63 @@ from mlfleet_serving.metrics import ServingMetrics
 _SAFE_ID = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
 
 
-def _request_id(scope: Scope) -> str:
+def request_id_of(scope: Scope) -> str:
     for key, value in scope["headers"]:
         if key == b"x-request-id":
-            text = value.decode("latin-1")
-            if 0 < len(text) <= 64 and set(text) <= _SAFE_ID:
-                return text
-            break
+            return request_id_from(value)
     return os.urandom(8).hex()
 
 
-class ObservabilityMiddleware:
-    def __init__(self, app: ASGIApp, metrics: ServingMetrics, routes: list[Any], access_log: bool) -> None:
-        self.app = app
+def request_id_from(value: bytes | None) -> str:
+    """The client's X-Request-ID when it is sane (1-64 safe characters), else a fresh one."""
+    if value is not None and 0 < len(value) <= 64:
+        text = value.decode("latin-1")
+        if set(text) <= _SAFE_ID:
+            return text
+    return os.urandom(8).hex()
+
+
+class Observer:
+    """Request count, latency and the access log: shared by the middleware and the fast path."""
+
+    def __init__(self, metrics: ServingMetrics, access_log: bool) -> None:
         self.metrics = metrics
-        self.routes = routes
         self.access_log = access_log
-        self._templates: dict[tuple[str, str], str] = {}
         self.write: Callable[[bytes], Any] = sys.stdout.buffer.write
+
+    def done(
+        self, method: str, route: str, request_id: str, labels: dict[str, Any], status: int, elapsed: float
+    ) -> None:
+        self.metrics.observe_request(
+            route, labels["model"], labels["version"], labels["variant"], str(status), elapsed
+        )
+        if self.access_log:
+            # Written directly (one orjson call, one buffered write): a LogRecord per request costs
+            # more than the inference. Same JSON-lines shape as the other logs.
+            entry = {
+                "ts": time.time(),
+                "level": "info",
+                "logger": "mlfleet.serving.access",
+                "msg": "request",
+                "request_id": request_id,
+                "method": method,
+                "route": route,
+                "status": status,
+                "ms": round(elapsed * 1000, 3),
+                "model_version": labels["version"],
+                "variant": labels["variant"],
+                "principal": labels.get("principal", ""),
+            }
+            self.write(orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE))
+
+
+class ObservabilityMiddleware:
+    def __init__(self, app: ASGIApp, observer: Observer, routes: list[Any]) -> None:
+        self.app = app
+        self.observer = observer
+        self.metrics = observer.metrics
+        self.routes = routes
+        self._templates: dict[tuple[str, str], str] = {}
 
     def _template(self, scope: Scope) -> str:
         key = (scope["method"], scope["path"])
@@ -56,7 +95,7 @@ class ObservabilityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _request_id(scope)
+        request_id = request_id_of(scope)
         labels: dict[str, Any] = {"request_id": request_id, "model": "", "version": "", "variant": ""}
         scope["mlfleet"] = labels
         route = self._template(scope)
@@ -68,7 +107,8 @@ class ObservabilityMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), header]
+                headers = [h for h in message.get("headers", []) if h[0] != b"x-request-id"]
+                message["headers"] = [*headers, header]
             await send(message)
 
         in_flight.inc()
@@ -78,24 +118,4 @@ class ObservabilityMiddleware:
         finally:
             elapsed = time.perf_counter() - start
             in_flight.dec()
-            self.metrics.observe_request(
-                route, labels["model"], labels["version"], labels["variant"], str(status), elapsed
-            )
-            if self.access_log:
-                # Written directly (one orjson call, one write): a LogRecord per request costs more
-                # than the inference. Same JSON-lines shape as the other logs.
-                entry = {
-                    "ts": time.time(),
-                    "level": "info",
-                    "logger": "mlfleet.serving.access",
-                    "msg": "request",
-                    "request_id": request_id,
-                    "method": scope["method"],
-                    "route": route,
-                    "status": status,
-                    "ms": round(elapsed * 1000, 3),
-                    "model_version": labels["version"],
-                    "variant": labels["variant"],
-                    "principal": labels.get("principal", ""),
-                }
-                self.write(orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE))
+            self.observer.done(scope["method"], route, request_id, labels, status, elapsed)

@@ -42,6 +42,8 @@ class ServedModel:
     loaded_ts: float
     drift: DriftWindow
     metrics: dict[str, Any] = field(default_factory=dict)
+    # Prometheus children bound to this model's labels (batch size, predictions per class).
+    metric_children: dict[Any, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass

@@ -6,11 +6,13 @@ import logging
 from typing import Any
 
 import numpy as np
+import orjson
 from fastapi import Request
 
 from mlfleet_serving.errors import ApiError
 from mlfleet_serving.models import ServedModel
 from mlfleet_serving.state import ServingState
+from mlfleet_serving.validation import check_values, parse_json, predict_matrix, v2_matrix
 
 log = logging.getLogger("mlfleet.serving")
 
@@ -30,6 +32,12 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 def pick_model(request: Request, state: ServingState, model_name: str, version: str | None) -> ServedModel:
+    return pick_served(state, model_name, version, request.headers.get(state.settings.routing_key_header))
+
+
+def pick_served(
+    state: ServingState, model_name: str, version: str | None, routing_key: str | None
+) -> ServedModel:
     manager = state.manager
     if model_name != state.settings.model:
         raise ApiError(
@@ -44,27 +52,85 @@ def pick_model(request: Request, state: ServingState, model_name: str, version: 
         raise ApiError(
             404, "version_not_found", f"version {version!r:.80} of {model_name!r} is not being served"
         )
-    served = manager.choose(request.headers.get(state.settings.routing_key_header))
+    served = manager.choose(routing_key)
     if served is None:
         raise ApiError(503, "not_ready", "no model is loaded yet; retry when /v2/health/ready says ready")
     return served
 
 
+def score(
+    state: ServingState, served: ServedModel, body: bytes, v2: bool
+) -> tuple[Any, np.ndarray, np.ndarray, list[dict[str, Any]]]:
+    """Parse and validate a body, score it and record the metrics: (payload, x, y, flags)."""
+    payload = parse_json(body)
+    settings = state.settings
+    parse = v2_matrix if v2 else predict_matrix
+    x = parse(payload, served.bounds, settings.max_batch_rows, b"true" in body or b"false" in body)
+    x, flags = check_values(x, served.bounds, settings.range_policy)
+    y = served.predict(x)
+    record(state, served, x, y)
+    return payload, x, y, flags
+
+
+def response_body(
+    payload: Any, served: ServedModel, y: np.ndarray, flags: list[dict[str, Any]], v2: bool, request_id: str
+) -> bytes:
+    body: dict[str, Any]
+    if v2:
+        body = {
+            "model_name": served.name,
+            "model_version": served.version,
+            "id": str(payload.get("id") or request_id),
+            "outputs": [{"name": "predict", "shape": [len(y)], "datatype": _datatype(y), "data": y}],
+        }
+        if flags:
+            body["parameters"] = {"flags": flags}
+    else:
+        body = {"predictions": y, "model": served.name, "version": served.version, "variant": served.variant}
+        if flags:
+            body["flags"] = flags
+    return orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def _datatype(y: np.ndarray) -> str:
+    return {"i": "INT64", "u": "UINT64", "f": "FP64", "b": "BOOL"}.get(y.dtype.kind, "BYTES")
+
+
 def record(state: ServingState, served: ServedModel, x: np.ndarray, y: np.ndarray) -> None:
     m = state.metrics
-    m.child(m.batch_size, served.name, served.variant).observe(len(y))
+    children = served.metric_children
+    batch = children.get("batch")
+    if batch is None:
+        batch = children["batch"] = m.child(m.batch_size, served.name, served.variant)
+    batch.observe(len(y))
     if served.task == "classification":
         if len(y) == 1:
-            m.child(m.predictions, served.name, served.version, served.variant, str(y[0])).inc()
+            _class_counter(state, served, y[0]).inc()
+        elif y.dtype.kind in "iu" and 0 <= y.min() and y.max() < 1024:
+            counts = np.bincount(y)  # much cheaper than np.unique for small integer labels
+            for index in np.flatnonzero(counts):
+                _class_counter(state, served, y.dtype.type(index)).inc(int(counts[index]))
         else:
             values, counts = np.unique(y, return_counts=True)
             for value, count in zip(values.tolist(), counts.tolist(), strict=True):
-                m.child(m.predictions, served.name, served.version, served.variant, str(value)).inc(count)
+                _class_counter(state, served, value).inc(count)
     else:
         histogram = m.child(m.prediction_value, served.name, served.version, served.variant)
         for value in y.tolist():
             histogram.observe(value)
     served.drift.record(x)
+
+
+def _class_counter(state: ServingState, served: ServedModel, value: Any) -> Any:
+    """The predictions counter child for a class, bound once per served model and class."""
+    children = served.metric_children
+    counter = children.get(value)
+    if counter is None:
+        m = state.metrics
+        counter = m.child(m.predictions, served.name, served.version, served.variant, str(value))
+        if len(children) < 1000:
+            children[value] = counter
+    return counter
 
 
 async def run_shadow(state: ServingState, served_y: np.ndarray, x: np.ndarray) -> None:

@@ -3,7 +3,7 @@ and feature was wrong and what was expected."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -32,9 +32,11 @@ class FeatureBounds:
     mins: np.ndarray  # -inf where the schema has no minimum
     maxs: np.ndarray  # +inf where the schema has no maximum
 
-    @property
-    def all_bounded(self) -> bool:
-        return bool(np.isfinite(self.mins).all() and np.isfinite(self.maxs).all())
+    all_bounded: bool = field(init=False)  # every feature has a finite min and max
+
+    def __post_init__(self) -> None:
+        bounded = bool(np.isfinite(self.mins).all() and np.isfinite(self.maxs).all())
+        object.__setattr__(self, "all_bounded", bounded)
 
 
 def parse_json(body: bytes) -> Any:
