@@ -1,4 +1,5 @@
-"""Shared test fixtures.
+"""Shared test helpers (import them as `from tests.support import ...`; a bare `conftest` import
+would resolve to whichever conftest.py pytest loaded last).
 
 Real local tools (promtool, haproxy, azurite, ...) are installed by `make test`. Locally a missing
 tool skips its tests with the install command; in CI (`CI=true`) it is a failure, never a skip.
@@ -41,8 +42,3 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="session")
-def repo_root() -> Path:
-    return REPO_ROOT

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO_ROOT, require_tool
 
 from components.kubernetes.monitoring.rules import alerts, rule_files
+from tests.support import REPO_ROOT, require_tool
 
 pytestmark = pytest.mark.integration
 RULE_TESTS = REPO_ROOT / "tests/unit/components/kubernetes/monitoring/serving_rules_test.yaml"

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO_ROOT
 from mlfleet_registry import (
     AliasConflict,
     IntegrityError,
@@ -24,6 +23,8 @@ from mlfleet_registry import (
     open_registry,
     sync_registries,
 )
+
+from tests.support import REPO_ROOT
 
 from .conftest import publish_kwargs
 

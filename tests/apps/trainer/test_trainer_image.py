@@ -10,7 +10,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, require_tool
+
+from tests.support import REPO_ROOT, require_tool
 
 DOCKERFILE = REPO_ROOT / "apps" / "trainer" / "Dockerfile"
 

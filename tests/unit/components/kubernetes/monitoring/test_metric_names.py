@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-from conftest import REPO_ROOT
-
 from components.kubernetes.monitoring.dashboards import dashboards_json, panel_queries
 from components.kubernetes.monitoring.rules import alerts
+from tests.support import REPO_ROOT
 
 FUNCTIONS_AND_KEYWORDS = {
     "sum",
