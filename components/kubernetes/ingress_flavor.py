@@ -21,6 +21,8 @@ class IngressFlavor:
     annotations: dict[str, str] = field(default_factory=dict)
     # False where the cloud terminates TLS with its own certificate (ALB + ACM).
     tls_secret: bool = True
+    # Annotation that names the cloud load balancer (so its alarm can find it); None: not nameable.
+    name_annotation: str | None = None
 
 
 def ingress_flavor(cloud: Cloud, vpc_cidr: str = "10.0.0.0/16") -> IngressFlavor:
@@ -37,6 +39,7 @@ def ingress_flavor(cloud: Cloud, vpc_cidr: str = "10.0.0.0/16") -> IngressFlavor
                 "alb.ingress.kubernetes.io/healthcheck-path": "/v2/health/ready",
             },
             tls_secret=False,
+            name_annotation="alb.ingress.kubernetes.io/load-balancer-name",
         )
     if cloud == "gcp":
         # Container-native load balancing (NEGs): Google front ends and health checkers reach pods.

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.context import compact_name
 from components.kubernetes.ingress_flavor import IngressFlavor
 from components.kubernetes.pod_security import (
     container_security_context,
@@ -24,6 +25,8 @@ class KubernetesServingService(pulumi.ComponentResource):
     endpoint_hostname: pulumi.Output[str]
     namespace: pulumi.Output[str]
     service_name: pulumi.Output[str]
+    # The cloud load balancer's name where the Ingress sets it (AWS ALB), else None.
+    load_balancer_name: str | None
 
     def __init__(
         self,
@@ -142,9 +145,11 @@ class KubernetesServingService(pulumi.ComponentResource):
             },
             opts=child,
         )
+        # ALB names are at most 32 characters.
+        self.load_balancer_name = compact_name(name, 32) if flavor.name_annotation else None
         ingress = k8s.networking.v1.Ingress(
             f"{name}-ingress",
-            metadata=meta(_ingress_annotations(flavor, args.tls_cluster_issuer)),
+            metadata=meta(_ingress_annotations(flavor, args.tls_cluster_issuer, self.load_balancer_name)),
             spec=k8s.networking.v1.IngressSpecArgs(
                 ingress_class_name=flavor.class_name,
                 tls=[k8s.networking.v1.IngressTLSArgs(hosts=[args.hostname], secret_name=f"{name}-tls")]
@@ -266,8 +271,12 @@ def _traffic_sources(
     return peers
 
 
-def _ingress_annotations(flavor: IngressFlavor, issuer: str | None) -> dict[str, pulumi.Input[str]]:
+def _ingress_annotations(
+    flavor: IngressFlavor, issuer: str | None, load_balancer_name: str | None
+) -> dict[str, pulumi.Input[str]]:
     annotations: dict[str, pulumi.Input[str]] = dict(flavor.annotations)
+    if flavor.name_annotation and load_balancer_name:
+        annotations[flavor.name_annotation] = load_balancer_name
     if issuer and flavor.tls_secret:
         annotations["cert-manager.io/cluster-issuer"] = issuer
     return annotations

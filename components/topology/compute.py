@@ -126,6 +126,19 @@ def build_compute_layer(
         # The ServiceMonitor needs the chart's CRDs.
         pulumi.ResourceOptions(depends_on=[monitoring.release, *([namespaces] if namespaces else [])]),
     )
+    alert_email = config.monitoring.alert_email
+    if alert_email and config.cloud in ("aws", "gcp"):
+        from components.lb_5xx_alarm import LoadBalancer5xxAlarmArgs, load_balancer_5xx_alarm
+
+        load_balancer = getattr(service, "load_balancer_name", None) or context.name("serving")
+        load_balancer_5xx_alarm(
+            context.name("lb-5xx"),
+            LoadBalancer5xxAlarmArgs(email=alert_email, load_balancer=load_balancer, namespace=NAMESPACE),
+            target,
+            context,
+            # The load balancer exists once the serving Ingress is ready.
+            pulumi.ResourceOptions(depends_on=[service]),  # type: ignore[list-item]
+        )
     trainer_account, trainer_annotations = identity("trainer")
     job_config = config.training_job
     job = training_job(

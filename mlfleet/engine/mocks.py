@@ -83,6 +83,16 @@ class PlanMocks(pulumi.runtime.Mocks):
             return {"names": ["us-east-1a", "us-east-1b", "us-east-1c"], "zoneIds": ["use1-az1", "use1-az2"]}
         if token == "aws:iam/getPolicyDocument:getPolicyDocument":
             return {"json": policy_document_json(a), "id": _digest(json.dumps(a, sort_keys=True))}
+        if token == "aws:lb/getLoadBalancer:getLoadBalancer":
+            lb = str(a.get("name") or "alb")
+            suffix = f"app/{lb}/{_digest(lb)}"
+            return {
+                "name": lb,
+                "arn": f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT_ID}:loadbalancer/{suffix}",
+                "arnSuffix": suffix,
+                "dnsName": f"{lb}-{_digest(lb, length=10)}.us-east-1.elb.amazonaws.com",
+                "id": suffix,
+            }
         if token == "gcp:organizations/getProject:getProject":
             project = a.get("projectId") or "mlfleet-project"
             return {"projectId": project, "number": GCP_PROJECT_NUMBER, "name": project, "id": project}

@@ -1,0 +1,62 @@
+"""LoadBalancer5xxAlarm: one cloud-native alarm on the serving load balancer's 5xx rate, notifying an
+email channel (AWS CloudWatch + SNS, GCP Cloud Monitoring). It watches the load balancer the cloud
+creates for the serving Ingress, so it pages even when Prometheus itself is down."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import pulumi
+
+from components.cloud_dispatch import require_cloud
+from components.context import PlatformContext
+from components.errors import ComponentArgumentError
+from components.target import CloudTarget
+
+COMPONENT = "LoadBalancer5xxAlarm"
+
+
+@dataclass(frozen=True)
+class LoadBalancer5xxAlarmArgs:
+    email: str
+    # AWS: the ALB's name (the serving Ingress names it); GCP: the Kubernetes Service behind the LB.
+    load_balancer: str
+    namespace: str = "mlfleet"
+    # 5xx share of all responses, over `window_seconds`, that raises the alarm.
+    threshold: float = 0.05
+    window_seconds: int = 300
+
+    def __post_init__(self) -> None:
+        if "@" not in self.email:
+            raise ComponentArgumentError(
+                COMPONENT, "email", f"is {self.email!r}", "set mlfleet:monitoring.alertEmail to an address"
+            )
+        if not 0 < self.threshold < 1:
+            raise ComponentArgumentError(COMPONENT, "threshold", f"is {self.threshold}", "use e.g. 0.05")
+        if self.window_seconds < 60 or self.window_seconds % 60:
+            raise ComponentArgumentError(
+                COMPONENT, "window_seconds", f"is {self.window_seconds}", "use whole minutes, e.g. 300"
+            )
+
+
+class LoadBalancer5xxAlarm(Protocol):
+    # The notification channel (SNS topic ARN / Cloud Monitoring channel name).
+    channel: pulumi.Output[str]
+
+
+def load_balancer_5xx_alarm(
+    name: str,
+    args: LoadBalancer5xxAlarmArgs,
+    target: CloudTarget,
+    context: PlatformContext,
+    opts: pulumi.ResourceOptions | None = None,
+) -> LoadBalancer5xxAlarm:
+    require_cloud(COMPONENT, target.cloud, ("aws", "gcp"))
+    if target.cloud == "aws":
+        from components.aws.lb_5xx_alarm import AwsLoadBalancer5xxAlarm
+
+        return AwsLoadBalancer5xxAlarm(name, args, target, context, opts)
+    from components.gcp.lb_5xx_alert import GcpLoadBalancer5xxAlert
+
+    return GcpLoadBalancer5xxAlert(name, args, target, context, opts)
