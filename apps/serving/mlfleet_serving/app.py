@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from functools import partial
@@ -60,6 +61,11 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(state.manager.refresh)  # not ready until this loads a model
+        # Everything loaded so far (frameworks, the model) lives as long as the process: move it out
+        # of the collector's generations so that a full collection does not walk ~200k objects
+        # (a 0.1-0.2 s pause in the middle of serving).
+        gc.collect()
+        gc.freeze()
         if poll:
             state.manager.start_polling()
         try:

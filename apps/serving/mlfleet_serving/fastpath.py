@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mlfleet_serving.errors import ApiError, error_response
 from mlfleet_serving.middleware import Observer, request_id_from
-from mlfleet_serving.scoring import pick_served, response_body, run_shadow, score
+from mlfleet_serving.scoring import label_model, pick_served, response_body, run_shadow, score
 from mlfleet_serving.state import ServingState
 
 log = logging.getLogger("mlfleet.serving")
@@ -80,6 +80,7 @@ class InferenceFastPath:
         labels: dict[str, Any] = {"request_id": rid, "model": "", "version": "", "variant": ""}
         scope["mlfleet"] = labels
         state = self.state
+        label_model(labels, state, model)
         in_flight = self.in_flight[route]
         in_flight.inc()
         status = 500

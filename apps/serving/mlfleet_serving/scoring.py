@@ -150,6 +150,13 @@ async def run_shadow(state: ServingState, served_y: np.ndarray, x: np.ndarray) -
         log.warning("shadow scoring failed", extra={"version": shadow.version, "error": str(exc)[:300]})
 
 
+def label_model(labels: dict[str, Any], state: ServingState, model_name: str | None) -> None:
+    """The `model` label of a route that names a model, as soon as the name is known (so 401s and
+    429s are attributed too); only the served model's name, so clients cannot add label values."""
+    if model_name is None or model_name == state.settings.model:
+        labels["model"] = state.settings.model
+
+
 def label(request: Request, served: ServedModel) -> None:
     labels: dict[str, Any] = request.scope["mlfleet"]
     labels["model"] = served.name

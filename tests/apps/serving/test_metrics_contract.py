@@ -45,3 +45,24 @@ def test_request_metrics_use_route_templates_and_model_labels(client: TestClient
     )
     assert 'mlfleet_model_ready{model="breast-cancer",variant="primary"} 1.0' in text
     assert "/v2/models/breast-cancer/infer" not in text  # never a raw path
+
+
+def test_metadata_and_error_requests_carry_the_model_label(client: TestClient) -> None:
+    auth = {"X-API-Key": "test-key-" + "a" * 40}
+    assert client.get("/v2/models/breast-cancer", headers=auth).status_code == 200
+    assert client.get("/v2/models/breast-cancer/ready").status_code == 200
+    assert client.post("/predict", json={"instances": [[0] * 30]}).status_code == 401
+    assert client.get("/v2/models/someone-else", headers=auth).status_code == 404
+    text = client.get("/metrics").text
+    assert (
+        'mlfleet_requests_total{model="breast-cancer",route="/v2/models/{model_name}",'
+        'status="200",variant="primary",version="v0001"} 1.0' in text
+    )
+    assert (
+        'mlfleet_requests_total{model="breast-cancer",route="/v2/models/{model_name}/ready",'
+        'status="200",variant="primary",version="v0001"} 1.0' in text
+    )
+    assert 'mlfleet_requests_total{model="breast-cancer",route="/predict",status="401"' in text
+    # A name the server does not serve never becomes a label value.
+    assert "someone-else" not in text
+    assert 'mlfleet_requests_total{model="",route="/v2/models/{model_name}",status="404"' in text

@@ -13,7 +13,15 @@ from starlette.background import BackgroundTask
 from starlette.responses import Response
 
 from mlfleet_serving.schemas import ERRORS, PREDICT_BODY, V2_INFER_BODY, PredictResponse, V2InferResponse
-from mlfleet_serving.scoring import label, pick_model, read_body, response_body, run_shadow, score
+from mlfleet_serving.scoring import (
+    label,
+    label_model,
+    pick_model,
+    read_body,
+    response_body,
+    run_shadow,
+    score,
+)
 from mlfleet_serving.state import authorize, get_state
 
 router = APIRouter()
@@ -22,6 +30,7 @@ SECURED: dict[str, Any] = {"security": [{"ApiKey": []}, {"Bearer": []}]}
 
 async def _handle(request: Request, model_name: str | None, version: str | None, v2: bool) -> Response:
     state = get_state(request)
+    label_model(request.scope["mlfleet"], state, model_name)
     authorize(request, state)
     served = pick_model(request, state, model_name or state.settings.model, version)
     label(request, served)

@@ -11,7 +11,7 @@ from mlfleet_serving import __version__
 from mlfleet_serving.errors import ApiError
 from mlfleet_serving.routes.inference import SECURED
 from mlfleet_serving.schemas import ERRORS, V2ModelMetadata, V2ServerMetadata
-from mlfleet_serving.scoring import pick_model
+from mlfleet_serving.scoring import label, label_model, pick_model
 from mlfleet_serving.state import authorize, get_state
 
 router = APIRouter(prefix="/v2")
@@ -35,8 +35,9 @@ async def server_metadata() -> dict[str, Any]:
 
 def _model_ready(request: Request, model_name: str, version: str | None) -> JSONResponse:
     state = get_state(request)
+    label_model(request.scope["mlfleet"], state, model_name)
     try:
-        pick_model(request, state, model_name, version)
+        label(request, pick_model(request, state, model_name, version))
     except ApiError as exc:
         if exc.status == 503:
             return JSONResponse({"name": model_name, "ready": False}, status_code=503)
@@ -60,8 +61,10 @@ async def model_version_ready(request: Request, model_name: str, model_version: 
 
 def _metadata(request: Request, model_name: str, version: str | None) -> dict[str, Any]:
     state = get_state(request)
+    label_model(request.scope["mlfleet"], state, model_name)
     authorize(request, state)
     served = pick_model(request, state, model_name, version)
+    label(request, served)
     manager = state.manager
     versions = [s.current.version for s in (manager.primary, manager.canary) if s is not None and s.current]
     out_type = "INT64" if all(isinstance(c, int) for c in served.classes) and served.classes else "BYTES"
