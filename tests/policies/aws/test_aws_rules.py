@@ -203,8 +203,14 @@ CASES = [
             res(
                 "aws:iam/policy:Policy",
                 {
+                    # The deployer's shape: actions AWS cannot scope may use "*" (documented allowlist).
                     "policy": doc(
-                        {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}
+                        {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+                        {
+                            "Effect": "Allow",
+                            "Action": ["kms:CreateKey", "iam:ListOpenIDConnectProviders", "ec2:Describe*"],
+                            "Resource": "*",
+                        },
                     ),
                     "tags": TAGS,
                 },
@@ -213,7 +219,12 @@ CASES = [
         [
             res(
                 "aws:iam/policy:Policy",
-                {"policy": doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}), "tags": TAGS},
+                {
+                    "policy": doc(
+                        {"Effect": "Allow", "Action": ["kms:CreateKey", "s3:GetObject"], "Resource": "*"}
+                    ),
+                    "tags": TAGS,
+                },
             )
         ],
         "s3:GetObject",
