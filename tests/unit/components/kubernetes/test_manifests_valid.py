@@ -11,7 +11,7 @@ import pytest
 from mlfleet.engine.harness import preview_stack
 
 K8S_VERSION = "1.31.0"
-STACKS = ("local", "dev", "prod", "gcp-dev", "azure-dev")
+STACKS = ("local", "dev", "staging", "prod", "gcp-dev", "azure-dev")
 # Custom resources (schemas come with their CRDs) and Helm releases are not core objects.
 SECRET = "4dabf18193072939515e22adb298388d"
 NOT_CORE = ("kubernetes:helm.sh/", "kubernetes:monitoring.coreos.com/", "pulumi:providers:")
