@@ -20,6 +20,7 @@ app = typer.Typer(
 COMMAND_MODULES: list[str] = [
     "mlfleet.commands.preview",
     "mlfleet.commands.policy",
+    "mlfleet.commands.diff",
     "mlfleet.commands.serve",
     "mlfleet.commands.models",
     "mlfleet.commands.train",

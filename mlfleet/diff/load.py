@@ -1,0 +1,98 @@
+"""Reading the two sides of a diff: one plan file, or a directory of plans (one per stack)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from mlfleet.diff.errors import DiffError
+from mlfleet.engine.plan import PLAN_FORMAT, PLAN_VERSION
+
+Plans = dict[str, dict[str, Any]]  # stack name -> plan
+
+
+def load_plan(path: Path) -> dict[str, Any]:
+    """One plan file, checked for format and version."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DiffError(
+            f"{path}: no such plan; write one with `mlfleet preview --stack NAME --json {path}`"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DiffError(f"{path}: cannot read the plan ({exc})") from None
+    try:
+        plan = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DiffError(f"{path}: not a JSON plan ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(plan, dict) or plan.get("format") != PLAN_FORMAT:
+        raise DiffError(
+            f'{path}: not an mlfleet plan (expected "format": "{PLAN_FORMAT}", docs/plan-format.md)'
+        )
+    version = plan.get("version")
+    if version != PLAN_VERSION:
+        raise DiffError(
+            f"{path}: plan format version {version!r}, but this mlfleet reads version {PLAN_VERSION}; "
+            "write both plans with the same mlfleet (`mlfleet preview --json`)"
+        )
+    for key, kind in (("stack", str), ("resources", list), ("outputs", dict), ("config", dict)):
+        if not isinstance(plan.get(key), kind):
+            raise DiffError(
+                f"{path}: plan key '{key}' is missing or not a {kind.__name__} (docs/plan-format.md)"
+            )
+    for index, resource in enumerate(plan["resources"]):
+        if not isinstance(resource, dict) or not isinstance(resource.get("urn"), str):
+            raise DiffError(f"{path}: resources[{index}] has no 'urn' (docs/plan-format.md)")
+    return plan
+
+
+def load_plans(path: Path) -> Plans:
+    """A plan file (one stack) or a directory of `*.json` plans, keyed by each plan's stack."""
+    if not path.exists():
+        raise DiffError(
+            f"{path}: no such plan or directory; write plans with "
+            f"`mlfleet preview --all --json {path}` (or `--stack NAME --json FILE`)"
+        )
+    if not path.is_dir():
+        plan = load_plan(path)
+        return {plan["stack"]: plan}
+    plans: Plans = {}
+    sources: dict[str, Path] = {}
+    for file in sorted(path.glob("*.json")):
+        plan = load_plan(file)
+        stack = plan["stack"]
+        if stack in plans:
+            raise DiffError(f"{file}: stack '{stack}' is also in {sources[stack]}; keep one plan per stack")
+        plans[stack] = plan
+        sources[stack] = file
+    if not plans:
+        raise DiffError(
+            f"{path}: no plans (*.json) in this directory; write them with "
+            f"`mlfleet preview --all --json {path}`"
+        )
+    return plans
+
+
+def load_policy(path: Path) -> list[dict[str, Any]]:
+    """The stacks of a policy report written by `mlfleet policy check --format json`."""
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DiffError(
+            f"{path}: no such policy report; write one with "
+            f"`mlfleet policy check --all --format json --output {path}`"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DiffError(f"{path}: cannot read the policy report ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise DiffError(f"{path}: not a JSON policy report ({exc.msg} at line {exc.lineno})") from None
+    stacks = report.get("stacks") if isinstance(report, dict) else None
+    if not isinstance(stacks, list) or not all(
+        isinstance(s, dict) and isinstance(s.get("stack"), str) for s in stacks
+    ):
+        raise DiffError(
+            f'{path}: not a policy report (expected {{"stacks": [...]}} from '
+            "`mlfleet policy check --format json`)"
+        )
+    return stacks
