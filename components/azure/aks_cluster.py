@@ -1,11 +1,16 @@
-"""AKS training cluster: Key Vault KMS for secrets (user-assigned control-plane identity with Key
-Vault Crypto User), Entra ID auth (no local accounts), OIDC issuer +
-workload identity, Azure CNI with Cilium network policy, control-plane logs to Log Analytics, a
-system pool, a CPU pool and tainted GPU pools (spot outside production)."""
+"""AKS training cluster: Key Vault KMS for secrets over a private link (the vault has no public
+network access: KMS "Private" + API server VNet integration), a user-assigned control-plane identity
+(Key Vault Crypto User; Key Vault Contributor so AKS can create the vault's private endpoint; Network
+Contributor on the cluster VNet), Entra ID auth (no local accounts), OIDC issuer + workload identity,
+Azure CNI overlay with Cilium network policy in a VNet of `network_cidr` (node subnet + delegated API
+server subnet), control-plane logs to Log Analytics, Azure Monitor managed Prometheus (workspace, data
+collection endpoint/rule/association, the app-routing NGINX scraped), a system pool, a CPU pool and
+tainted GPU pools (spot outside production)."""
 
 from __future__ import annotations
 
 import base64
+import ipaddress
 
 import pulumi
 import pulumi_azure_native as azure_native
@@ -25,11 +30,59 @@ CPU_VM = "Standard_D8s_v5"
 GPU_VM = "Standard_NC4as_T4_v3"
 # Built-in role "Key Vault Crypto User": use keys (wrap/unwrap) without managing them.
 KEY_VAULT_CRYPTO_USER = "12338af0-0e69-4776-bea7-57ae8d297424"
+# Built-in role "Key Vault Contributor": with a private vault, AKS creates the vault's private
+# endpoint (and approves its connection) as the cluster identity.
+KEY_VAULT_CONTRIBUTOR = "f25e0fa2-a7c8-4377-a976-54943a77a395"
+# Built-in role "Network Contributor": the control plane joins the API server subnet and the nodes'.
+NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
+# The subnet the API server is projected into (VNet integration) must be delegated to AKS.
+API_SERVER_DELEGATION = "Microsoft.ContainerService/managedClusters"
+PROMETHEUS_STREAM = "Microsoft-PrometheusMetrics"
+# The app-routing add-on's NGINX exposes its Prometheus metrics on this Service (port 10254).
+INGRESS_NAMESPACE = "app-routing-system"
+INGRESS_METRICS_SERVICE = "nginx-metrics"
+# Managed Prometheus (ama-metrics) reads extra scrape jobs from this ConfigMap in kube-system.
+SCRAPE_CONFIG_MAP = "ama-metrics-prometheus-config"
 LOG_CATEGORIES = ("kube-apiserver", "kube-audit-admin", "kube-controller-manager", "kube-scheduler", "guard")
+
+
+def subnet_prefixes(network_cidr: str) -> tuple[str, str]:
+    """(nodes, API server): the first half of the VNet for nodes, the first /28 of the second half
+    for the API server (VNet integration needs at least a /28)."""
+    network = ipaddress.ip_network(network_cidr)
+    if network.version != 4 or network.prefixlen > 24:
+        raise ComponentArgumentError(
+            "TrainingCluster (azure)",
+            "network_cidr",
+            f"is {network_cidr} (needs an IPv4 block of at least /24 for nodes and the API server)",
+            "use e.g. 10.0.0.0/16",
+        )
+    nodes, rest = network.subnets(prefixlen_diff=1)
+    return str(nodes), str(next(rest.subnets(new_prefix=28)))
+
+
+def scrape_config() -> str:
+    """The managed Prometheus scrape job for the app-routing NGINX ingress controller."""
+    return (
+        "scrape_configs:\n"
+        "  - job_name: app-routing-nginx\n"
+        "    scrape_interval: 30s\n"
+        "    kubernetes_sd_configs:\n"
+        "      - role: endpoints\n"
+        "        namespaces:\n"
+        f"          names: [{INGRESS_NAMESPACE}]\n"
+        "    relabel_configs:\n"
+        "      - source_labels: [__meta_kubernetes_service_name]\n"
+        "        action: keep\n"
+        f"        regex: {INGRESS_METRICS_SERVICE}\n"
+    )
 
 
 class AksTrainingCluster(pulumi.ComponentResource):
     cluster_name: pulumi.Output[str]
+    cluster_id: pulumi.Output[str]
+    # The Azure Monitor workspace that stores the cluster's managed Prometheus metrics.
+    metrics_workspace_id: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]
     oidc_issuer: pulumi.Output[str] | None
     k8s_provider: k8s.Provider
@@ -70,6 +123,53 @@ class AksTrainingCluster(pulumi.ComponentResource):
             target,
             self,
         )
+        private_link_grant = assign_role(
+            f"{name}-kms-private-link",
+            identity.principal_id,
+            builtin_role(target, KEY_VAULT_CONTRIBUTOR),
+            args.key_vault_id,
+            target,
+            self,
+        )
+        nodes_prefix, api_server_prefix = subnet_prefixes(args.network_cidr)
+        vnet = azure_native.network.VirtualNetwork(
+            name,
+            virtual_network_name=name,
+            resource_group_name=group,
+            location=target.region,
+            address_space=azure_native.network.AddressSpaceArgs(address_prefixes=[args.network_cidr]),
+            tags=context.tags(),
+            # Subnets are their own resources (inline subnets would fight them on every update).
+            opts=target.opts(self, ignore_changes=["subnets"]),
+        )
+        nodes_subnet = azure_native.network.Subnet(
+            f"{name}-nodes",
+            subnet_name="nodes",
+            virtual_network_name=vnet.name,
+            resource_group_name=group,
+            address_prefix=nodes_prefix,
+            opts=child,
+        )
+        api_server_subnet = azure_native.network.Subnet(
+            f"{name}-api-server",
+            subnet_name="api-server",
+            virtual_network_name=vnet.name,
+            resource_group_name=group,
+            address_prefix=api_server_prefix,
+            delegations=[
+                azure_native.network.DelegationArgs(name="aks-api-server", service_name=API_SERVER_DELEGATION)
+            ],
+            # One subnet operation at a time per VNet.
+            opts=target.opts(self, depends_on=[nodes_subnet]),
+        )
+        network_grant = assign_role(
+            f"{name}-network",
+            identity.principal_id,
+            builtin_role(target, NETWORK_CONTRIBUTOR),
+            vnet.id,
+            target,
+            self,
+        )
         cluster = azure_native.containerservice.ManagedCluster(
             name,
             resource_name_=name,
@@ -89,10 +189,19 @@ class AksTrainingCluster(pulumi.ComponentResource):
             api_server_access_profile=azure_native.containerservice.ManagedClusterAPIServerAccessProfileArgs(
                 enable_private_cluster=args.private_endpoint,
                 authorized_ip_ranges=None if args.private_endpoint else list(args.authorized_cidrs),
+                # The API server (and its KMS plugin) runs in the delegated subnet, so it reaches
+                # the vault privately: required for a vault without public network access.
+                enable_vnet_integration=True,
+                subnet_id=api_server_subnet.id,
             ),
             security_profile=azure_native.containerservice.ManagedClusterSecurityProfileArgs(
                 azure_key_vault_kms=azure_native.containerservice.AzureKeyVaultKmsArgs(
-                    enabled=True, key_id=key, key_vault_network_access="Public"
+                    enabled=True,
+                    key_id=key,
+                    # The vault has public network access disabled: AKS reaches it over a private
+                    # endpoint it creates in the node resource group.
+                    key_vault_network_access=azure_native.containerservice.KeyVaultNetworkAccessTypes.PRIVATE,
+                    key_vault_resource_id=args.key_vault_id,
                 ),
                 workload_identity=azure_native.containerservice.ManagedClusterSecurityProfileWorkloadIdentityArgs(
                     enabled=True
@@ -106,6 +215,12 @@ class AksTrainingCluster(pulumi.ComponentResource):
                 network_plugin_mode="overlay",
                 network_dataplane="cilium",
                 network_policy="cilium",
+            ),
+            # Managed Prometheus (ama-metrics): the HTTP-level signal for the cloud 5xx alarm.
+            azure_monitor_profile=azure_native.containerservice.ManagedClusterAzureMonitorProfileArgs(
+                metrics=azure_native.containerservice.ManagedClusterAzureMonitorProfileMetricsArgs(
+                    enabled=True
+                )
             ),
             ingress_profile=azure_native.containerservice.ManagedClusterIngressProfileArgs(
                 web_app_routing=azure_native.containerservice.ManagedClusterIngressProfileWebAppRoutingArgs(
@@ -124,10 +239,11 @@ class AksTrainingCluster(pulumi.ComponentResource):
                     os_type="Linux",
                     availability_zones=["1", "2", "3"],
                     node_labels={POOL_LABEL: "system"},
+                    vnet_subnet_id=nodes_subnet.id,
                 )
             ],
             tags=context.tags(),
-            opts=target.opts(self, depends_on=[kms_grant]),
+            opts=target.opts(self, depends_on=[kms_grant, private_link_grant, network_grant]),
         )
         workspace = azure_native.operationalinsights.Workspace(
             f"{name}-logs",
@@ -150,6 +266,7 @@ class AksTrainingCluster(pulumi.ComponentResource):
             ],
             opts=child,
         )
+        metrics_workspace_id = self._managed_prometheus(name, cluster, group, target, context)
         spot = args.use_spot(context)
 
         def pool(pool_name: str, vm: str, max_count: int, gpu: bool) -> None:
@@ -165,6 +282,7 @@ class AksTrainingCluster(pulumi.ComponentResource):
                 enable_auto_scaling=True,
                 min_count=0,
                 max_count=max_count,
+                vnet_subnet_id=nodes_subnet.id,
                 scale_set_priority="Spot" if spot else "Regular",
                 scale_set_eviction_policy="Delete" if spot else None,
                 spot_max_price=-1 if spot else None,
@@ -224,10 +342,86 @@ class AksTrainingCluster(pulumi.ComponentResource):
             f"{name}-k8s", kubeconfig=self.kubeconfig, opts=pulumi.ResourceOptions(parent=self)
         )
         self.namespaces = cluster_basics(name, self.k8s_provider, context, self, device_plugin=True)
+        # Managed Prometheus scrapes the app-routing NGINX (the serving Ingress's HTTP status codes).
+        k8s.core.v1.ConfigMap(
+            f"{name}-{SCRAPE_CONFIG_MAP}",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=SCRAPE_CONFIG_MAP, namespace="kube-system", labels=context.tags()
+            ),
+            data={"prometheus-config": scrape_config()},
+            opts=pulumi.ResourceOptions(parent=self, provider=self.k8s_provider),
+        )
+        self.cluster_id = cluster.id
+        self.metrics_workspace_id = metrics_workspace_id
         self.register_outputs(
             {
                 "cluster_name": self.cluster_name,
+                "cluster_id": self.cluster_id,
+                "metrics_workspace_id": self.metrics_workspace_id,
                 "kubeconfig": self.kubeconfig,
                 "oidc_issuer": self.oidc_issuer,
             }
         )
+
+    def _managed_prometheus(
+        self,
+        name: str,
+        cluster: azure_native.containerservice.ManagedCluster,
+        group: pulumi.Input[str],
+        target: CloudTarget,
+        context: PlatformContext,
+    ) -> pulumi.Output[str]:
+        """Azure Monitor workspace + the data collection endpoint, rule and cluster association
+        that route the ama-metrics agent's Prometheus samples into it; returns the workspace id."""
+        child = target.opts(self)
+        monitor = azure_native.monitor
+        workspace = monitor.AzureMonitorWorkspace(
+            f"{name}-metrics",
+            azure_monitor_workspace_name=f"{name}-metrics",
+            resource_group_name=group,
+            location=target.region,
+            tags=context.tags(),
+            opts=child,
+        )
+        # AKS's own onboarding names these MSProm-<region>-<cluster>; ours follow the stack names.
+        endpoint = monitor.DataCollectionEndpoint(
+            f"{name}-prometheus",
+            data_collection_endpoint_name=f"{name}-prometheus",
+            resource_group_name=group,
+            location=target.region,
+            kind=monitor.KnownDataCollectionEndpointResourceKind.LINUX,
+            tags=context.tags(),
+            opts=child,
+        )
+        destination = "metrics-workspace"
+        rule = monitor.DataCollectionRule(
+            f"{name}-prometheus",
+            data_collection_rule_name=f"{name}-prometheus",
+            resource_group_name=group,
+            location=target.region,
+            kind=monitor.KnownDataCollectionRuleResourceKind.LINUX,
+            data_collection_endpoint_id=endpoint.id,
+            data_sources=monitor.DataCollectionRuleDataSourcesArgs(
+                prometheus_forwarder=[
+                    monitor.PrometheusForwarderDataSourceArgs(name="prometheus", streams=[PROMETHEUS_STREAM])
+                ]
+            ),
+            destinations=monitor.DataCollectionRuleDestinationsArgs(
+                monitoring_accounts=[
+                    monitor.MonitoringAccountDestinationArgs(
+                        account_resource_id=workspace.id, name=destination
+                    )
+                ]
+            ),
+            data_flows=[monitor.DataFlowArgs(streams=[PROMETHEUS_STREAM], destinations=[destination])],
+            tags=context.tags(),
+            opts=child,
+        )
+        monitor.DataCollectionRuleAssociation(
+            f"{name}-prometheus",
+            association_name=f"{name}-prometheus",
+            resource_uri=cluster.id,
+            data_collection_rule_id=rule.id,
+            opts=child,
+        )
+        return workspace.id

@@ -127,13 +127,21 @@ def build_compute_layer(
         pulumi.ResourceOptions(depends_on=[monitoring.release, *([namespaces] if namespaces else [])]),
     )
     alert_email = config.monitoring.alert_email
-    if alert_email and config.cloud in ("aws", "gcp"):
+    if alert_email and config.cloud in ("aws", "gcp", "azure"):
         from components.lb_5xx_alarm import LoadBalancer5xxAlarmArgs, load_balancer_5xx_alarm
 
         load_balancer = getattr(service, "load_balancer_name", None) or context.name("serving")
         load_balancer_5xx_alarm(
             context.name("lb-5xx"),
-            LoadBalancer5xxAlarmArgs(email=alert_email, load_balancer=load_balancer, namespace=NAMESPACE),
+            LoadBalancer5xxAlarmArgs(
+                email=alert_email,
+                load_balancer=load_balancer,
+                namespace=NAMESPACE,
+                # Azure: the AKS cluster's managed Prometheus metrics (None elsewhere).
+                cluster_id=getattr(cluster, "cluster_id", None),
+                cluster_name=cluster.cluster_name if config.cloud == "azure" else None,
+                metrics_workspace_id=getattr(cluster, "metrics_workspace_id", None),
+            ),
             target,
             context,
             # The load balancer exists once the serving Ingress is ready.

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+import ipaddress
 
-from components.azure.aks_cluster import KEY_VAULT_CRYPTO_USER
+import pytest
+import yaml
+
+from components.azure.aks_cluster import (
+    KEY_VAULT_CONTRIBUTOR,
+    KEY_VAULT_CRYPTO_USER,
+    NETWORK_CONTRIBUTOR,
+    subnet_prefixes,
+)
 from components.context import PlatformContext
 from components.errors import ComponentArgumentError
 from components.target import CloudTarget
@@ -14,6 +22,7 @@ from tests.unit.components.plans import TAG_KEYS, typed
 
 AGENT_POOL = "azure-native:containerservice:AgentPool"
 CLUSTER = "azure-native:containerservice:ManagedCluster"
+SUBNET = "azure-native:network:Subnet"
 VAULT = "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/v"
 
 
@@ -69,6 +78,104 @@ def test_kms_with_the_stack_key_and_a_control_plane_identity_allowed_to_use_it(p
     assert grant["urn"] in cluster["dependencies"], "KMS access must exist before the cluster"
 
 
+def test_kms_reaches_the_private_vault_from_the_vnet_integrated_api_server(plan):
+    """The vault has public network access disabled, so KMS must be "Private" (AKS creates the
+    vault's private endpoint as the cluster identity) and the API server VNet-integrated."""
+    vault = plan.one("azure-native:keyvault:Vault")
+    properties = vault["inputs"]["properties"]
+    assert properties["publicNetworkAccess"] == "Disabled"
+    assert properties["networkAcls"]["defaultAction"] == "Deny"
+    cluster = plan.one(CLUSTER)
+    kms = cluster["inputs"]["securityProfile"]["azureKeyVaultKms"]
+    assert kms["keyVaultNetworkAccess"] == "Private"
+    assert kms["keyVaultResourceId"] == vault["outputs"]["id"]
+    assert cluster["inputs"]["apiServerAccessProfile"]["enableVnetIntegration"] is True
+    identity = typed(
+        plan, "azure-native:managedidentity:UserAssignedIdentity", "mlfleet-azure-dev-gpu-control-plane"
+    )["outputs"]
+    link = typed(plan, "azure-native:authorization:RoleAssignment", "mlfleet-azure-dev-gpu-kms-private-link")
+    assert link["inputs"]["roleDefinitionId"].endswith(f"/roleDefinitions/{KEY_VAULT_CONTRIBUTOR}")
+    assert link["inputs"]["principalId"] == identity["principalId"]
+    assert link["inputs"]["scope"] == vault["outputs"]["id"]
+    assert link["urn"] in cluster["dependencies"]
+
+
+def test_cluster_vnet_with_node_subnet_and_delegated_api_server_subnet(plan):
+    vnet = plan.one("azure-native:network:VirtualNetwork")
+    assert vnet["inputs"]["addressSpace"] == {"addressPrefixes": ["10.0.0.0/16"]}
+    assert TAG_KEYS <= vnet["inputs"]["tags"].keys()
+    nodes = typed(plan, SUBNET, "mlfleet-azure-dev-gpu-nodes")
+    api = typed(plan, SUBNET, "mlfleet-azure-dev-gpu-api-server")
+    for subnet in (nodes, api):
+        assert subnet["inputs"]["virtualNetworkName"] == vnet["outputs"]["name"]
+        assert ipaddress.ip_network(subnet["inputs"]["addressPrefix"]).subnet_of(
+            ipaddress.ip_network("10.0.0.0/16")
+        )
+    assert not ipaddress.ip_network(nodes["inputs"]["addressPrefix"]).overlaps(
+        ipaddress.ip_network(api["inputs"]["addressPrefix"])
+    )
+    assert ipaddress.ip_network(api["inputs"]["addressPrefix"]).prefixlen <= 28
+    assert api["inputs"]["delegations"] == [
+        {"name": "aks-api-server", "serviceName": "Microsoft.ContainerService/managedClusters"}
+    ]
+    assert "delegations" not in nodes["inputs"]
+    cluster = plan.one(CLUSTER)
+    assert [p["vnetSubnetID"] for p in cluster["inputs"]["agentPoolProfiles"]] == [nodes["outputs"]["id"]]
+    assert {p["vnetSubnetID"] for p in _pools(plan).values()} == {nodes["outputs"]["id"]}
+    grant = typed(plan, "azure-native:authorization:RoleAssignment", "mlfleet-azure-dev-gpu-network")
+    assert grant["inputs"]["roleDefinitionId"].endswith(f"/roleDefinitions/{NETWORK_CONTRIBUTOR}")
+    assert grant["inputs"]["scope"] == vnet["outputs"]["id"]
+    assert grant["urn"] in cluster["dependencies"]
+
+
+def test_subnet_prefixes_and_a_too_small_network_is_an_argument_error():
+    assert subnet_prefixes("10.0.0.0/16") == ("10.0.0.0/17", "10.0.128.0/28")
+    assert subnet_prefixes("172.16.8.0/24") == ("172.16.8.0/25", "172.16.8.128/28")
+    with pytest.raises(ComponentArgumentError, match="network_cidr"):
+        subnet_prefixes("10.0.0.0/26")
+
+
+def test_managed_prometheus_collects_into_an_azure_monitor_workspace(plan):
+    cluster = plan.one(CLUSTER)
+    assert cluster["inputs"]["azureMonitorProfile"] == {"metrics": {"enabled": True}}
+    workspace = plan.one("azure-native:monitor:AzureMonitorWorkspace")
+    endpoint = plan.one("azure-native:monitor:DataCollectionEndpoint")
+    rule = plan.one("azure-native:monitor:DataCollectionRule")["inputs"]
+    assert endpoint["inputs"]["kind"] == rule["kind"] == "Linux"
+    assert rule["dataCollectionEndpointId"] == endpoint["outputs"]["id"]
+    assert rule["dataSources"]["prometheusForwarder"] == [
+        {"name": "prometheus", "streams": ["Microsoft-PrometheusMetrics"]}
+    ]
+    (account,) = rule["destinations"]["monitoringAccounts"]
+    assert account["accountResourceId"] == workspace["outputs"]["id"]
+    assert rule["dataFlows"] == [
+        {"streams": ["Microsoft-PrometheusMetrics"], "destinations": [account["name"]]}
+    ]
+    association = plan.one("azure-native:monitor:DataCollectionRuleAssociation")["inputs"]
+    assert association["resourceUri"] == cluster["outputs"]["id"]
+    assert (
+        association["dataCollectionRuleId"]
+        == plan.one("azure-native:monitor:DataCollectionRule")["outputs"]["id"]
+    )
+    for resource in (workspace, endpoint):
+        assert TAG_KEYS <= resource["inputs"]["tags"].keys()
+
+
+def test_managed_prometheus_scrapes_the_app_routing_nginx_metrics(plan):
+    config_map = typed(
+        plan, "kubernetes:core/v1:ConfigMap", "mlfleet-azure-dev-gpu-ama-metrics-prometheus-config"
+    )
+    metadata = config_map["inputs"]["metadata"]
+    assert (metadata["name"], metadata["namespace"]) == ("ama-metrics-prometheus-config", "kube-system")
+    (job,) = yaml.safe_load(config_map["inputs"]["data"]["prometheus-config"])["scrape_configs"]
+    assert job["kubernetes_sd_configs"] == [
+        {"role": "endpoints", "namespaces": {"names": ["app-routing-system"]}}
+    ]
+    assert job["relabel_configs"] == [
+        {"source_labels": ["__meta_kubernetes_service_name"], "action": "keep", "regex": "nginx-metrics"}
+    ]
+
+
 def test_entra_auth_authorized_ranges_workload_identity_and_cilium_policy(plan):
     cluster = plan.one(CLUSTER)["inputs"]
     assert cluster["disableLocalAccounts"] is True
@@ -76,6 +183,8 @@ def test_entra_auth_authorized_ranges_workload_identity_and_cilium_policy(plan):
     assert cluster["apiServerAccessProfile"] == {
         "enablePrivateCluster": False,
         "authorizedIPRanges": ["203.0.113.0/24"],
+        "enableVnetIntegration": True,
+        "subnetId": typed(plan, SUBNET, "mlfleet-azure-dev-gpu-api-server")["outputs"]["id"],
     }
     assert cluster["securityProfile"]["workloadIdentity"] == {"enabled": True}
     assert cluster["oidcIssuerProfile"] == {"enabled": True}
@@ -120,7 +229,11 @@ def test_production_is_regular_priority_and_private():
         assert pool["scaleSetPriority"] == "Regular"
         assert "spotMaxPrice" not in pool
     access = plan.one(CLUSTER)["inputs"]["apiServerAccessProfile"]
-    assert access == {"enablePrivateCluster": True}
+    assert access == {
+        "enablePrivateCluster": True,
+        "enableVnetIntegration": True,
+        "subnetId": typed(plan, SUBNET, "c-api-server")["outputs"]["id"],
+    }
 
 
 def test_missing_key_vault_is_a_clean_argument_error():
