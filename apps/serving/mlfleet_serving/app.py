@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -68,10 +69,14 @@ def create_app(
         gc.freeze()
         if poll:
             state.manager.start_polling()
+        flusher = asyncio.create_task(_flush_access_log(observer)) if settings.access_log else None
         try:
             yield
         finally:
             state.manager.stop_polling()
+            if flusher is not None:
+                flusher.cancel()
+                observer.flush()
 
     app = ServingApp(
         title="mlfleet serving",
@@ -109,6 +114,14 @@ def create_app(
         app.fast_path = InferenceFastPath(partial(FastAPI.__call__, app), state, observer)
     _add_security_schemes(app)
     return app
+
+
+async def _flush_access_log(observer: Observer, every: float = 0.5) -> None:
+    """The access log is written to a buffer (no syscall per request); flush it twice a second so
+    that lines reach the log collector promptly, also when traffic stops."""
+    while True:
+        await asyncio.sleep(every)
+        observer.flush()
 
 
 def _flat_routes(routes: list[Any]) -> list[Any]:

@@ -129,12 +129,13 @@ def test_tls_at_the_server(own_registry: str, tmp_path: Path) -> None:
         MODEL,
         port,
         keys,
-        MLFLEET_ACCESS_LOG="false",
+        MLFLEET_ACCESS_LOG="true",
         MLFLEET_TLS_CERTFILE=str(cert),
         MLFLEET_TLS_KEYFILE=str(key),
     )
     trust = ssl.create_default_context(cafile=str(cert))
-    with (tmp_path / "server.log").open("wb") as log:
+    log_path = tmp_path / "server.log"
+    with log_path.open("wb") as log:
         proc = process.start(["-m", "mlfleet_serving"], env, log)
         try:
             with httpx.Client(base_url=f"https://127.0.0.1:{port}", verify=trust, timeout=10) as https:
@@ -147,8 +148,16 @@ def test_tls_at_the_server(own_registry: str, tmp_path: Path) -> None:
                         return False
 
                 _wait_for(ready, "the TLS server to be ready", timeout=60)
-                response = https.post("/predict", json={"instances": [VALID_ROW]}, headers=AUTH)
+                response = https.post(
+                    "/predict", json={"instances": [VALID_ROW]}, headers={**AUTH, "X-Request-ID": "tls-1"}
+                )
                 assert response.status_code == 200 and response.json()["predictions"] in ([0], [1])
+                assert response.headers["x-request-id"] == "tls-1"
+            # The access log line reaches the log while the server runs (flushed, not held in a buffer).
+            _wait_for(lambda: '"request_id":"tls-1"' in log_path.read_text(), "the access log line")
+            line = next(x for x in log_path.read_text().splitlines() if '"request_id":"tls-1"' in x)
+            entry = json.loads(line)
+            assert entry["route"] == "/predict" and entry["status"] == 200 and entry["principal"] == "key:t"
             # The certificate is really checked: a client that does not trust it is refused.
             with httpx.Client(verify=ssl.create_default_context(), timeout=10) as untrusting:
                 try:
