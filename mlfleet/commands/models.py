@@ -122,9 +122,7 @@ def rollback(
 def sync(
     destination: str = typer.Argument(..., help="Registry URL to copy into (e.g. gs://bucket/registry)."),
     registry: str | None = typer.Option(None, "--registry", help="Source registry. " + REGISTRY_HELP),
-    model: list[str] | None = typer.Option(
-        None, "--model", "-m", help="Only these models (repeatable)."
-    ),
+    model: list[str] | None = typer.Option(None, "--model", "-m", help="Only these models (repeatable)."),
 ) -> None:
     """Copy versions, aliases and audit events to another registry: idempotent, resumable, hash-verified."""
     from mlfleet_registry import sync_registries
