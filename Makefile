@@ -40,6 +40,7 @@ lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) yamllint -s stacks Pulumi.yaml policies/PulumiPolicy.yaml
+	$(RUN) actionlint .github/workflows/*.yml && $(RUN) yamllint -s .github/workflows && $(RUN) zizmor --offline --no-progress .github/workflows
 
 .PHONY: typecheck
 typecheck: install
