@@ -17,7 +17,7 @@ import pulumi
 from components.cloud_dispatch import require_cloud, require_same_cloud
 from components.context import PlatformContext
 from components.errors import ComponentArgumentError
-from components.model_bucket import ModelBucket
+from components.model_bucket import ModelBucket, RegistryLocation
 from components.target import CloudTarget
 
 COMPONENT = "Identities"
@@ -75,8 +75,9 @@ class IdentitiesArgs:
     oidc_issuer_url: pulumi.Input[str] | None = None
     oidc_provider_arn: pulumi.Input[str] | None = None
     github: GithubDeployer | None = None
-    # Buckets registry-sync writes to (other regions' registries), same cloud as the source.
-    sync_destinations: Sequence[ModelBucket] = field(default_factory=tuple)
+    # Registries registry-sync writes to (the replica bucket, other regions' registries), same cloud.
+    # registry-sync reads the source registry prefix and writes only these destinations' prefixes.
+    sync_destinations: Sequence[RegistryLocation] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         if not _DNS_LABEL.match(self.namespace):
@@ -118,6 +119,17 @@ def identities(
 ) -> Identities:
     """Create the workload and deployer identities on the target's cloud."""
     require_cloud(COMPONENT, target.cloud, ("aws", "gcp", "azure"))
+    for index, destination in enumerate(args.sync_destinations):
+        if not isinstance(destination, RegistryLocation) or destination.cloud != target.cloud:
+            got = (
+                destination.cloud if isinstance(destination, RegistryLocation) else type(destination).__name__
+            )
+            raise ComponentArgumentError(
+                COMPONENT,
+                f"sync_destinations[{index}]",
+                f"is on {got}, but registry-sync runs on {target.cloud}",
+                f"pass RegistryLocation(cloud='{target.cloud}', ...) for a registry on the same cloud",
+            )
     if target.cloud == "aws":
         from components.aws.identities import AwsIdentities
         from components.aws.model_bucket import AwsModelBucket

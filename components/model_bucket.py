@@ -2,6 +2,20 @@
 
 S3 bucket / GCS bucket / Azure storage account + blob container, each with a customer-managed key,
 versioning, lifecycle, access logging, TLS-only access and (in prod) deletion protection.
+
+Optional same-cloud replication to a second region (`replication_region`), hardened like the primary:
+- AWS: a replica bucket with its own KMS key and access-log bucket in the second region, and S3
+  replication (versions, delete markers, SSE-KMS objects) through a dedicated role.
+- GCP: a configurable dual-region bucket (primary + replica region) with turbo replication
+  (`rpo: ASYNC_TURBO`, 15-minute RPO), encrypted with a key in the enclosing Cloud KMS multi-region
+  (`europe`, `us`, `asia`), because GCS requires a dual-region bucket's CMEK key there. Chosen over a second
+  bucket + Storage Transfer Service job: Google replicates every write and delete (all versions) with
+  a replication SLA, the registry URL stays one `gs://` URL that survives a regional outage, and
+  there is no transfer job, schedule or extra service agent grant to get wrong.
+- Azure: a second storage account in the replica location (its own Key Vault key there, the same
+  firewall, TLS, versioning, lifecycle and diagnostics) with an `ObjectReplicationPolicy` on both
+  accounts (versioning on both, change feed on the source). The replica container is read-only
+  while the policy exists.
 """
 
 from __future__ import annotations
@@ -14,13 +28,78 @@ from typing import Protocol
 import pulumi
 
 from components.cloud_dispatch import require_cloud, require_positive, require_same_cloud
-from components.context import PlatformContext
+from components.context import Cloud, PlatformContext
 from components.encryption_key import EncryptionKey
 from components.errors import ComponentArgumentError
 from components.target import CloudTarget
 
 COMPONENT = "ModelBucket"
 _PREFIX = re.compile(r"^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*$")
+# GCS configurable dual-regions: both regions inside one multi-region (by region name prefix) ->
+# (the bucket's location, the Cloud KMS location its CMEK key must be in).
+GCS_DUAL_REGION_MULTI_REGIONS = {"us-": ("US", "us"), "europe-": ("EU", "europe"), "asia-": ("ASIA", "asia")}
+
+
+def gcs_dual_region(primary: str, replica: str) -> tuple[str, str]:
+    """(GCS location, KMS location) of the dual-region of two regions, e.g. ('EU', 'europe'), or an error."""
+    for region_prefix, locations in GCS_DUAL_REGION_MULTI_REGIONS.items():
+        if primary.startswith(region_prefix) and replica.startswith(region_prefix):
+            return locations
+    raise ComponentArgumentError(
+        COMPONENT,
+        "replication_region",
+        f"'{replica}' and the primary region '{primary}' do not form a GCS dual-region "
+        "(both regions must be in the same multi-region: us-*, europe-* or asia-*)",
+        "set mlfleet:modelBucket.replicationRegion to a region on the primary's continent "
+        "(e.g. europe-west1 for europe-west4)",
+    )
+
+
+def _require_prefix(component: str, argument: str, prefix: str) -> None:
+    if not _PREFIX.match(prefix):
+        raise ComponentArgumentError(
+            component,
+            argument,
+            f"must be lowercase path segments without leading/trailing '/' (got {prefix!r})",
+            "pass e.g. prefix='models'",
+        )
+
+
+@dataclass(frozen=True)
+class RegistryLocation:
+    """Another model registry on the same cloud (e.g. the replica bucket, or one named in config).
+
+    `bucket`: S3 / GCS bucket name; on Azure the blob container's resource id
+    (`/subscriptions/.../storageAccounts/<account>/blobServices/default/containers/<container>`).
+    `key_id`: AWS only, the KMS key ARN the bucket encrypts with (writing SSE-KMS objects needs it).
+    """
+
+    cloud: Cloud
+    bucket: pulumi.Input[str]
+    prefix: str = "models"
+    key_id: pulumi.Input[str] | None = None
+
+    def __post_init__(self) -> None:
+        _require_prefix(COMPONENT, "prefix", self.prefix)
+        if isinstance(self.bucket, str) and not self.bucket:
+            raise ComponentArgumentError(
+                COMPONENT, "bucket", "is empty", "name the destination bucket (Azure: container resource id)"
+            )
+        if self.cloud == "aws" and self.key_id is None:
+            raise ComponentArgumentError(
+                COMPONENT,
+                "key_id",
+                "is required on AWS: the destination bucket is SSE-KMS encrypted and writes need its key",
+                "pass the destination bucket's KMS key ARN (mlfleet:modelBucket.syncDestinations[].key)",
+            )
+        if self.cloud == "azure" and isinstance(self.bucket, str) and "/containers/" not in self.bucket:
+            raise ComponentArgumentError(
+                COMPONENT,
+                "bucket",
+                f"must be a blob container resource id on Azure (got {self.bucket!r})",
+                "pass /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Storage/storageAccounts/"
+                "<account>/blobServices/default/containers/<container>",
+            )
 
 
 @dataclass(frozen=True)
@@ -29,7 +108,7 @@ class ModelBucketArgs:
     prefix: str = "models"
     noncurrent_version_days: int = 30
     abort_multipart_days: int = 7
-    # Same-cloud replication to a second region (AWS: S3 replication with its own key and role).
+    # Same-cloud replication to a second region (see the module docstring for each cloud's mechanism).
     replication_region: str | None = None
     # Azure: networks (CIDR or single IP) allowed through the storage firewall (default deny).
     allowed_networks: tuple[str, ...] = ()
@@ -37,13 +116,7 @@ class ModelBucketArgs:
     protect: bool = False
 
     def __post_init__(self) -> None:
-        if not _PREFIX.match(self.prefix):
-            raise ComponentArgumentError(
-                COMPONENT,
-                "prefix",
-                f"must be lowercase path segments without leading/trailing '/' (got {self.prefix!r})",
-                "pass e.g. prefix='models'",
-            )
+        _require_prefix(COMPONENT, "prefix", self.prefix)
         require_positive(
             COMPONENT,
             "noncurrent_version_days",
@@ -77,6 +150,9 @@ class ModelBucket(Protocol):
     bucket_name: pulumi.Output[str]
     key_id: pulumi.Output[str]
     prefix: str
+    # The replica registry another job may write to (AWS replica bucket); None without replication,
+    # on GCP (one dual-region bucket) and on Azure (object replication makes the replica read-only).
+    replica: RegistryLocation | None
 
 
 def model_bucket(
@@ -90,20 +166,15 @@ def model_bucket(
     """Create the model bucket on the target's cloud, encrypted with `key` (from the same cloud)."""
     require_cloud(COMPONENT, target.cloud, ("aws", "gcp", "azure"))
     if args.replication_region is not None:
-        if args.replication_region == target.region:
+        if args.replication_region.lower() == target.region.lower():
             raise ComponentArgumentError(
                 COMPONENT,
                 "replication_region",
                 f"is the primary region '{target.region}'; a replica in the same region protects nothing",
                 "set mlfleet:modelBucket.replicationRegion to a different region (e.g. us-west-2)",
             )
-        if target.cloud != "aws":
-            raise ComponentArgumentError(
-                COMPONENT,
-                "replication_region",
-                f"is not supported on {target.cloud} yet (only AWS S3 replication is implemented)",
-                "remove mlfleet:modelBucket.replicationRegion from this stack",
-            )
+        if target.cloud == "gcp":
+            gcs_dual_region(target.region, args.replication_region)
     if target.cloud == "aws":
         from components.aws.encryption_key import AwsEncryptionKey
         from components.aws.model_bucket import AwsModelBucket

@@ -10,6 +10,7 @@ annotation selects. Without a cluster the roles trust the EKS Pod Identity agent
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
@@ -20,6 +21,7 @@ from components.aws.model_bucket import AwsModelBucket
 from components.aws.policy_documents import Statement, document, read_prefix, use_key, write_prefix
 from components.context import PlatformContext
 from components.identities import GITHUB_ISSUER, GithubDeployer, IdentitiesArgs, WorkloadIdentity
+from components.model_bucket import RegistryLocation
 from components.target import CloudTarget
 
 ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
@@ -46,7 +48,7 @@ POD_IDENTITY_TRUST: Statement = {
 
 
 def workload_statements(
-    workload: str, bucket: AwsModelBucket, destinations: list[AwsModelBucket]
+    workload: str, bucket: AwsModelBucket, destinations: Sequence[RegistryLocation]
 ) -> list[Statement]:
     """Least privilege on the registry prefix: trainer read+write, serving read, sync read+write elsewhere."""
     sid = workload.replace("-", "").title()
@@ -57,10 +59,12 @@ def workload_statements(
     if workload == "registry-sync":
         for index, dest in enumerate(destinations):
             dsid = f"{sid}Dest{index}"
+            dest_arn = pulumi.Output.concat("arn:aws:s3:::", dest.bucket)
+            assert dest.key_id is not None  # RegistryLocation requires it on AWS
             statements += [
-                *read_prefix(dest.bucket_arn, dest.prefix, dsid),
-                write_prefix(dest.bucket_arn, dest.prefix, dsid),
-                use_key(dest.key_arn, dsid, write=True),
+                *read_prefix(dest_arn, dest.prefix, dsid),
+                write_prefix(dest_arn, dest.prefix, dsid),
+                use_key(dest.key_id, dsid, write=True),
             ]
     return statements
 
@@ -79,7 +83,7 @@ class AwsIdentities(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("mlfleet:aws:Identities", name, None, opts)
-        destinations = [d for d in args.sync_destinations if isinstance(d, AwsModelBucket)]
+        destinations = args.sync_destinations
         self.workloads = {}
         for workload in ("trainer", "serving", "registry-sync"):
             subject = f"system:serviceaccount:{args.namespace}:{workload}"

@@ -1,4 +1,5 @@
-"""AWS ModelBucket: the S3 model registry bucket, its access-log bucket and optional replication."""
+"""AWS ModelBucket: the S3 model registry bucket, its access-log bucket and optional replication
+(a replica bucket with its own key and access-log bucket in the second region)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from components.aws.policy_documents import document
 from components.aws.s3_bucket import HardenedBucket, S3BucketSettings
 from components.context import PlatformContext
 from components.encryption_key import EncryptionKeyArgs
-from components.model_bucket import ModelBucketArgs
+from components.model_bucket import ModelBucketArgs, RegistryLocation
 from components.target import CloudTarget
 
 
@@ -32,7 +33,8 @@ class AwsModelBucket(pulumi.ComponentResource):
     bucket_arn: pulumi.Output[str]
     key_id: pulumi.Output[str]
     key_arn: pulumi.Output[str]
-    replica_bucket_name: pulumi.Output[str] | None
+    # The replica bucket in the replication region (registry-sync may write to it).
+    replica: RegistryLocation | None
     prefix: str
 
     def __init__(
@@ -47,30 +49,13 @@ class AwsModelBucket(pulumi.ComponentResource):
         super().__init__("mlfleet:aws:ModelBucket", name, None, opts)
         tags = context.tags()
         self.prefix = args.prefix
-        log_prefix = f"s3-access/{name}/"
-        logs = HardenedBucket(
-            f"{name}-logs",
-            S3BucketSettings(None, args.noncurrent_version_days, args.abort_multipart_days, args.protect),
-            target,
-            self,
-            tags,
-            # The log bucket's ARN is known from its name: no dependency cycle with the source bucket.
-            extra_statements=(_log_delivery(f"arn:aws:s3:::{name}-logs", name, log_prefix),),
-        )
         settings = S3BucketSettings(
             key.key_arn, args.noncurrent_version_days, args.abort_multipart_days, args.protect
         )
-        main = HardenedBucket(name, settings, target, self, tags)
-        aws.s3.BucketLogging(
-            name,
-            bucket=main.bucket.id,
-            target_bucket=logs.bucket.id,
-            target_prefix=log_prefix,
-            opts=target.opts(self),
-        )
-        self.replica_bucket_name = None
+        main = self._logged_bucket(name, settings, target, tags)
+        self.replica = None
         if args.replication_region is not None:
-            self.replica_bucket_name = self._replicate(name, args, target, context, settings, main).bucket.id
+            self.replica = self._replicate(name, args, target, context, settings, main)
         self.bucket_name = main.bucket.id
         self.bucket_arn = main.arn
         self.key_id = key.key_id
@@ -80,6 +65,32 @@ class AwsModelBucket(pulumi.ComponentResource):
             {"registry_url": self.registry_url, "bucket_name": self.bucket_name, "key_id": self.key_id}
         )
 
+    def _logged_bucket(
+        self, name: str, settings: S3BucketSettings, target: CloudTarget, tags: dict[str, str]
+    ) -> HardenedBucket:
+        """A hardened bucket and its access-log bucket in the same region (S3 logging requires that)."""
+        log_prefix = f"s3-access/{name}/"
+        logs = HardenedBucket(
+            f"{name}-logs",
+            S3BucketSettings(
+                None, settings.noncurrent_version_days, settings.abort_multipart_days, settings.protect
+            ),
+            target,
+            self,
+            tags,
+            # The log bucket's ARN is known from its name: no dependency cycle with the source bucket.
+            extra_statements=(_log_delivery(f"arn:aws:s3:::{name}-logs", name, log_prefix),),
+        )
+        bucket = HardenedBucket(name, settings, target, self, tags)
+        aws.s3.BucketLogging(
+            name,
+            bucket=bucket.bucket.id,
+            target_bucket=logs.bucket.id,
+            target_prefix=log_prefix,
+            opts=target.opts(self),
+        )
+        return bucket
+
     def _replicate(
         self,
         name: str,
@@ -88,7 +99,7 @@ class AwsModelBucket(pulumi.ComponentResource):
         context: PlatformContext,
         settings: S3BucketSettings,
         source: HardenedBucket,
-    ) -> HardenedBucket:
+    ) -> RegistryLocation:
         """A replica bucket in the second region with its own key, and the role S3 replicates with."""
         region = str(args.replication_region)
         replica_name = f"{name}-{region}"
@@ -106,13 +117,13 @@ class AwsModelBucket(pulumi.ComponentResource):
             context,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        replica = HardenedBucket(
+        # As hardened as the primary, including its own access-log bucket in the replica region.
+        replica = self._logged_bucket(
             replica_name,
             S3BucketSettings(
                 replica_key.key_arn, args.noncurrent_version_days, args.abort_multipart_days, args.protect
             ),
             replica_target,
-            self,
             context.tags(),
         )
         role = aws.iam.Role(
@@ -197,4 +208,4 @@ class AwsModelBucket(pulumi.ComponentResource):
             # Replication needs versioning on both sides first.
             opts=target.opts(self, depends_on=[source.versioning, replica.versioning]),
         )
-        return replica
+        return RegistryLocation("aws", replica.bucket.id, args.prefix, replica_key.key_arn)

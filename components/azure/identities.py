@@ -75,7 +75,7 @@ class AzureIdentities(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("mlfleet:azure:Identities", name, None, opts)
-        destinations = [d for d in args.sync_destinations if isinstance(d, AzureModelBucket)]
+        destinations = args.sync_destinations
         reader = builtin_role(target, STORAGE_BLOB_DATA_READER)
         writer = builtin_role(target, STORAGE_BLOB_DATA_CONTRIBUTOR)
         self.workloads = {}
@@ -90,9 +90,12 @@ class AzureIdentities(pulumi.ComponentResource):
                     target,
                 )
             # Data roles on the registry container only (never the account, group or subscription).
-            grants = [(bucket.container_scope, writer if workload == "trainer" else reader)]
+            grants: list[tuple[pulumi.Input[str], pulumi.Output[str]]] = [
+                (bucket.container_scope, writer if workload == "trainer" else reader)
+            ]
             if workload == "registry-sync":
-                grants += [(d.container_scope, writer) for d in destinations]
+                # A destination is a container resource id: write there, nowhere else.
+                grants += [(d.bucket, writer) for d in destinations]
             for index, (scope, role) in enumerate(grants):
                 assign_role(f"{name}-{workload}-{index}", identity.principal_id, role, scope, target, self)
             self.workloads[workload] = WorkloadIdentity(

@@ -2,6 +2,11 @@
 firewall, CMK from Key Vault) with a private blob container, versioning + delete retention,
 a lifecycle policy and diagnostic logs to a Log Analytics workspace.
 
+Replication (`replication_region`): a second, identically hardened account in that location with its
+own Key Vault key there, and an ObjectReplicationPolicy on both accounts (destination first, then the
+source with the ids Azure assigned) copying the registry prefix; versioning on both, change feed on
+the source, as object replication requires.
+
 Azure has no "abort multipart" rule: uncommitted blocks are discarded by the service after 7 days.
 """
 
@@ -12,7 +17,8 @@ import pulumi_azure_native as azure_native
 
 from components.azure.encryption_key import AzureEncryptionKey
 from components.context import PlatformContext, compact_name
-from components.model_bucket import ModelBucketArgs
+from components.encryption_key import EncryptionKeyArgs
+from components.model_bucket import ModelBucketArgs, RegistryLocation
 from components.target import CloudTarget
 
 # Blob delete retention accepts 1..365 days.
@@ -29,6 +35,9 @@ class AzureModelBucket(pulumi.ComponentResource):
     # The container's resource id: the scope workload role assignments are limited to.
     container_scope: pulumi.Output[str]
     prefix: str
+    # Object replication makes the replica container read-only: it is no sync destination.
+    replica: RegistryLocation | None
+    replica_account_id: pulumi.Output[str] | None
 
     def __init__(
         self,
@@ -41,6 +50,47 @@ class AzureModelBucket(pulumi.ComponentResource):
     ) -> None:
         super().__init__("mlfleet:azure:ModelBucket", name, None, opts)
         self.prefix = args.prefix
+        workspace = azure_native.operationalinsights.Workspace(
+            f"{name}-logs",
+            workspace_name=f"{name}-logs",
+            resource_group_name=target.resource_group_name,
+            location=target.region,
+            sku=azure_native.operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
+            retention_in_days=90,
+            tags=context.tags(),
+            opts=target.opts(self),
+        )
+        replicated = args.replication_region is not None
+        # Object replication needs the change feed on the source account.
+        account, container = self._account(name, args, target, context, key, workspace, replicated)
+        self.replica = None
+        self.replica_account_id = None
+        if args.replication_region is not None:
+            self.replica_account_id = self._replicate(
+                name, args, target, context, workspace, account, container
+            )
+        self.account_name = account.name
+        self.account_id = account.id
+        self.bucket_name = container.name
+        self.container_scope = container.id
+        self.key_id = key.key_id
+        # The registry library reads the account from AZURE_STORAGE_ACCOUNT_NAME (az://container/prefix).
+        self.registry_url = pulumi.Output.concat("az://", container.name, f"/{args.prefix}")
+        self.register_outputs(
+            {"registry_url": self.registry_url, "bucket_name": self.bucket_name, "key_id": self.key_id}
+        )
+
+    def _account(
+        self,
+        name: str,
+        args: ModelBucketArgs,
+        target: CloudTarget,
+        context: PlatformContext,
+        key: AzureEncryptionKey,
+        workspace: azure_native.operationalinsights.Workspace,
+        change_feed: bool,
+    ) -> tuple[azure_native.storage.StorageAccount, azure_native.storage.BlobContainer]:
+        """One hardened account + container (primary or replica): every property applies to both."""
         group = target.resource_group_name
         stateful = target.opts(self, protect=args.protect, retain_on_delete=args.protect)
         account = azure_native.storage.StorageAccount(
@@ -55,6 +105,7 @@ class AzureModelBucket(pulumi.ComponentResource):
             default_to_o_auth_authentication=True,
             minimum_tls_version="TLS1_2",
             enable_https_traffic_only=True,
+            # Object replication stays inside the tenant (source/destination by full resource id).
             allow_cross_tenant_replication=False,
             network_rule_set=azure_native.storage.NetworkRuleSetArgs(
                 default_action=azure_native.storage.DefaultAction.DENY,
@@ -94,6 +145,7 @@ class AzureModelBucket(pulumi.ComponentResource):
             resource_group_name=group,
             blob_services_name="default",
             is_versioning_enabled=True,
+            change_feed=azure_native.storage.ChangeFeedArgs(enabled=True) if change_feed else None,
             delete_retention_policy=retention,
             container_delete_retention_policy=retention,
             opts=target.opts(self),
@@ -107,17 +159,76 @@ class AzureModelBucket(pulumi.ComponentResource):
             opts=stateful,
         )
         self._lifecycle(name, args, account, target)
-        self._diagnostics(name, account, target, context)
-        self.account_name = account.name
-        self.account_id = account.id
-        self.bucket_name = container.name
-        self.container_scope = container.id
-        self.key_id = key.key_id
-        # The registry library reads the account from AZURE_STORAGE_ACCOUNT_NAME (az://container/prefix).
-        self.registry_url = pulumi.Output.concat("az://", container.name, f"/{args.prefix}")
-        self.register_outputs(
-            {"registry_url": self.registry_url, "bucket_name": self.bucket_name, "key_id": self.key_id}
+        self._diagnostics(name, account, workspace, target)
+        return account, container
+
+    def _replicate(
+        self,
+        name: str,
+        args: ModelBucketArgs,
+        target: CloudTarget,
+        context: PlatformContext,
+        workspace: azure_native.operationalinsights.Workspace,
+        source: azure_native.storage.StorageAccount,
+        source_container: azure_native.storage.BlobContainer,
+    ) -> pulumi.Output[str]:
+        """A replica account in the second location, with its own key there, and object replication."""
+        region = str(args.replication_region)
+        replica_name = f"{name}-{region}"
+        replica_target = CloudTarget(
+            cloud="azure",
+            region=region,
+            provider=target.provider,
+            resource_group_name=target.resource_group_name,
         )
+        # The replica must stay readable when the primary region (and its Key Vault) is down.
+        replica_key = AzureEncryptionKey(
+            f"{replica_name}-key",
+            EncryptionKeyArgs(protect=args.protect),
+            replica_target,
+            context,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        replica, replica_container = self._account(
+            replica_name, args, replica_target, context, replica_key, workspace, change_feed=False
+        )
+        rule_filter = azure_native.storage.ObjectReplicationPolicyFilterArgs(prefix_match=[f"{args.prefix}/"])
+        # The destination account's policy comes first; Azure assigns the policy and rule ids the
+        # source account's policy must repeat.
+        destination_policy = azure_native.storage.ObjectReplicationPolicy(
+            f"{replica_name}-replication",
+            account_name=replica.name,
+            resource_group_name=target.resource_group_name,
+            object_replication_policy_id="default",
+            source_account=source.id,
+            destination_account=replica.id,
+            rules=[
+                azure_native.storage.ObjectReplicationPolicyRuleArgs(
+                    source_container=source_container.name,
+                    destination_container=replica_container.name,
+                    filters=rule_filter,
+                )
+            ],
+            opts=target.opts(self),
+        )
+        azure_native.storage.ObjectReplicationPolicy(
+            f"{name}-replication",
+            account_name=source.name,
+            resource_group_name=target.resource_group_name,
+            object_replication_policy_id=destination_policy.policy_id,
+            source_account=source.id,
+            destination_account=replica.id,
+            rules=[
+                azure_native.storage.ObjectReplicationPolicyRuleArgs(
+                    rule_id=destination_policy.rules.apply(lambda rules: (rules or [])[0].rule_id),
+                    source_container=source_container.name,
+                    destination_container=replica_container.name,
+                    filters=rule_filter,
+                )
+            ],
+            opts=target.opts(self),
+        )
+        return replica.id
 
     def _lifecycle(
         self,
@@ -155,20 +266,10 @@ class AzureModelBucket(pulumi.ComponentResource):
         self,
         name: str,
         account: azure_native.storage.StorageAccount,
+        workspace: azure_native.operationalinsights.Workspace,
         target: CloudTarget,
-        context: PlatformContext,
     ) -> None:
-        """Blob read/write/delete logs (who touched which model) into a Log Analytics workspace."""
-        workspace = azure_native.operationalinsights.Workspace(
-            f"{name}-logs",
-            workspace_name=f"{name}-logs",
-            resource_group_name=target.resource_group_name,
-            location=target.region,
-            sku=azure_native.operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
-            retention_in_days=90,
-            tags=context.tags(),
-            opts=target.opts(self),
-        )
+        """Blob read/write/delete logs (who touched which model) into the Log Analytics workspace."""
         azure_native.monitor.DiagnosticSetting(
             f"{name}-blob-logs",
             name=f"{name}-blob-logs",

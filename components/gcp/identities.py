@@ -53,11 +53,13 @@ DEPLOYER_PERMISSIONS: tuple[str, ...] = (
 )
 
 
-def prefix_condition(bucket: GcpModelBucket, title: str) -> gcp.storage.BucketIAMMemberConditionArgs:
+def prefix_condition(
+    bucket_name: pulumi.Input[str], prefix: str, title: str
+) -> gcp.storage.BucketIAMMemberConditionArgs:
     """IAM condition: objects under the registry prefix (and the bucket itself, for listing)."""
-    expression = bucket.bucket_name.apply(
+    expression = pulumi.Output.from_input(bucket_name).apply(
         lambda b: (
-            f'resource.name.startsWith("projects/_/buckets/{b}/objects/{bucket.prefix}/")'
+            f'resource.name.startsWith("projects/_/buckets/{b}/objects/{prefix}/")'
             f' || resource.name == "projects/_/buckets/{b}"'
         )
     )
@@ -78,7 +80,7 @@ class GcpIdentities(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("mlfleet:gcp:Identities", name, None, opts)
-        destinations = [d for d in args.sync_destinations if isinstance(d, GcpModelBucket)]
+        destinations = args.sync_destinations
         self.workloads = {}
         for workload in ("trainer", "serving", "registry-sync"):
             account = gcp.serviceaccount.Account(
@@ -96,18 +98,22 @@ class GcpIdentities(pulumi.ComponentResource):
                 member=f"serviceAccount:{target.project}.svc.id.goog[{args.namespace}/{workload}]",
                 opts=target.opts(self),
             )
-            grants = [(bucket, READ_ROLE)]
+            grants: list[tuple[pulumi.Input[str], str, str]] = [
+                (bucket.bucket_name, bucket.prefix, READ_ROLE)
+            ]
             if workload == "trainer":
-                grants.append((bucket, WRITE_ROLE))
+                grants.append((bucket.bucket_name, bucket.prefix, WRITE_ROLE))
             if workload == "registry-sync":
-                grants += [(d, role) for d in destinations for role in (READ_ROLE, WRITE_ROLE)]
-            for index, (granted, role) in enumerate(grants):
+                grants += [
+                    (d.bucket, d.prefix, role) for d in destinations for role in (READ_ROLE, WRITE_ROLE)
+                ]
+            for index, (granted, prefix, role) in enumerate(grants):
                 gcp.storage.BucketIAMMember(
                     f"{name}-{workload}-{index}",
-                    bucket=granted.bucket_name,
+                    bucket=granted,
                     role=role,
                     member=member,
-                    condition=prefix_condition(granted, f"{granted.prefix}-prefix-only"),
+                    condition=prefix_condition(granted, prefix, f"{prefix}-prefix-only"),
                     opts=target.opts(self),
                 )
             self.workloads[workload] = WorkloadIdentity(

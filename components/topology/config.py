@@ -33,12 +33,23 @@ def _camel(name: str) -> str:
     return head + "".join(p.title() for p in rest)
 
 
+class SyncDestinationConfig(_Section):
+    """A registry registry-sync writes to: bucket name (Azure: blob container resource id), its
+    registry prefix and, on AWS, the bucket's KMS key ARN."""
+
+    bucket: str = Field(min_length=1)
+    prefix: str = "models"
+    key: str | None = None
+
+
 class ModelBucketConfig(_Section):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, alias_generator=_camel)
     noncurrent_version_days: int = Field(30, ge=1)
     abort_multipart_days: int = Field(7, ge=1)
     replication_region: str | None = None
     allowed_networks: list[str] = Field(default_factory=list)
+    # Besides the replica bucket (AWS, with replication), registries registry-sync writes to.
+    sync_destinations: list[SyncDestinationConfig] = Field(default_factory=list)
 
 
 class GithubConfig(_Section):

@@ -9,7 +9,7 @@ from components.container_registry import ContainerRegistry, ContainerRegistryAr
 from components.context import PlatformContext
 from components.encryption_key import EncryptionKey, EncryptionKeyArgs, encryption_key
 from components.identities import GithubDeployer, Identities, IdentitiesArgs, identities
-from components.model_bucket import ModelBucket, ModelBucketArgs, model_bucket
+from components.model_bucket import ModelBucket, ModelBucketArgs, RegistryLocation, model_bucket
 from components.target import CloudTarget
 from components.topology.config import PlatformConfig
 
@@ -61,6 +61,21 @@ def build_storage_layer(
         GithubDeployer(github.repository, github.branch, github.environment) if github.repository else None
     )
     workload_identities = identities(
-        context.name("id"), IdentitiesArgs(github=deployer), target, context, bucket
+        context.name("id"),
+        IdentitiesArgs(github=deployer, sync_destinations=sync_destinations(config, bucket, target)),
+        target,
+        context,
+        bucket,
     )
     return StorageLayer(key, bucket, registry, workload_identities)
+
+
+def sync_destinations(
+    config: PlatformConfig, bucket: ModelBucket, target: CloudTarget
+) -> tuple[RegistryLocation, ...]:
+    """Where registry-sync writes: the replica bucket (AWS replication) and the configured registries."""
+    configured = tuple(
+        RegistryLocation(target.cloud, d.bucket, d.prefix, d.key)
+        for d in config.model_bucket.sync_destinations
+    )
+    return ((bucket.replica,) if bucket.replica is not None else ()) + configured

@@ -345,6 +345,16 @@ class PlanMocks(pulumi.runtime.Mocks):
             out.update(keyUri=uri, keyUriWithVersion=f"{uri}/{_digest(name, length=32)}")
         if typ == "Registry":
             out.update(loginServer=f"{physical.lower()}.azurecr.io")
+        if typ == "ObjectReplicationPolicy":
+            # On the destination account ("default") Azure assigns the policy id and each rule's id;
+            # the source account's policy repeats them.
+            assigned = inputs.get("objectReplicationPolicyId") in (None, "default")
+            policy_id = _uuid("orp", name) if assigned else str(inputs["objectReplicationPolicyId"])
+            rules = [
+                {**rule, "ruleId": rule.get("ruleId") or _uuid("orp-rule", name, str(i))}
+                for i, rule in enumerate(inputs.get("rules") or [])
+            ]
+            out.update(policyId=policy_id, rules=rules)
         if typ == "ManagedCluster":
             out.update(
                 fqdn=f"{physical}-{_digest(name, length=8)}.hcp.{inputs.get('location', 'westeurope')}"

@@ -50,19 +50,22 @@ def test_unknown_cloud_is_refused():
 
 
 def _bucket(cloud: str, replication_region: str) -> None:
-    target = CloudTarget(cloud=cloud, region="us-east-1", project="p")  # type: ignore[arg-type]
+    target = CloudTarget(cloud=cloud, region="us-east-1", project="p", resource_group_name="rg")  # type: ignore[arg-type]
     key = encryption_key("k", EncryptionKeyArgs(), target, CONTEXT)
     model_bucket("b", ModelBucketArgs(replication_region=replication_region), target, CONTEXT, key)
 
 
-def test_replication_to_the_primary_region_is_refused():
-    with pytest.raises(ComponentArgumentError, match="is the primary region 'us-east-1'"):
-        run_program(lambda: _bucket("aws", "us-east-1"))
+@pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])
+def test_replication_to_the_primary_region_is_refused(cloud):
+    with pytest.raises(ComponentArgumentError, match="is the primary region 'us-east-1'") as raised:
+        run_program(lambda: _bucket(cloud, "US-EAST-1"))
+    assert raised.value.argument == "replication_region"
 
 
-def test_replication_outside_aws_is_refused():
-    with pytest.raises(ComponentArgumentError, match="not supported on gcp"):
-        run_program(lambda: _bucket("gcp", "us-west1"))
+def test_gcp_replication_must_form_a_dual_region():
+    with pytest.raises(ComponentArgumentError, match="do not form a GCS dual-region") as raised:
+        run_program(lambda: _bucket("gcp", "europe-west1"))
+    assert raised.value.argument == "replication_region"
 
 
 def test_a_key_from_another_cloud_is_refused():

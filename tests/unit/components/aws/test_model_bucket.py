@@ -67,7 +67,8 @@ def test_access_logs_go_to_the_log_bucket_which_only_the_logging_service_writes(
 
 def test_every_bucket_policy_denies_requests_without_tls(prod_plan):
     policies = prod_plan.of_type("aws:s3/bucketPolicy:BucketPolicy")
-    assert len(policies) == 3
+    # model, log, replica and replica-log buckets
+    assert len(policies) == 4
     for bucket_policy in policies:
         deny = [s for s in statements(bucket_policy) if s["Effect"] == "Deny"]
         assert deny[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -99,6 +100,38 @@ def test_prod_replicates_to_a_second_region_with_its_own_key_and_role(prod_plan)
     role = typed(prod_plan, "aws:iam/role:Role", "mlfleet-prod-models-replication")
     assert config["role"] == role["outputs"]["arn"]
     assert statements(role, "assumeRolePolicy")[0]["Principal"] == {"Service": "s3.amazonaws.com"}
+
+
+def test_prod_replica_is_hardened_like_the_primary_with_its_own_access_logs(prod_plan):
+    """Replica and its log bucket: the primary's sub-resources, in us-west-2 (S3 logs stay in-region)."""
+    replica_provider = typed(prod_plan, "pulumi:providers:aws", "mlfleet-prod-models-us-west-2")["urn"]
+    replica_key = next(
+        k for k in prod_plan.of_type("aws:kms/key:Key") if k["provider"].startswith(replica_provider)
+    )
+    assert replica_key["inputs"]["enableKeyRotation"] is True
+    for name in ("mlfleet-prod-models-us-west-2", "mlfleet-prod-models-us-west-2-logs"):
+        for token in (
+            BUCKET,
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+            "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            "aws:s3/bucketVersioning:BucketVersioning",
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            "aws:s3/bucketPolicy:BucketPolicy",
+        ):
+            assert typed(prod_plan, token, name)["provider"].startswith(replica_provider), (token, name)
+        assert typed(prod_plan, BUCKET, name)["protect"]
+    sse = typed(
+        prod_plan,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "mlfleet-prod-models-us-west-2",
+    )["inputs"]["rules"][0]["applyServerSideEncryptionByDefault"]
+    assert sse == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": replica_key["outputs"]["arn"]}
+    logging = typed(prod_plan, "aws:s3/bucketLogging:BucketLogging", "mlfleet-prod-models-us-west-2")
+    assert logging["provider"].startswith(replica_provider)
+    assert logging["inputs"]["bucket"] == "mlfleet-prod-models-us-west-2"
+    assert logging["inputs"]["targetBucket"] == "mlfleet-prod-models-us-west-2-logs"
+    assert logging["inputs"]["targetPrefix"] == "s3-access/mlfleet-prod-models-us-west-2/"
 
 
 def test_registry_url_and_outputs(dev_plan):
