@@ -210,8 +210,8 @@ def diff_values(old: Any, new: Any, path: str, masker: _Masker) -> list[Property
 
 
 def _diff(old: Any, new: Any, path: str, masker: _Masker, out: list[PropertyChange]) -> None:
-    if old == new and type(old) is type(new):
-        return
+    if is_secret_marker(old) and is_secret_marker(new):
+        return  # a secret has no value in a plan: two markers are all we can compare
     if is_secret_marker(old) or is_secret_marker(new):
         # Changed from or to a secret: say so, show nothing.
         out.append(PropertyChange(path, "change", secret=True))
@@ -235,6 +235,8 @@ def _diff(old: Any, new: Any, path: str, masker: _Masker, out: list[PropertyChan
                 out.append(PropertyChange(child, "remove", old=masker.show(old[index])))
             else:
                 _diff(old[index], new[index], child, masker, out)
+        return
+    if type(old) is type(new) and old == new:  # strict: 1 and True are different values
         return
     if masker.leaks(old) or masker.leaks(new):
         # A value that either side's config calls secret: say it changed, show nothing.

@@ -185,7 +185,8 @@ def _markdown(
             cut = len(body_lines) - max_lines
             note = f"… {cut} more line(s): run `mlfleet diff` for the full diff"
             body_lines = [*body_lines[:max_lines], note]
-        body = "\n".join(body_lines)
+        # The symbol first (`+     tags.team`), so GitHub's diff highlighting colours the line.
+        body = "\n".join(re.sub(r"^(\s+)([+~-]) ", r"\2\1 ", line) for line in body_lines)
         fence = _fence(body)
         lines += [
             "",
