@@ -17,13 +17,19 @@ GEO_REDUNDANT_SKUS = {"Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standa
 
 
 def log_targets(index: StackIndex) -> set[str]:
-    """URNs of buckets that receive S3 server access logs (not model buckets; SSE-S3 only)."""
+    """URNs of buckets that receive access logs (not model buckets): S3 server access log targets
+    (SSE-S3 only) and GCS buckets another bucket names as its `logging.logBucket`."""
     loggings = index.of_type("aws:s3/bucketLogging:BucketLogging")
-    return {
+    targets = {
         b.urn
         for b in index.of_type("aws:s3/bucket:Bucket")
         if any(index.refers_to(g, "targetBucket", b) for g in loggings)
     }
+    gcs = index.of_type("gcp:storage/bucket:Bucket")
+    targets |= {
+        b.urn for b in gcs if any(o is not b and index.refers_to(o, "logging.logBucket", b) for o in gcs)
+    }
+    return targets
 
 
 def replica_targets(index: StackIndex) -> set[str]:
