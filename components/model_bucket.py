@@ -15,7 +15,7 @@ Optional same-cloud replication to a second region (`replication_region`), harde
 - Azure: a second storage account in the replica location (its own Key Vault key there, the same
   firewall, TLS, versioning, lifecycle and diagnostics) with an `ObjectReplicationPolicy` on both
   accounts (versioning on both, change feed on the source). The replica container is read-only
-  while the policy exists.
+  while the policy exists; deletes are not replicated (the replica's lifecycle expires versions).
 """
 
 from __future__ import annotations

@@ -387,3 +387,25 @@ def test_a_destination_on_another_cloud_is_refused():
     with pytest.raises(ComponentArgumentError, match="is on aws, but registry-sync runs on gcp") as raised:
         run_program(program)
     assert raised.value.argument == "sync_destinations[0]"
+
+
+def test_aws_registry_sync_writes_a_configured_destination_with_its_key():
+    key = "arn:aws:kms:eu-west-1:123456789012:key/0c5c6c8e-0000-4000-8000-000000000001"
+    plan = storage_plan(
+        "dev", "aws", "us-east-1", {"syncDestinations": [{"bucket": "mlfleet-eu-models", "key": key}]}
+    )
+    sync = {
+        s["Sid"]: s
+        for s in statements(typed(plan, "aws:iam/rolePolicy:RolePolicy", "mlfleet-dev-id-registry-sync"))
+    }
+    assert sync["RegistrysyncDest0Write"]["Resource"] == "arn:aws:s3:::mlfleet-eu-models/models/*"
+    assert sync["RegistrysyncDest0Key"]["Resource"] == key
+    writes = [s["Resource"] for s in sync.values() if "s3:PutObject" in s["Action"]]
+    assert writes == ["arn:aws:s3:::mlfleet-eu-models/models/*"]
+
+
+def test_an_aws_sync_destination_without_its_key_is_refused():
+    with pytest.raises(ComponentArgumentError) as raised:
+        storage_plan("dev", "aws", "us-east-1", {"syncDestinations": [{"bucket": "mlfleet-eu-models"}]})
+    assert raised.value.argument == "key_id"
+    assert "syncDestinations" in str(raised.value)
