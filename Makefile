@@ -6,10 +6,11 @@ SHELL := /bin/bash
 
 UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
-RUN := $(UV) run --frozen
-# The SDKs are large; compile them once at install and let Python write .pyc for the rest
-# (this environment sets PYTHONDONTWRITEBYTECODE, which made every process recompile).
-export UV_COMPILE_BYTECODE := 1
+# `install` syncs the environment once; later steps run in it without re-checking it.
+RUN := $(UV) run --frozen --no-sync
+# The SDKs are large: compile them once at install (only there: with UV_COMPILE_BYTECODE set, every
+# `uv run` re-checks 27k files), and let Python write .pyc for the rest (this environment sets
+# PYTHONDONTWRITEBYTECODE, which made every process recompile what it imports).
 unexport PYTHONDONTWRITEBYTECODE
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
@@ -25,7 +26,7 @@ uv:
 
 .PHONY: install
 install: uv
-	$(UV) sync --frozen --all-packages
+	UV_COMPILE_BYTECODE=1 $(UV) sync --frozen --all-packages
 
 .PHONY: tools
 tools:

@@ -316,9 +316,14 @@ class PlanMocks(pulumi.runtime.Mocks):
                 "authorization": "Authorization",
                 "network": "Network",
             }.get(module, module.title())
-            rid = (
-                f"{base}/resourceGroups/{group}/providers/{namespace}/{typ[0].lower() + typ[1:]}s/{physical}"
-            )
+            provider_path = f"{base}/resourceGroups/{group}/providers/{namespace}"
+            nested = _AZURE_CHILDREN.get(typ)
+            if nested and inputs.get(nested[1]):
+                # Child resources live under their parent's id, as ARM returns them.
+                parent_kind, parent_key, child_path = nested
+                rid = f"{provider_path}/{parent_kind}/{inputs[parent_key]}/{child_path}/{physical}"
+            else:
+                rid = f"{provider_path}/{typ[0].lower() + typ[1:]}s/{physical}"
         out = dict(inputs)
         out.update(id=rid, name=physical, type=f"{module}/{typ}")
         if typ == "UserAssignedIdentity":
@@ -438,6 +443,16 @@ class PlanMocks(pulumi.runtime.Mocks):
             certPem="-----BEGIN CERTIFICATE-----\nMOCK\n-----END CERTIFICATE-----\n",
         )
         return _digest(token, name), out
+
+
+# Azure child resource type -> (parent collection, parent-name input, child collection path).
+_AZURE_CHILDREN: dict[str, tuple[str, str, str]] = {
+    "Subnet": ("virtualNetworks", "virtualNetworkName", "subnets"),
+    "BlobContainer": ("storageAccounts", "accountName", "blobServices/default/containers"),
+    "Key": ("vaults", "vaultName", "keys"),
+    "AgentPool": ("managedClusters", "resourceName", "agentPools"),
+    "FederatedIdentityCredential": ("userAssignedIdentities", "resourceName", "federatedIdentityCredentials"),
+}
 
 
 def _kubeconfig(cluster: str, server: str) -> str:
