@@ -115,8 +115,17 @@ def server(own_registry: str, tmp_path: Path) -> Iterator[str]:
     keys = tmp_path / "keys"
     keys.write_text(hash_entry("t", KEY) + "\n")
     port = free_port()
+    # The per-key rate limit is tested elsewhere; here 4 clients hammer one key as fast as the
+    # server answers, which must not be throttled.
     env = process.serving_env(
-        own_registry, MODEL, port, keys, MLFLEET_POLL_INTERVAL_SECONDS="0.2", MLFLEET_ACCESS_LOG="false"
+        own_registry,
+        MODEL,
+        port,
+        keys,
+        MLFLEET_POLL_INTERVAL_SECONDS="0.2",
+        MLFLEET_ACCESS_LOG="false",
+        MLFLEET_RATE_LIMIT_PER_SECOND="1000000",
+        MLFLEET_RATE_LIMIT_BURST="1000000",
     )
     with (tmp_path / "server.log").open("wb") as log:
         proc = process.start(["-m", "mlfleet_serving"], env, log)
