@@ -49,11 +49,12 @@ def main() -> int:
     print(f"({time.perf_counter() - t0:.1f} s)")
 
     t0 = _step("3/4 preview every stack offline (Pulumi SDK mock runtime)")
-    from mlfleet.engine.parallel import preview_many
+    from mlfleet.engine.parallel import preview_many, tune_gc_for_preview
     from mlfleet.engine.plan import dumps
     from mlfleet.engine.project import load_project
     from mlfleet.engine.render import render_plan, render_summary
 
+    tune_gc_for_preview()
     project = load_project(REPO_ROOT)
     plans: dict[str, dict] = {}
     rows: list[tuple[str, int, float, str | None]] = []

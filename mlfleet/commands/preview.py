@@ -31,11 +31,12 @@ def preview(
 ) -> None:
     """Run the stack's real program on the Pulumi SDK's mock runtime; show what `pulumi up` would create."""
     from mlfleet.engine.errors import PreviewError
-    from mlfleet.engine.parallel import preview_in_process, preview_many
+    from mlfleet.engine.parallel import preview_in_process, preview_many, tune_gc_for_preview
     from mlfleet.engine.plan import dumps
     from mlfleet.engine.project import load_project
     from mlfleet.engine.render import render_plan, render_summary
 
+    tune_gc_for_preview()
     if (stack is None) == (not all_stacks):
         typer.echo("error: pass exactly one of --stack NAME or --all", err=True)
         raise typer.Exit(2)
