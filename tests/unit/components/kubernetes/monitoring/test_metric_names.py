@@ -57,3 +57,26 @@ def test_dashboards_use_documented_metrics() -> None:
 
 def test_checker_catches_an_undocumented_metric() -> None:
     assert metric_names('sum by (model) (rate(mlfleet_requests_totl{status="500"}[5m]))') - documented()
+
+
+def exported_series() -> set[str]:
+    """Every series name the serving app's real metrics registry can expose."""
+    from mlfleet_serving.metrics import ServingMetrics
+
+    names: set[str] = set()
+    for family in ServingMetrics().registry.collect():
+        names.add(family.name)
+        suffixes = {
+            "counter": ("_total", "_created"),
+            "histogram": ("_bucket", "_sum", "_count", "_created"),
+        }.get(family.type, ())
+        names.update(family.name + s for s in suffixes)
+    return names
+
+
+def test_every_mlfleet_metric_in_alerts_and_dashboards_is_exported_by_the_app() -> None:
+    queries = [a["expr"] for a in alerts()]
+    queries += [q for board in dashboards_json().values() for q in panel_queries(board)]
+    used = {name for query in queries for name in metric_names(query) if name.startswith("mlfleet_")}
+    assert used, "no serving metric referenced at all"
+    assert used <= exported_series(), used - exported_series()
