@@ -1,4 +1,4 @@
-"""`mlfleet models list|show|promote|rollback|sync|verify`: operate the model registry."""
+"""`mlfleet models list|show|promote|rollback|delete|sync|verify`: operate the model registry."""
 
 from __future__ import annotations
 
@@ -116,6 +116,20 @@ def rollback(
     reg = _open(registry)
     version = _run(lambda: reg.rollback(name, alias, actor=_actor(actor), reason=reason))
     typer.echo(f"{name}: {alias} -> {version} (rolled back)")
+
+
+@models_app.command("delete")
+def delete(
+    name: str = typer.Argument(..., help="Model name."),
+    version: str = typer.Argument(..., help="Version id (e.g. v0003); no alias may point at it."),
+    registry: str | None = typer.Option(None, "--registry", help=REGISTRY_HELP),
+    actor: str | None = typer.Option(None, "--actor", help="Who (default: $MLFLEET_ACTOR or user@host)."),
+    reason: str = typer.Option(..., "--reason", help="Why (recorded in the audit log)."),
+) -> None:
+    """Delete a version (its id is never reused; recorded in the audit log)."""
+    reg = _open(registry)
+    _run(lambda: reg.delete_version(name, version, actor=_actor(actor), reason=reason))
+    typer.echo(f"{name}: deleted {version}")
 
 
 @models_app.command("sync")

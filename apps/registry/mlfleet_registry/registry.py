@@ -76,6 +76,10 @@ class Registry:
         return f"models/{name}/versions/{version}/manifest.json"
 
     @staticmethod
+    def tombstone_key(name: str, version: str) -> str:
+        return f"models/{name}/versions/{version}/deleted.json"
+
+    @staticmethod
     def blob_key(name: str, digest: str) -> str:
         return f"models/{name}/blobs/{digest}"
 
@@ -97,6 +101,12 @@ class Registry:
             if key.endswith("/manifest.json")
         ]
         return sorted(versions, key=version_key)
+
+    def _allocated_versions(self, name: str) -> list[str]:
+        """Every version id ever taken: visible ones and deleted ones (their tombstones)."""
+        keys = self.store.list(f"models/{name}/versions/")
+        ids = {k.split("/")[3] for k in keys if k.endswith(("/manifest.json", "/deleted.json"))}
+        return sorted(ids, key=version_key)
 
     def manifest(self, name: str, version: str) -> Manifest:
         check_name(name, "model name")
@@ -209,7 +219,7 @@ class Registry:
         digest = sha256_hex(data)
         self.put_blob(name, data, digest)
         for _ in range(MAX_RACE_RETRIES):
-            existing = self.list_versions(name)
+            existing = self._allocated_versions(name)  # a deleted version's id is never reused
             version = f"v{(version_key(existing[-1]) + 1) if existing else 1:04d}"
             manifest = Manifest.model_validate(
                 {
@@ -315,6 +325,31 @@ class Registry:
             event="rollback",
         )
         return str(previous)
+
+    def delete_version(self, name: str, version: str, *, actor: str, reason: str) -> None:
+        """Delete a version no alias points at: tombstone (so its id is never reused), then the
+        manifest (the version disappears here), then blobs no other version uses, then the audit
+        event. An interrupted delete leaves the version visible and whole; running it again
+        finishes it. Deletes are not synced: `sync` copies, it never removes."""
+        check_name(name, "model name")
+        manifest = self.manifest(name, version)  # NotFound names the known versions
+        pointing = sorted(alias for alias, target in self.aliases(name).items() if target == version)
+        if pointing:
+            raise RegistryError(
+                f"{name} {version} is what alias(es) {', '.join(pointing)} point at; move them first "
+                f"(`mlfleet models promote` or `rollback`), then delete it"
+            )
+        tombstone = {"version": version, "at": utc_now(), "actor": actor, "reason": reason}
+        try:
+            self.store.create(self.tombstone_key(name, version), json.dumps(tombstone).encode())
+        except VersionExists:
+            pass  # an earlier delete of this version was interrupted: finish it
+        self.store.delete(self.manifest_key(name, version))
+        still_used = {d for v in self.list_versions(name) for d in self.manifest(name, v).files.values()}
+        for digest in manifest.files.values():
+            if digest not in still_used:
+                self.store.delete(self.blob_key(name, digest))
+        self.record("delete", model=name, version=version, actor=actor, reason=reason)
 
     # ---- checking ---------------------------------------------------------------------------
     def verify(self, name: str | None = None) -> list[str]:

@@ -141,6 +141,14 @@ class ObjectStore:
             raise VersionExists(f"{self.url}/{key} already exists") from exc
         self.fs.invalidate_cache()
 
+    def delete(self, key: str) -> None:
+        """Remove `key`; a missing key is fine (a delete that was interrupted can simply re-run)."""
+        try:
+            self.fs.rm_file(self._path(key))
+        except FileNotFoundError:
+            pass
+        self.fs.invalidate_cache()
+
     def list(self, prefix: str) -> list[str]:
         """Every key below `prefix` (recursive), relative to the root, sorted."""
         self.fs.invalidate_cache()

@@ -55,6 +55,17 @@ def test_promote_conflict_and_rollback(tmp_path: Path, trained: Path) -> None:
     assert code == 1 and "no version 'v0099'" in out
 
 
+def test_delete_refuses_a_served_version_and_audits(tmp_path: Path, trained: Path) -> None:
+    reg = str(tmp_path / "copy")
+    assert run("models", "sync", reg, "--registry", str(trained))[0] == 0
+    code, out = run("models", "delete", "demo", "v0002", "--reason", "x", "--registry", reg)
+    assert code == 1 and "alias(es) production point at" in out and "Traceback" not in out
+    code, out = run("models", "delete", "demo", "v0001", "--reason", "superseded", "--registry", reg)
+    assert code == 0 and "deleted v0001" in out
+    assert open_registry(reg).list_versions("demo") == ["v0002"]
+    assert any(e["event"] == "delete" for e in open_registry(reg).audit_log())
+
+
 def test_verify_names_a_tampered_file(tmp_path: Path, trained: Path) -> None:
     reg = str(tmp_path / "copy")
     assert run("models", "sync", reg, "--registry", str(trained))[0] == 0

@@ -205,3 +205,28 @@ def test_audit_events_are_separate_immutable_objects(registry: Registry, fitted_
     with pytest.raises(VersionExists):
         registry.store.create(keys[0], b"{}")
     assert event["event"] == "register" and event["model"] == "demo"
+
+
+def test_delete_removes_a_version_audits_it_and_never_reuses_its_id(
+    registry: Registry, fitted_model: Any
+) -> None:
+    first = registry.publish("demo", fitted_model, **publish_kwargs())
+    second = registry.publish("demo", fitted_model, **publish_kwargs())
+    registry.set_alias("demo", "production", first.version, actor="ci", reason="ship")
+    with pytest.raises(RegistryError, match=r"alias\(es\) production point at"):
+        registry.delete_version("demo", first.version, actor="ci", reason="cleanup")
+
+    registry.delete_version("demo", second.version, actor="alice", reason="bad data")
+
+    assert registry.list_versions("demo") == [first.version]
+    with pytest.raises(NotFound, match="versions: v0001"):
+        registry.manifest("demo", second.version)
+    assert not registry.store.exists(registry.blob_key("demo", second.files["model.skops"]))
+    assert registry.store.exists(registry.blob_key("demo", first.files["model.skops"]))
+    delete = [e for e in registry.audit_log() if e["event"] == "delete"]
+    assert [(e["version"], e["actor"], e["reason"]) for e in delete] == [
+        (second.version, "alice", "bad data")
+    ]
+    # The deleted id stays taken: the next version is v0003, not a second v0002.
+    assert registry.publish("demo", fitted_model, **publish_kwargs()).version == "v0003"
+    assert registry.verify() == []
