@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,21 +19,13 @@ def register(app: typer.Typer) -> None:
 
 
 def _load_plan(path: Path) -> dict[str, Any]:
+    from mlfleet.engine.plan import PlanFileError, read_plan
     from mlfleet.policycheck.errors import PolicyCheckError
 
     try:
-        plan = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PolicyCheckError(
-            f"{path}: no such plan; write one with `mlfleet preview --stack NAME --json {path}`"
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise PolicyCheckError(f"{path}: not a JSON plan ({exc.msg} at line {exc.lineno})") from None
-    if not isinstance(plan, dict) or plan.get("format") != "mlfleet.plan":
-        raise PolicyCheckError(
-            f'{path}: not an mlfleet plan (expected "format": "mlfleet.plan", docs/plan-format.md)'
-        )
-    return plan
+        return read_plan(path)
+    except PlanFileError as exc:
+        raise PolicyCheckError(str(exc)) from None
 
 
 def _preview(cwd: Path, stack: str | None) -> dict[str, dict[str, Any]]:

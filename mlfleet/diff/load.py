@@ -7,44 +7,17 @@ from pathlib import Path
 from typing import Any
 
 from mlfleet.diff.errors import DiffError
-from mlfleet.engine.plan import PLAN_FORMAT, PLAN_VERSION
+from mlfleet.engine.plan import PlanFileError, read_plan
 
 Plans = dict[str, dict[str, Any]]  # stack name -> plan
 
 
 def load_plan(path: Path) -> dict[str, Any]:
-    """One plan file, checked for format and version."""
+    """One plan file, checked for format and version (by the engine, which owns the format)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DiffError(
-            f"{path}: no such plan; write one with `mlfleet preview --stack NAME --json {path}`"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DiffError(f"{path}: cannot read the plan ({exc})") from None
-    try:
-        plan = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DiffError(f"{path}: not a JSON plan ({exc.msg} at line {exc.lineno})") from None
-    if not isinstance(plan, dict) or plan.get("format") != PLAN_FORMAT:
-        raise DiffError(
-            f'{path}: not an mlfleet plan (expected "format": "{PLAN_FORMAT}", docs/plan-format.md)'
-        )
-    version = plan.get("version")
-    if version != PLAN_VERSION:
-        raise DiffError(
-            f"{path}: plan format version {version!r}, but this mlfleet reads version {PLAN_VERSION}; "
-            "write both plans with the same mlfleet (`mlfleet preview --json`)"
-        )
-    for key, kind in (("stack", str), ("resources", list), ("outputs", dict), ("config", dict)):
-        if not isinstance(plan.get(key), kind):
-            raise DiffError(
-                f"{path}: plan key '{key}' is missing or not a {kind.__name__} (docs/plan-format.md)"
-            )
-    for index, resource in enumerate(plan["resources"]):
-        if not isinstance(resource, dict) or not isinstance(resource.get("urn"), str):
-            raise DiffError(f"{path}: resources[{index}] has no 'urn' (docs/plan-format.md)")
-    return plan
+        return read_plan(path)
+    except PlanFileError as exc:
+        raise DiffError(str(exc)) from None
 
 
 def load_plans(path: Path) -> Plans:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from mlfleet.engine.recorder import SECRET_SIG, SECRET_VALUE, Registration
@@ -96,3 +97,42 @@ def _stable_order(registrations: list[Registration]) -> list[Registration]:
 def dumps(plan: dict[str, Any]) -> str:
     """Byte-stable JSON: sorted keys, two-space indent, trailing newline."""
     return json.dumps(plan, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+class PlanFileError(ValueError):
+    """A plan file cannot be used; the message names the file and how to write a good one."""
+
+
+def read_plan(path: Path) -> dict[str, Any]:
+    """Read a plan file written by `mlfleet preview --json`, checked for format and version."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PlanFileError(
+            f"{path}: no such plan; write one with `mlfleet preview --stack NAME --json {path}`"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlanFileError(f"{path}: cannot read the plan ({exc})") from None
+    try:
+        plan = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PlanFileError(f"{path}: not a JSON plan ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(plan, dict) or plan.get("format") != PLAN_FORMAT:
+        raise PlanFileError(
+            f'{path}: not an mlfleet plan (expected "format": "{PLAN_FORMAT}", docs/plan-format.md)'
+        )
+    version = plan.get("version")
+    if version != PLAN_VERSION:
+        raise PlanFileError(
+            f"{path}: plan format version {version!r}, but this mlfleet reads version {PLAN_VERSION}; "
+            "write both plans with the same mlfleet (`mlfleet preview --json`)"
+        )
+    for key, kind in (("stack", str), ("resources", list), ("outputs", dict), ("config", dict)):
+        if not isinstance(plan.get(key), kind):
+            raise PlanFileError(
+                f"{path}: plan key '{key}' is missing or not a {kind.__name__} (docs/plan-format.md)"
+            )
+    for index, resource in enumerate(plan["resources"]):
+        if not isinstance(resource, dict) or not isinstance(resource.get("urn"), str):
+            raise PlanFileError(f"{path}: resources[{index}] has no 'urn' (docs/plan-format.md)")
+    return plan
