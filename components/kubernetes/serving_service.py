@@ -16,6 +16,7 @@ from components.kubernetes.pod_security import (
     resources,
     scratch_volume,
 )
+from components.kubernetes.service_account import workload_service_account
 from components.serving_service import ServingServiceArgs
 
 PORT = 8080
@@ -47,15 +48,12 @@ class KubernetesServingService(pulumi.ComponentResource):
                 name=name, namespace=args.namespace, labels=all_labels, annotations=annotations
             )
 
-        account = k8s.core.v1.ServiceAccount(
-            f"{name}-sa",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=args.service_account or name,
-                namespace=args.namespace,
-                labels=all_labels,
-                annotations=dict(args.service_account_annotations) or None,
-            ),
-            automount_service_account_token=False,
+        account = workload_service_account(
+            name,
+            account_name=args.service_account or name,
+            namespace=args.namespace,
+            labels=all_labels,
+            annotations=args.service_account_annotations,
             opts=child,
         )
         deployment = k8s.apps.v1.Deployment(

@@ -14,6 +14,7 @@ from components.kubernetes.pod_security import (
     resources,
     scratch_volume,
 )
+from components.kubernetes.service_account import workload_service_account
 from components.training_job import TrainingJobArgs
 
 
@@ -38,15 +39,12 @@ class KubernetesTrainingJob(pulumi.ComponentResource):
             "app.kubernetes.io/part-of": "mlfleet",
         }
         meta = k8s.meta.v1.ObjectMetaArgs(name=name, namespace=args.namespace, labels=all_labels)
-        account = k8s.core.v1.ServiceAccount(
-            f"{name}-sa",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=args.service_account or name,
-                namespace=args.namespace,
-                labels=all_labels,
-                annotations=dict(args.service_account_annotations) or None,
-            ),
-            automount_service_account_token=False,
+        account = workload_service_account(
+            name,
+            account_name=args.service_account or name,
+            namespace=args.namespace,
+            labels=all_labels,
+            annotations=args.service_account_annotations,
             opts=child,
         )
         job_spec = k8s.batch.v1.JobSpecArgs(
