@@ -49,34 +49,24 @@ def main() -> int:
     print(f"({time.perf_counter() - t0:.1f} s)")
 
     t0 = _step("3/4 preview every stack offline (Pulumi SDK mock runtime)")
+    from mlfleet.commands.preview import show_previews
     from mlfleet.engine.parallel import preview_many, tune_gc_for_preview
-    from mlfleet.engine.plan import dumps
     from mlfleet.engine.project import load_project
-    from mlfleet.engine.render import render_plan, render_summary
+    from mlfleet.engine.render import render_summary
 
     tune_gc_for_preview()
     project = load_project(REPO_ROOT)
-    plans: dict[str, dict] = {}
-    rows: list[tuple[str, int, float, str | None]] = []
-    PLANS_DIR.mkdir(parents=True, exist_ok=True)
-    for stack_result in preview_many(project, project.stacks()):
-        if stack_result.plan is None:
-            rows.append((stack_result.stack, 0, stack_result.seconds, stack_result.error))
-            print(f"error: {stack_result.error}", file=sys.stderr)
-            continue
-        rows.append((stack_result.stack, len(stack_result.plan["resources"]), stack_result.seconds, None))
-        plans[stack_result.stack] = stack_result.plan
-        (PLANS_DIR / f"{stack_result.stack}.json").write_text(dumps(stack_result.plan))
-        print(render_plan(stack_result.plan))
-        print()
-    print(render_summary(rows, time.perf_counter() - t0))
-    print(f"plans written to {PLANS_DIR.relative_to(REPO_ROOT)}/")
+    results = show_previews(
+        preview_many(project, project.stacks()), quiet=False, plan_path=lambda s: PLANS_DIR / f"{s}.json"
+    )
+    print(render_summary(results, time.perf_counter() - t0))
+    plans = {r.stack: r.plan for r in results if r.plan is not None}
 
     _step("4/4 policy pack over every plan (the analyzer gRPC protocol the Pulumi CLI uses)")
     from mlfleet.policycheck import summary
 
     policies_ok = summary(plans)
-    failed = [stack for stack, *_, error in rows if error]
+    failed = [r.stack for r in results if r.error]
     print(f"\ndemo finished in {time.perf_counter() - started:.1f} s")
     if failed or not policies_ok:
         reason = f"previews failed for {failed}" if failed else "mandatory policy violations"

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from mlfleet.engine.parallel import StackResult
 
 
 def register(app: typer.Typer) -> None:
@@ -32,9 +37,8 @@ def preview(
     """Run the stack's real program on the Pulumi SDK's mock runtime; show what `pulumi up` would create."""
     from mlfleet.engine.errors import PreviewError
     from mlfleet.engine.parallel import preview_in_process, preview_many, tune_gc_for_preview
-    from mlfleet.engine.plan import dumps
     from mlfleet.engine.project import load_project
-    from mlfleet.engine.render import render_plan, render_summary
+    from mlfleet.engine.render import render_summary
 
     tune_gc_for_preview()
     if (stack is None) == (not all_stacks):
@@ -49,26 +53,42 @@ def preview(
     if not stacks:
         typer.echo(f"error: no stack files in {project.stack_config_dir}", err=True)
         raise typer.Exit(1)
-    rows: list[tuple[str, int, float, str | None]] = []
     started = time.perf_counter()
     results = preview_many(project, stacks, jobs) if all_stacks else preview_in_process(project, stacks)
+
+    def plan_path(name: str) -> Path:
+        # --all writes one file per stack into the directory; --stack writes the file itself
+        assert json_path is not None
+        return json_path / f"{name}.json" if all_stacks else json_path
+
+    done = show_previews(results, quiet=quiet, plan_path=plan_path if json_path is not None else None)
+    typer.echo(render_summary(done, time.perf_counter() - started))
+    sys.stdout.flush()
+    if any(r.error for r in done):
+        raise typer.Exit(1)
+
+
+def show_previews(
+    results: Iterable[StackResult], *, quiet: bool, plan_path: Callable[[str], Path] | None
+) -> list[StackResult]:
+    """Print each stack's tree (unless quiet) and write its plan where `plan_path` says; errors go
+    to stderr. Shared by `mlfleet preview` and `make demo`."""
+    from mlfleet.engine.plan import dumps
+    from mlfleet.engine.render import render_plan
+
+    done: list[StackResult] = []
     for result in results:
+        done.append(result)
         if result.plan is None:
-            rows.append((result.stack, 0, result.seconds, result.error))
             typer.echo(f"error: {result.error}", err=True)
             continue
-        plan = result.plan
-        rows.append((result.stack, len(plan["resources"]), result.seconds, None))
         if not quiet:
-            typer.echo(render_plan(plan))
+            typer.echo(render_plan(result.plan))
             typer.echo("")
-        if json_path is not None:
-            target = json_path / f"{result.stack}.json" if all_stacks else json_path
+        if plan_path is not None:
+            target = plan_path(result.stack)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(dumps(plan))
+            target.write_text(dumps(result.plan))
             if not quiet:
                 typer.echo(f"plan written to {target}")
-    typer.echo(render_summary(rows, time.perf_counter() - started))
-    sys.stdout.flush()
-    if any(error for *_, error in rows):
-        raise typer.Exit(1)
+    return done

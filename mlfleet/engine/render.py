@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from typing import Any
 
+from mlfleet.engine.parallel import StackResult
 from mlfleet.engine.plan import is_secret_marker
 
 
@@ -58,10 +59,10 @@ def render_plan(plan: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def render_summary(rows: list[tuple[str, int, float, str | None]], total_seconds: float) -> str:
+def render_summary(results: list[StackResult], total_seconds: float) -> str:
     lines = ["", f"{'stack':<16} {'resources':>9} {'seconds':>8}  status"]
-    for stack, count, seconds, error in rows:
-        status = "ok" if error is None else "FAILED"
-        lines.append(f"{stack:<16} {count:>9} {seconds:>8.2f}  {status}")
-    lines.append(f"previewed {len(rows)} stack(s) in {total_seconds:.2f} s")
+    for r in results:
+        count = len(r.plan["resources"]) if r.plan is not None else 0
+        lines.append(f"{r.stack:<16} {count:>9} {r.seconds:>8.2f}  {'ok' if r.error is None else 'FAILED'}")
+    lines.append(f"previewed {len(results)} stack(s) in {total_seconds:.2f} s")
     return "\n".join(lines)
