@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mlfleet.engine.parallel import StackResult
 from mlfleet.engine.plan import is_secret_marker
+
+if TYPE_CHECKING:  # rendering must not import the runtime
+    from mlfleet.engine.parallel import StackResult
 
 
 def _display(value: Any) -> str:
