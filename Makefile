@@ -5,7 +5,10 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 UV_VERSION := 0.13.9
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv is installed at the pinned version into the project (.tools/uv), never looked up on PATH: a
+# lookup made before the install found nothing on a fresh machine, and pip's shim directory varies.
+UV_HOME := $(CURDIR)/.tools/uv
+UV := $(UV_HOME)/bin/uv
 # `install` syncs the environment once; later steps run in it without re-checking it.
 RUN := $(UV) run --frozen --no-sync
 # The SDKs are large: compile them once at install (only there: with UV_COMPILE_BYTECODE set, every
@@ -22,7 +25,9 @@ help:
 
 .PHONY: uv
 uv:
-	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	@[ -x "$(UV)" ] && [ "$$($(UV) --version | cut -d' ' -f2)" = "$(UV_VERSION)" ] || \
+		python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
+			--upgrade --target "$(UV_HOME)" "uv==$(UV_VERSION)"
 
 .PHONY: install
 install: uv
