@@ -101,6 +101,9 @@ class WorkloadIdentity:
     annotations: dict[str, pulumi.Output[str]]
     # Azure: the managed identity's resource name (the cluster federates its OIDC issuer to it).
     resource_name: pulumi.Output[str] | None = None
+    # Put these on the workload's pod template (Azure: the Workload Identity webhook mutates only
+    # pods labelled azure.workload.identity/use=true).
+    pod_labels: dict[str, str] = field(default_factory=dict)
 
 
 class Identities(Protocol):

@@ -150,6 +150,9 @@ class ModelBucket(Protocol):
     bucket_name: pulumi.Output[str]
     key_id: pulumi.Output[str]
     prefix: str
+    # Environment the registry library needs besides the URL to reach the bucket (Azure: the
+    # storage account name, which an az://container/prefix URL does not carry); {} elsewhere.
+    registry_env: dict[str, pulumi.Output[str]]
     # The replica registry another job may write to (AWS replica bucket); None without replication,
     # on GCP (one dual-region bucket) and on Azure (object replication makes the replica read-only).
     replica: RegistryLocation | None

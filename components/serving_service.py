@@ -63,6 +63,8 @@ class ServingServiceArgs:
     # Extra environment (e.g. the local object store's endpoint) and a Secret to import as env.
     env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     env_secret: pulumi.Input[str] | None = None
+    # Labels on the pod template only (e.g. azure.workload.identity/use for the identity webhook).
+    pod_labels: Mapping[str, str] = field(default_factory=dict)
     monitoring_namespace: str = "monitoring"
     # cert-manager ClusterIssuer that fills the TLS secret (clouds that terminate TLS themselves ignore it).
     tls_cluster_issuer: str | None = None

@@ -40,6 +40,8 @@ class TrainingJobArgs:
     service_account_annotations: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     env_secret: pulumi.Input[str] | None = None
+    # Labels on the pod template only (e.g. azure.workload.identity/use for the identity webhook).
+    pod_labels: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         name = "TrainingJob"

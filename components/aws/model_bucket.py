@@ -61,6 +61,7 @@ class AwsModelBucket(pulumi.ComponentResource):
         self.key_id = key.key_id
         self.key_arn = key.key_arn
         self.registry_url = pulumi.Output.concat("s3://", main.bucket.id, f"/{args.prefix}")
+        self.registry_env: dict[str, pulumi.Output[str]] = {}
         self.register_outputs(
             {"registry_url": self.registry_url, "bucket_name": self.bucket_name, "key_id": self.key_id}
         )

@@ -29,6 +29,9 @@ from components.identities import GITHUB_ISSUER, GithubDeployer, IdentitiesArgs,
 from components.target import CloudTarget
 
 CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
+# The webhook mutates only pods carrying this label (required on the pod template, not the
+# ServiceAccount): https://azure.github.io/azure-workload-identity/docs/topics/service-account-labels-and-annotations.html
+USE_LABEL = "azure.workload.identity/use"
 TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
 # The deployer's custom role, assignable only on the stack's resource group.
 DEPLOYER_ACTIONS: tuple[str, ...] = (
@@ -104,6 +107,7 @@ class AzureIdentities(pulumi.ComponentResource):
                 identity.client_id,
                 {CLIENT_ID_ANNOTATION: identity.client_id},
                 identity.name,
+                pod_labels={USE_LABEL: "true"},
             )
         self.deployer = None
         if args.github is not None:

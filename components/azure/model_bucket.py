@@ -28,6 +28,7 @@ LOG_CATEGORIES = ("StorageRead", "StorageWrite", "StorageDelete")
 
 class AzureModelBucket(pulumi.ComponentResource):
     registry_url: pulumi.Output[str]
+    registry_env: dict[str, pulumi.Output[str]]
     bucket_name: pulumi.Output[str]
     key_id: pulumi.Output[str]
     account_name: pulumi.Output[str]
@@ -76,6 +77,8 @@ class AzureModelBucket(pulumi.ComponentResource):
         self.key_id = key.key_id
         # The registry library reads the account from AZURE_STORAGE_ACCOUNT_NAME (az://container/prefix).
         self.registry_url = pulumi.Output.concat("az://", container.name, f"/{args.prefix}")
+        # adlfs (apps/registry) needs the account: the az:// URL names only the container.
+        self.registry_env = {"AZURE_STORAGE_ACCOUNT_NAME": account.name}
         self.register_outputs(
             {"registry_url": self.registry_url, "bucket_name": self.bucket_name, "key_id": self.key_id}
         )

@@ -128,6 +128,7 @@ class GcpModelBucket(pulumi.ComponentResource):
         # One dual-region bucket: there is no separate replica registry to write to.
         self.replica = None
         self.registry_url = pulumi.Output.concat("gs://", bucket.name, f"/{args.prefix}")
+        self.registry_env: dict[str, pulumi.Output[str]] = {}
         self.register_outputs(
             {"registry_url": self.registry_url, "bucket_name": self.bucket_name, "key_id": self.key_id}
         )

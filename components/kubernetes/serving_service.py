@@ -69,7 +69,7 @@ class KubernetesServingService(pulumi.ComponentResource):
                     ),
                 ),
                 template=k8s.core.v1.PodTemplateSpecArgs(
-                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=all_labels),
+                    metadata=k8s.meta.v1.ObjectMetaArgs(labels={**all_labels, **args.pod_labels}),
                     spec=self._pod_spec(args, selector, account.metadata.name),
                 ),
             ),

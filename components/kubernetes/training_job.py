@@ -52,7 +52,7 @@ class KubernetesTrainingJob(pulumi.ComponentResource):
             active_deadline_seconds=args.deadline_seconds,
             ttl_seconds_after_finished=7 * 24 * 3600,
             template=k8s.core.v1.PodTemplateSpecArgs(
-                metadata=k8s.meta.v1.ObjectMetaArgs(labels=all_labels),
+                metadata=k8s.meta.v1.ObjectMetaArgs(labels={**all_labels, **args.pod_labels}),
                 spec=_pod_spec(args, account.metadata.name),
             ),
         )

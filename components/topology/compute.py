@@ -95,13 +95,16 @@ def build_compute_layer(
         store = InClusterObjectStore(context.name("objects"), NAMESPACE, provider, labels, after_namespaces)
         registry_url, env_secret = store.registry_url, store.env_secret
 
-    def identity(workload: str) -> tuple[str | None, dict[str, Any]]:
+    def identity(workload: str) -> tuple[str | None, dict[str, Any], dict[str, str]]:
+        """Service account name, its annotations and the pod labels that bind `workload`'s identity."""
         if storage is None or workload not in storage.identities.workloads:
-            return None, {}
+            return None, {}, {}
         found = storage.identities.workloads[workload]
-        return found.service_account, dict(found.annotations)
+        return found.service_account, dict(found.annotations), dict(found.pod_labels)
 
-    serving_account, serving_annotations = identity("serving")
+    # What the registry library needs besides the URL (Azure: the storage account name).
+    registry_env: dict[str, pulumi.Input[str]] = dict(storage.bucket.registry_env) if storage else {}
+    serving_account, serving_annotations, serving_pod_labels = identity("serving")
     serving = config.serving
     service = serving_service(
         context.name("serving"),
@@ -114,6 +117,8 @@ def build_compute_layer(
             namespace=NAMESPACE,
             service_account=serving_account,
             service_account_annotations=serving_annotations,
+            pod_labels=serving_pod_labels,
+            env=registry_env,
             env_secret=env_secret,
             min_replicas=1 if local else serving.min_replicas,
             max_replicas=serving.max_replicas,
@@ -147,7 +152,7 @@ def build_compute_layer(
             # The load balancer exists once the serving Ingress is ready.
             pulumi.ResourceOptions(depends_on=[service]),  # type: ignore[list-item]
         )
-    trainer_account, trainer_annotations = identity("trainer")
+    trainer_account, trainer_annotations, trainer_pod_labels = identity("trainer")
     job_config = config.training_job
     job = training_job(
         context.name("train"),
@@ -158,6 +163,8 @@ def build_compute_layer(
             namespace=NAMESPACE,
             service_account=trainer_account,
             service_account_annotations=trainer_annotations,
+            pod_labels=trainer_pod_labels,
+            env=registry_env,
             env_secret=env_secret,
             schedule=job_config.schedule,
             pool="any" if local else job_config.pool,  # type: ignore[arg-type]

@@ -51,10 +51,18 @@ def _filesystem(scheme: str) -> Any:
         return GCSFileSystem(token=token, skip_instance_cache=True)
     import adlfs
 
-    kwargs: dict[str, str] = {}
     if conn := os.environ.get("AZURE_STORAGE_CONNECTION_STRING"):
-        kwargs["connection_string"] = conn
-    return adlfs.AzureBlobFileSystem(skip_instance_cache=True, **kwargs)
+        return adlfs.AzureBlobFileSystem(connection_string=conn, skip_instance_cache=True)
+    # An az://container/prefix URL does not name the storage account: the stack sets it on its pods.
+    account = os.environ.get("AZURE_STORAGE_ACCOUNT_NAME")
+    if not account:
+        raise RegistryError(
+            "az:// registry URLs need the storage account: set AZURE_STORAGE_ACCOUNT_NAME (the mlfleet "
+            "stacks set it on their pods) or AZURE_STORAGE_CONNECTION_STRING (e.g. for Azurite)"
+        )
+    # anon=False with no key, SAS or connection string: adlfs authenticates with azure-identity's
+    # DefaultAzureCredential (Workload Identity token file, managed identity, az login, ...).
+    return adlfs.AzureBlobFileSystem(account_name=account, anon=False, skip_instance_cache=True)
 
 
 def read_url(url: str) -> bytes:
