@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import pulumi
 
@@ -40,6 +40,8 @@ class TrainingJobArgs:
     service_account_annotations: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     env_secret: pulumi.Input[str] | None = None
+    # The trainer's config file (its TrainConfig keys); mounted read-only, MLFLEET_TRAIN_CONFIG names it.
+    train_config: Mapping[str, Any] | None = None
     # Labels on the pod template only (e.g. azure.workload.identity/use for the identity webhook).
     pod_labels: Mapping[str, str] = field(default_factory=dict)
 

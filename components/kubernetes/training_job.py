@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import pulumi
 import pulumi_kubernetes as k8s
+import yaml
 
 from components.kubernetes.node_pools import GPU_TAINT_KEY, POOL_LABEL
 from components.kubernetes.pod_security import (
@@ -16,6 +17,10 @@ from components.kubernetes.pod_security import (
 )
 from components.kubernetes.service_account import workload_service_account
 from components.training_job import TrainingJobArgs
+
+# Where the trainer finds its config (a read-only ConfigMap volume) when the stack gives one.
+CONFIG_DIR = "/etc/mlfleet/trainer"
+CONFIG_FILE = "train.yaml"
 
 
 class KubernetesTrainingJob(pulumi.ComponentResource):
@@ -47,13 +52,23 @@ class KubernetesTrainingJob(pulumi.ComponentResource):
             annotations=args.service_account_annotations,
             opts=child,
         )
+        config_map = None
+        if args.train_config is not None:
+            config_map = k8s.core.v1.ConfigMap(
+                f"{name}-config",
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=f"{name}-config", namespace=args.namespace, labels=all_labels
+                ),
+                data={CONFIG_FILE: yaml.safe_dump(dict(args.train_config), sort_keys=False)},
+                opts=child,
+            )
         job_spec = k8s.batch.v1.JobSpecArgs(
             backoff_limit=2,
             active_deadline_seconds=args.deadline_seconds,
             ttl_seconds_after_finished=7 * 24 * 3600,
             template=k8s.core.v1.PodTemplateSpecArgs(
                 metadata=k8s.meta.v1.ObjectMetaArgs(labels={**all_labels, **args.pod_labels}),
-                spec=_pod_spec(args, account.metadata.name),
+                spec=_pod_spec(args, account.metadata.name, config_map),
             ),
         )
         if args.schedule is None:
@@ -81,8 +96,23 @@ class KubernetesTrainingJob(pulumi.ComponentResource):
         self.register_outputs({"job_name": self.job_name, "namespace": self.namespace})
 
 
-def _pod_spec(args: TrainingJobArgs, account: pulumi.Input[str]) -> k8s.core.v1.PodSpecArgs:
+def _pod_spec(
+    args: TrainingJobArgs, account: pulumi.Input[str], config_map: k8s.core.v1.ConfigMap | None
+) -> k8s.core.v1.PodSpecArgs:
     volume, mount = scratch_volume()
+    volumes, mounts = [volume], [mount]
+    config_env = []
+    if config_map is not None:
+        volumes.append(
+            k8s.core.v1.VolumeArgs(
+                name="train-config",
+                config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(name=config_map.metadata.name),
+            )
+        )
+        mounts.append(k8s.core.v1.VolumeMountArgs(name="train-config", mount_path=CONFIG_DIR, read_only=True))
+        config_env.append(
+            k8s.core.v1.EnvVarArgs(name="MLFLEET_TRAIN_CONFIG", value=f"{CONFIG_DIR}/{CONFIG_FILE}")
+        )
     gpus = args.gpus if args.pool == "gpu" else 0
     tolerations = (
         [k8s.core.v1.TolerationArgs(key=GPU_TAINT_KEY, operator="Exists", effect="NoSchedule")]
@@ -91,7 +121,9 @@ def _pod_spec(args: TrainingJobArgs, account: pulumi.Input[str]) -> k8s.core.v1.
     )
     env = [
         k8s.core.v1.EnvVarArgs(name="MLFLEET_REGISTRY", value=args.registry_url),
+        # Overrides the config file's model_name: the trainer publishes what the stack serves.
         k8s.core.v1.EnvVarArgs(name="MLFLEET_MODEL", value=args.model),
+        *config_env,
         *[k8s.core.v1.EnvVarArgs(name=key, value=value) for key, value in sorted(args.env.items())],
     ]
     return k8s.core.v1.PodSpecArgs(
@@ -114,8 +146,8 @@ def _pod_spec(args: TrainingJobArgs, account: pulumi.Input[str]) -> k8s.core.v1.
                 else None,
                 resources=resources(args.cpu, args.memory, gpus),
                 security_context=container_security_context(),
-                volume_mounts=[mount],
+                volume_mounts=mounts,
             )
         ],
-        volumes=[volume],
+        volumes=volumes,
     )

@@ -154,6 +154,15 @@ def build_compute_layer(
         )
     trainer_account, trainer_annotations, trainer_pod_labels = identity("trainer")
     job_config = config.training_job
+    file_model = (job_config.config or {}).get("model_name")
+    if file_model is not None and file_model != serving.model:
+        raise ConfigError(
+            context.stack_file,
+            "mlfleet:trainingJob.config.model_name",
+            f"is {file_model!r} but mlfleet:serving.model is {serving.model!r} (the Job's MLFLEET_MODEL, "
+            "which overrides it: the trainer publishes the model the stack serves)",
+            f"remove it, or pulumi config set --path mlfleet:serving.model {file_model} --stack {context.stack}",
+        )
     job = training_job(
         context.name("train"),
         TrainingJobArgs(
@@ -167,6 +176,7 @@ def build_compute_layer(
             env=registry_env,
             env_secret=env_secret,
             schedule=job_config.schedule,
+            train_config=job_config.config,
             pool="any" if local else job_config.pool,  # type: ignore[arg-type]
         ),
         provider,

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
+
+from mlfleet_trainer.config import DEFAULT_MODEL_NAME, TrainConfig
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 def _camel(name: str) -> str:
@@ -37,7 +40,9 @@ class ServingConfig(_Compute):
     # Immutable tag of the image in the stack's container registry, or a full pinned image reference.
     image_tag: str = "0.1.0"
     image: str | None = None
-    model: str = "iris"
+    # The trainer's default model name (one declaration, in mlfleet_trainer.config): the default
+    # training data is breast_cancer, so the default model is named after it.
+    model: str = DEFAULT_MODEL_NAME
     alias: str = "production"
     hostname: str | None = None
     min_replicas: int = Field(2, ge=1)
@@ -51,6 +56,16 @@ class TrainingJobConfig(_Compute):
     image: str | None = None
     schedule: str | None = None
     pool: str = "gpu"
+    # The trainer's own config file (apps/trainer/README.md, snake_case keys), validated against the
+    # trainer's TrainConfig; mounted read-only from a ConfigMap, MLFLEET_TRAIN_CONFIG points at it.
+    config: dict[str, Any] | None = None
+
+    @field_validator("config")
+    @classmethod
+    def _trainer_accepts(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None:
+            TrainConfig.model_validate(value)  # a ValidationError names the nested field
+        return value
 
 
 class MonitoringConfig(_Compute):

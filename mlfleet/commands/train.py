@@ -14,17 +14,23 @@ def train(
         None, "--registry", help="Registry URL (default: $MLFLEET_REGISTRY, else .mlfleet/registry)."
     ),
     config: str | None = typer.Option(
-        None, "--config", help="YAML/JSON training config (default: 50-tree random forest on breast cancer)."
+        None,
+        "--config",
+        help="YAML/JSON training config (default: $MLFLEET_TRAIN_CONFIG, else a 50-tree random forest "
+        "on breast cancer).",
     ),
 ) -> None:
-    """Train from a config, gate against production, publish to the registry and (optionally) promote."""
+    """Train from a config, gate against production, publish to the registry and (optionally) promote.
+
+    $MLFLEET_MODEL, when set, overrides the config's model_name (the stacks set it to the served model).
+    """
     from mlfleet_registry import RegistryError
-    from mlfleet_trainer.config import load_config
+    from mlfleet_trainer.config import load_effective_config
     from mlfleet_trainer.errors import TrainerError
     from mlfleet_trainer.run import train as run_training
 
     try:
-        result = run_training(load_config(config), registry)
+        result = run_training(load_effective_config(config), registry)
     except (TrainerError, RegistryError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None

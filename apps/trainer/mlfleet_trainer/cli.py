@@ -9,17 +9,26 @@ from mlfleet_trainer.errors import TrainerError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="mlfleet-trainer", description="Validate, train, gate and publish.")
+    parser = argparse.ArgumentParser(
+        prog="mlfleet-trainer",
+        description="Validate, train, gate and publish.",
+        epilog="Environment: MLFLEET_REGISTRY (registry URL), MLFLEET_TRAIN_CONFIG (config file), "
+        "MLFLEET_MODEL (model name; overrides the config file's model_name). The mlfleet stacks set "
+        "all three on the training Job.",
+    )
     parser.add_argument("--registry", help="registry URL (default: $MLFLEET_REGISTRY or .mlfleet/registry)")
-    parser.add_argument("--config", help="YAML/JSON training config (default: the demo config)")
+    parser.add_argument(
+        "--config",
+        help="YAML/JSON training config (default: $MLFLEET_TRAIN_CONFIG, else the built-in defaults)",
+    )
     args = parser.parse_args(argv)
     from mlfleet_registry import RegistryError
 
-    from mlfleet_trainer.config import load_config
+    from mlfleet_trainer.config import load_effective_config
     from mlfleet_trainer.run import train
 
     try:
-        result = train(load_config(args.config), args.registry)
+        result = train(load_effective_config(args.config), args.registry)
     except (TrainerError, RegistryError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -11,6 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from mlfleet_trainer.errors import TrainerError
 
 DEMO_DATASET = "sklearn:breast_cancer"
+# The name the default config publishes under: named after the default data it is trained on. The
+# stacks serve (and ask the trainer for) this name unless mlfleet:serving.model says otherwise.
+DEFAULT_MODEL_NAME = "breast-cancer"
+# Environment the container reads (the stack's Job sets them): they override the config file.
+MODEL_ENV = "MLFLEET_MODEL"
+CONFIG_ENV = "MLFLEET_TRAIN_CONFIG"
 
 
 class DataConfig(BaseModel):
@@ -50,7 +58,7 @@ class GateConfig(BaseModel):
 class TrainConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    model_name: str = "demo"
+    model_name: str = DEFAULT_MODEL_NAME
     task: Literal["classification", "regression"] = "classification"
     estimator: str = "RandomForestClassifier"
     params: dict[str, Any] = Field(default_factory=lambda: {"n_estimators": 50})
@@ -60,6 +68,19 @@ class TrainConfig(BaseModel):
     search: SearchConfig | None = None
     gate: GateConfig = GateConfig()
     promote_to: str | None = "production"
+
+
+def load_effective_config(path: str | None, environ: Mapping[str, str] | None = None) -> TrainConfig:
+    """The config a run uses: `path`, else $MLFLEET_TRAIN_CONFIG, else the defaults; then
+    $MLFLEET_MODEL (set by the stack's Job to the model it serves) overrides `model_name`."""
+    env = os.environ if environ is None else environ
+    config = load_config(path or env.get(CONFIG_ENV) or None)
+    if model := env.get(MODEL_ENV):
+        try:
+            return TrainConfig.model_validate({**config.model_dump(), "model_name": model})
+        except ValidationError as exc:  # pragma: no cover - model_name is a plain string today
+            raise TrainerError(f"{MODEL_ENV}={model!r} is not a valid model name: {exc}") from exc
+    return config
 
 
 def load_config(path: str | None) -> TrainConfig:

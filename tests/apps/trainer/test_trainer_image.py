@@ -52,11 +52,13 @@ def test_image_builds_runs_as_non_root_and_trains_into_a_mounted_registry(tmp_pa
         registry.mkdir()
         registry.chmod(0o777)  # the container's uid 10001 writes here
         run = [*podman, "run", "--rm", "--name", name, *limits, "--network", "none"]
-        run += ["-v", f"{registry}:/work/registry", TAG]  # default CMD: --registry /work/registry
+        # No CMD in the image: the registry and model come from the environment, as on the cluster.
+        run += ["-v", f"{registry}:/mnt/registry", "-e", "MLFLEET_REGISTRY=/mnt/registry"]
+        run += ["-e", "MLFLEET_MODEL=container-model", TAG]
         result = subprocess.run(run, capture_output=True, text=True, timeout=900)
         assert result.returncode == 0, result.stdout + result.stderr
-        assert "registered demo v0001" in result.stdout + result.stderr
-        manifest = registry / "models" / "demo" / "versions" / "v0001" / "manifest.json"
+        assert "registered container-model v0001" in result.stdout + result.stderr
+        manifest = registry / "models" / "container-model" / "versions" / "v0001" / "manifest.json"
         assert manifest.exists()
         assert manifest.stat().st_uid == 10001  # written by the non-root user
         assert '"container-test"' in manifest.read_text()  # MLFLEET_CODE_VERSION from REVISION

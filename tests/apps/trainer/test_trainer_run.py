@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from mlfleet_registry import open_registry
-from mlfleet_trainer.config import DataConfig, TrainConfig, load_config
+from mlfleet_trainer.config import DEFAULT_MODEL_NAME, DataConfig, TrainConfig, load_config
 from mlfleet_trainer.errors import GateRejected, TrainerError
 from mlfleet_trainer.run import train
 
@@ -40,8 +40,8 @@ def test_demo_run_publishes_gates_and_promotes(tmp_path: Path) -> None:
     assert second.manifest.data_fingerprint == manifest.data_fingerprint
     assert second.gate["passed"] and second.gate["incumbent_version"] == "v0001"
     assert second.manifest.parent_version == "v0001"
-    assert registry.resolve("demo", "production") == "v0002"
-    loaded = registry.load("demo", "v0002")
+    assert registry.resolve(DEFAULT_MODEL_NAME, "production") == "v0002"
+    loaded = registry.load(DEFAULT_MODEL_NAME, "v0002")
     assert loaded.model.predict_proba(loaded_features()).shape == (2, 2)
 
 
@@ -59,7 +59,7 @@ def test_gate_rejects_a_worse_model_and_records_why(tmp_path: Path) -> None:
     )
     with pytest.raises(GateRejected, match=r"roc_auc=.* is worse than production v0001"):
         train(weak, registry, say=quiet)
-    assert registry.list_versions("demo") == ["v0001"]
+    assert registry.list_versions(DEFAULT_MODEL_NAME) == ["v0001"]
     rejected = [e for e in registry.audit_log() if e["event"] == "gate-rejected"]
     assert len(rejected) == 1 and "worse than" in rejected[0]["reason"]
 

@@ -7,6 +7,7 @@ import pytest
 from components.errors import ComponentArgumentError
 from components.training_job import TrainingJobArgs, training_job
 from mlfleet.engine.harness import preview_stack, run_program
+from mlfleet_trainer.config import DEFAULT_MODEL_NAME
 
 IMAGE = "registry.example.com/trainer@sha256:" + "a" * 64
 
@@ -85,3 +86,92 @@ def test_bad_arguments_name_the_argument(argument, changes):
     base = {"image": IMAGE, "registry_url": "s3://b/models", "model": "iris"}
     with pytest.raises(ComponentArgumentError, match=argument):
         TrainingJobArgs(**{**base, **changes})
+
+
+def _preview_local_with(tmp_path, changes: dict) -> dict:
+    import dataclasses
+
+    import yaml
+
+    from mlfleet.engine.harness import REPO_ROOT
+    from mlfleet.engine.preview import run_preview
+    from mlfleet.engine.project import load_project
+
+    config = yaml.safe_load((REPO_ROOT / "stacks" / "Pulumi.local.yaml").read_text())["config"]
+    config.update(changes)
+    (tmp_path / "Pulumi.trial.yaml").write_text(yaml.safe_dump({"config": config}))
+    project = dataclasses.replace(load_project(REPO_ROOT), stack_config_dir=tmp_path)
+    return run_preview(REPO_ROOT, "trial", project)
+
+
+def test_stack_training_config_is_mounted_read_only_and_the_trainer_reads_it(tmp_path):
+    from mlfleet.engine.harness import Plan
+    from mlfleet_trainer.config import load_effective_config
+
+    trainer_config = {"seed": 7, "params": {"n_estimators": 200}, "data": {"test_size": 0.2}}
+    plan = Plan(
+        _preview_local_with(
+            tmp_path,
+            {
+                "mlfleet:trainingJob": {
+                    "image": "localhost:5001/mlfleet-trainer:0.1.0",
+                    "config": trainer_config,
+                },
+            },
+        )
+    )
+    (config_map,) = [
+        r for r in plan.of_type("kubernetes:core/v1:ConfigMap") if r["name"].endswith("-train-config")
+    ]
+    pod = _pod(plan.one("kubernetes:batch/v1:Job")["inputs"])
+    (container,) = pod["containers"]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    mount = next(m for m in container["volumeMounts"] if m["name"] == "train-config")
+    volume = next(v for v in pod["volumes"] if v["name"] == "train-config")
+    assert mount["readOnly"] is True
+    assert volume["configMap"]["name"] == config_map["inputs"]["metadata"]["name"]
+    directory, file_name = env["MLFLEET_TRAIN_CONFIG"].rsplit("/", 1)
+    assert directory == mount["mountPath"]
+    # What the trainer in the pod would load: the mounted file, with the stack's model name.
+    mounted = tmp_path / file_name
+    mounted.write_text(config_map["inputs"]["data"][file_name])
+    loaded = load_effective_config(None, {**env, "MLFLEET_TRAIN_CONFIG": str(mounted)})
+    assert (loaded.seed, loaded.params, loaded.data.test_size) == (7, {"n_estimators": 200}, 0.2)
+    (serving,) = [
+        r for r in plan.of_type("kubernetes:apps/v1:Deployment") if r["name"] == "mlfleet-trial-serving"
+    ]
+    serving_env = {
+        e["name"]: e.get("value")
+        for e in serving["inputs"]["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    assert loaded.model_name == env["MLFLEET_MODEL"] == serving_env["MLFLEET_MODEL"] == DEFAULT_MODEL_NAME
+
+
+def test_without_stack_training_config_nothing_is_mounted():
+    pod = _pod(preview_stack("dev").one("kubernetes:batch/v1:Job")["inputs"])
+    env = {e["name"] for e in pod["containers"][0]["env"]}
+    assert "MLFLEET_TRAIN_CONFIG" not in env
+    assert [v["name"] for v in pod["volumes"]] == ["tmp"]
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        (
+            {"data": {"sorce": "s3://x/y.csv"}},
+            ["stacks/Pulumi.trial.yaml", "mlfleet:trainingJob.config.data.sorce"],
+        ),
+        ({"params": "many"}, ["mlfleet:trainingJob.config.params", "valid dictionary"]),
+        ({"model_name": "other"}, ["mlfleet:trainingJob.config.model_name", "mlfleet:serving.model"]),
+    ],
+)
+def test_a_bad_stack_training_config_names_the_key(tmp_path, config, expected):
+    from mlfleet.engine.errors import PreviewError
+
+    with pytest.raises(PreviewError) as info:
+        _preview_local_with(
+            tmp_path,
+            {"mlfleet:trainingJob": {"image": "localhost:5001/mlfleet-trainer:0.1.0", "config": config}},
+        )
+    for fragment in expected:
+        assert fragment in str(info.value)
