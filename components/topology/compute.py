@@ -161,7 +161,8 @@ def build_compute_layer(
             "mlfleet:trainingJob.config.model_name",
             f"is {file_model!r} but mlfleet:serving.model is {serving.model!r} (the Job's MLFLEET_MODEL, "
             "which overrides it: the trainer publishes the model the stack serves)",
-            f"remove it, or pulumi config set --path mlfleet:serving.model {file_model} --stack {context.stack}",
+            "remove it, or pulumi config set --path mlfleet:serving.model "
+            f"{file_model} --stack {context.stack}",
         )
     job = training_job(
         context.name("train"),

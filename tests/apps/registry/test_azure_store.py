@@ -25,7 +25,7 @@ def clean_azure_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_without_account_or_connection_string_the_error_names_both() -> None:
-    with pytest.raises(RegistryError, match="AZURE_STORAGE_ACCOUNT_NAME.*AZURE_STORAGE_CONNECTION_STRING"):
+    with pytest.raises(RegistryError, match=r"AZURE_STORAGE_ACCOUNT_NAME.*AZURE_STORAGE_CONNECTION_STRING"):
         ObjectStore("az://models/registry")
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from mlfleet_trainer.config import DEFAULT_MODEL_NAME
 
 from components.errors import ComponentArgumentError
 from components.training_job import TrainingJobArgs, training_job
 from mlfleet.engine.harness import preview_stack, run_program
-from mlfleet_trainer.config import DEFAULT_MODEL_NAME
 
 IMAGE = "registry.example.com/trainer@sha256:" + "a" * 64
 
@@ -105,8 +105,9 @@ def _preview_local_with(tmp_path, changes: dict) -> dict:
 
 
 def test_stack_training_config_is_mounted_read_only_and_the_trainer_reads_it(tmp_path):
-    from mlfleet.engine.harness import Plan
     from mlfleet_trainer.config import load_effective_config
+
+    from mlfleet.engine.harness import Plan
 
     trainer_config = {"seed": 7, "params": {"n_estimators": 200}, "data": {"test_size": 0.2}}
     plan = Plan(
