@@ -578,16 +578,21 @@ def prometheus_config(
             "no Kubernetes API here",
         )
     )
+    alerting: dict[str, Any] = {}
+    if "prometheus_replica" in external:
+        # As the operator does: replicas of one Prometheus send the same alert, deduplicated.
+        alerting["alert_relabel_configs"] = [{"action": "labeldrop", "regex": "prometheus_replica"}]
     config = {
         "global": global_config,
         "alerting": {
+            **alerting,
             "alertmanagers": [
                 {
                     "api_version": "v2",
                     "path_prefix": "/",
                     "static_configs": [{"targets": [alertmanager_address]}],
                 }
-            ]
+            ],
         },
         "rule_files": [str(path) for path in rule_files],
         "scrape_configs": jobs,
