@@ -68,6 +68,8 @@ class ServingServiceArgs:
     monitoring_namespace: str = "monitoring"
     # cert-manager ClusterIssuer that fills the TLS secret (clouds that terminate TLS themselves ignore it).
     tls_cluster_issuer: str | None = None
+    # Name of the API key the block provisions (the principal `key:<name>` in the server's logs).
+    api_key_name: str = "stack"
 
     def __post_init__(self) -> None:
         name = "ServingService"
@@ -101,6 +103,8 @@ class ServingService(Protocol):
     endpoint_hostname: pulumi.Output[str]
     namespace: pulumi.Output[str]
     service_name: pulumi.Output[str]
+    # The provisioned API key (a Pulumi secret; only its sha256 entry reaches the cluster).
+    api_key: pulumi.Output[str]
 
 
 def serving_service(

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 
 import pulumi
 import pulumi_kubernetes as k8s
+import pulumi_random as random
+from mlfleet_serving.keys import KEY_PREFIX, hash_entry
 
 from components.context import compact_name
 from components.kubernetes.ingress_flavor import IngressFlavor
@@ -20,12 +22,17 @@ from components.kubernetes.service_account import workload_service_account
 from components.serving_service import ServingServiceArgs
 
 PORT = 8080
+# The hashed API keys file the server reads (MLFLEET_API_KEYS_FILE), from a Secret volume: a file,
+# unlike an env var, does not show in `kubectl describe pod`.
+KEYS_DIR = "/etc/mlfleet/api-keys"
+KEYS_FILE = "api-keys"
 
 
 class KubernetesServingService(pulumi.ComponentResource):
     endpoint_hostname: pulumi.Output[str]
     namespace: pulumi.Output[str]
     service_name: pulumi.Output[str]
+    api_key: pulumi.Output[str]
     # The cloud load balancer's name where the Ingress sets it (AWS ALB), else None.
     load_balancer_name: str | None
 
@@ -48,6 +55,21 @@ class KubernetesServingService(pulumi.ComponentResource):
                 name=name, namespace=args.namespace, labels=all_labels, annotations=annotations
             )
 
+        # Auth is on in the server: provision the stack's own API key. The plaintext stays in Pulumi
+        # state (a secret output); the cluster gets only its sha256 entry (mlfleet_serving.keys).
+        password = random.RandomPassword(
+            f"{name}-api-key", length=48, special=False, opts=pulumi.ResourceOptions(parent=self)
+        )
+        api_key = pulumi.Output.secret(pulumi.Output.concat(KEY_PREFIX, password.result))
+        keys_secret = k8s.core.v1.Secret(
+            f"{name}-api-keys",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=f"{name}-api-keys", namespace=args.namespace, labels=all_labels
+            ),
+            type="Opaque",
+            string_data={KEYS_FILE: api_key.apply(lambda key: hash_entry(args.api_key_name, key) + "\n")},
+            opts=child,
+        )
         account = workload_service_account(
             name,
             account_name=args.service_account or name,
@@ -70,7 +92,7 @@ class KubernetesServingService(pulumi.ComponentResource):
                 ),
                 template=k8s.core.v1.PodTemplateSpecArgs(
                     metadata=k8s.meta.v1.ObjectMetaArgs(labels={**all_labels, **args.pod_labels}),
-                    spec=self._pod_spec(args, selector, account.metadata.name),
+                    spec=self._pod_spec(args, selector, account.metadata.name, keys_secret.metadata.name),
                 ),
             ),
             opts=child,
@@ -179,25 +201,37 @@ class KubernetesServingService(pulumi.ComponentResource):
         self.endpoint_hostname = ingress.id.apply(lambda _: args.hostname)
         self.namespace = pulumi.Output.from_input(args.namespace)
         self.service_name = service.metadata.name
+        self.api_key = api_key
         self.register_outputs(
             {
                 "endpoint_hostname": self.endpoint_hostname,
                 "namespace": self.namespace,
                 "service_name": self.service_name,
+                "api_key": self.api_key,
             }
         )
 
     @staticmethod
     def _pod_spec(
-        args: ServingServiceArgs, selector: dict[str, str], account: pulumi.Input[str]
+        args: ServingServiceArgs,
+        selector: dict[str, str],
+        account: pulumi.Input[str],
+        keys_secret: pulumi.Input[str],
     ) -> k8s.core.v1.PodSpecArgs:
         volume, mount = scratch_volume()
+        keys_volume = k8s.core.v1.VolumeArgs(
+            name="api-keys",
+            # Readable by the pod's fsGroup (the server's group) only.
+            secret=k8s.core.v1.SecretVolumeSourceArgs(secret_name=keys_secret, default_mode=0o440),
+        )
+        keys_mount = k8s.core.v1.VolumeMountArgs(name="api-keys", mount_path=KEYS_DIR, read_only=True)
         env = [
             k8s.core.v1.EnvVarArgs(name="MLFLEET_HOST", value="0.0.0.0"),
             k8s.core.v1.EnvVarArgs(name="MLFLEET_PORT", value=str(PORT)),
             k8s.core.v1.EnvVarArgs(name="MLFLEET_REGISTRY", value=args.registry_url),
             k8s.core.v1.EnvVarArgs(name="MLFLEET_MODEL", value=args.model),
             k8s.core.v1.EnvVarArgs(name="MLFLEET_ALIAS", value=args.alias),
+            k8s.core.v1.EnvVarArgs(name="MLFLEET_API_KEYS_FILE", value=f"{KEYS_DIR}/{KEYS_FILE}"),
             *[k8s.core.v1.EnvVarArgs(name=key, value=value) for key, value in sorted(args.env.items())],
         ]
         env_from = (
@@ -229,10 +263,10 @@ class KubernetesServingService(pulumi.ComponentResource):
                     security_context=container_security_context(),
                     liveness_probe=_probe("/v2/health/live", failure_threshold=3),
                     readiness_probe=_probe("/v2/health/ready", failure_threshold=2),
-                    volume_mounts=[mount],
+                    volume_mounts=[mount, keys_mount],
                 )
             ],
-            volumes=[volume],
+            volumes=[volume, keys_volume],
         )
 
 

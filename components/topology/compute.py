@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
+from mlfleet_serving.keys import API_KEY_HEADER
 
 from components.context import PlatformContext
 from components.errors import ConfigError
@@ -189,5 +190,8 @@ def build_compute_layer(
         "kubeconfig": cluster.kubeconfig,
         "servingEndpoint": service.endpoint_hostname,
         "trainingJob": job.job_name,
+        # `pulumi stack output servingApiKey --show-secrets`; send it as servingApiKeyHeader.
+        "servingApiKey": service.api_key,
+        "servingApiKeyHeader": API_KEY_HEADER,
         "grafanaAdminPassword": monitoring.grafana_admin_password,
     }

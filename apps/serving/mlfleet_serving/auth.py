@@ -6,32 +6,18 @@ stretching needed); we look up by hash, never compare the plaintext.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
 from mlfleet_serving.errors import ApiError
+from mlfleet_serving.keys import KEY_PREFIX, generate_api_key, hash_api_key, hash_entry
 from mlfleet_serving.settings import ServingSettings
 
-KEY_PREFIX = "mlf_"
+__all__ = ["KEY_PREFIX", "Authenticator", "ConfigError", "generate_api_key", "hash_api_key", "hash_entry"]
 
 
 class ConfigError(ValueError):
     """Bad server configuration (reported before the server starts)."""
-
-
-def generate_api_key() -> str:
-    return KEY_PREFIX + secrets.token_urlsafe(32)
-
-
-def hash_api_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-def hash_entry(name: str, key: str) -> str:
-    """The line to put in the keys file (or MLFLEET_API_KEY_HASHES) for `key`."""
-    return f"{name}:sha256:{hash_api_key(key)}"
 
 
 def parse_hash_entries(lines: list[str], source: str) -> dict[str, str]:
