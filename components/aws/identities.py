@@ -5,7 +5,10 @@ Trust choice: with the cluster's OIDC provider (`oidc_provider_arn` + `oidc_issu
 trusts exactly `system:serviceaccount:<ns>:<ksa>` via IRSA, which the `eks.amazonaws.com/role-arn`
 annotation selects. Without a cluster the roles trust the EKS Pod Identity agent
 (`pods.eks.amazonaws.com`); the cluster block then binds each role to its service account with an
-`aws.eks.PodIdentityAssociation` (the annotation is harmless there and keeps one interface).
+`aws.eks.PodIdentityAssociation`, and the service account carries no IRSA annotation: EKS's pod
+identity webhook would inject a web-identity token for it, which the AWS SDKs try before Pod
+Identity's container credentials (botocore's chain: assume-role-with-web-identity precedes
+container-role), and the role does not trust that token. Found by `mlfleet rehearse`.
 """
 
 from __future__ import annotations
@@ -87,8 +90,9 @@ class AwsIdentities(pulumi.ComponentResource):
         self.workloads = {}
         for workload in ("trainer", "serving", "registry-sync"):
             subject = f"system:serviceaccount:{args.namespace}:{workload}"
-            if args.oidc_provider_arn is not None and args.oidc_issuer_url is not None:
-                trust = irsa_trust(args.oidc_provider_arn, args.oidc_issuer_url, subject)
+            irsa = args.oidc_provider_arn is not None and args.oidc_issuer_url is not None
+            if irsa:
+                trust = irsa_trust(args.oidc_provider_arn, args.oidc_issuer_url, subject)  # type: ignore[arg-type]
             else:
                 trust = POD_IDENTITY_TRUST
             role = aws.iam.Role(
@@ -106,7 +110,7 @@ class AwsIdentities(pulumi.ComponentResource):
                 opts=target.opts(self),
             )
             self.workloads[workload] = WorkloadIdentity(
-                workload, args.namespace, role.arn, {ROLE_ARN_ANNOTATION: role.arn}
+                workload, args.namespace, role.arn, {ROLE_ARN_ANNOTATION: role.arn} if irsa else {}
             )
         self.deployer = None
         if args.github is not None:

@@ -103,7 +103,6 @@ def test_ingress_has_tls_and_the_endpoint_output_is_its_host(stack):
 @pytest.mark.parametrize(
     ("stack", "annotation"),
     [
-        ("dev", "eks.amazonaws.com/role-arn"),
         ("gcp-dev", "iam.gke.io/gcp-service-account"),
         ("azure-dev", "azure.workload.identity/client-id"),
     ],
@@ -116,6 +115,20 @@ def test_service_account_is_bound_to_the_read_only_identity(stack, annotation):
     assert deployment["spec"]["template"]["spec"]["serviceAccountName"] == "serving"
     assert account["metadata"]["annotations"][annotation] == plan.outputs["workloadIdentities"]["serving"]
     assert account["automountServiceAccountToken"] is False
+
+
+def test_eks_pod_identity_is_not_shadowed_by_an_irsa_annotation():
+    """The stacks bind roles with EKS Pod Identity: an IRSA annotation would make the webhook inject a
+    web-identity token that the SDKs try first and the role does not trust (no credentials at all)."""
+    plan = preview_stack("dev")
+    account = _one(plan, "ServiceAccount")
+    assert "eks.amazonaws.com/role-arn" not in (account["metadata"].get("annotations") or {})
+    (association,) = [
+        r["inputs"]
+        for r in plan.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+        if r["inputs"]["serviceAccount"] == "serving"
+    ]
+    assert association["roleArn"] == plan.outputs["workloadIdentities"]["serving"]
 
 
 @pytest.mark.parametrize(
