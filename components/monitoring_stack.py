@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import pulumi
 
@@ -26,6 +26,16 @@ GRAFANA_VERSION = "11.6.0"
 
 
 @dataclass(frozen=True)
+class AlertReceiver:
+    """One Alertmanager receiver: its kind, which severities reach it, and the fields of its
+    `<kind>_configs` entry (Alertmanager names; secret values as Pulumi secret Outputs)."""
+
+    kind: Literal["email", "slack", "pagerduty", "webhook"]
+    severities: tuple[Literal["page", "ticket"], ...]
+    settings: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class MonitoringStackArgs:
     namespace: str = "monitoring"
     retention: str = "15d"
@@ -38,6 +48,8 @@ class MonitoringStackArgs:
     alert_email: str | None = None
     # 5xx share of load-balancer responses that raises the cloud alarm.
     error_rate_threshold: float = 0.05
+    # Where Alertmanager sends alerts, by receiver name (at least one: else alerts reach no one).
+    alert_receivers: Mapping[str, AlertReceiver] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         name = "MonitoringStack"
@@ -51,6 +63,21 @@ class MonitoringStackArgs:
             raise ComponentArgumentError(
                 name, "alert_email", f"is {self.alert_email!r}", "use an address such as oncall@example.com"
             )
+        if not self.alert_receivers:
+            raise ComponentArgumentError(
+                name,
+                "alert_receivers",
+                "is empty, so alerts reach no one",
+                "add an e-mail, Slack, PagerDuty or webhook receiver",
+            )
+        for receiver_name, receiver in self.alert_receivers.items():
+            if not receiver.severities or set(receiver.severities) - {"page", "ticket"}:
+                raise ComponentArgumentError(
+                    name,
+                    f"alert_receivers[{receiver_name}].severities",
+                    f"is {receiver.severities}",
+                    "use page and/or ticket",
+                )
         if not 0 < self.error_rate_threshold < 1:
             raise ComponentArgumentError(
                 name, "error_rate_threshold", f"is {self.error_rate_threshold}", "use a fraction such as 0.05"

@@ -60,7 +60,9 @@ class KubernetesServingService(pulumi.ComponentResource):
         password = random.RandomPassword(
             f"{name}-api-key", length=48, special=False, opts=pulumi.ResourceOptions(parent=self)
         )
-        api_key = pulumi.Output.secret(pulumi.Output.concat(KEY_PREFIX, password.result))
+        api_key: pulumi.Output[str] = pulumi.Output.secret(  # type: ignore[arg-type]
+            pulumi.Output.concat(KEY_PREFIX, password.result)
+        )
         keys_secret = k8s.core.v1.Secret(
             f"{name}-api-keys",
             metadata=k8s.meta.v1.ObjectMetaArgs(

@@ -9,10 +9,10 @@ from mlfleet_serving.keys import API_KEY_HEADER
 
 from components.context import PlatformContext
 from components.errors import ConfigError
-from components.monitoring_stack import MonitoringStackArgs, monitoring_stack
+from components.monitoring_stack import AlertReceiver, MonitoringStackArgs, monitoring_stack
 from components.serving_service import ServingServiceArgs, check_pinned_image, serving_service
 from components.target import CloudTarget
-from components.topology.compute_config import ServingConfig, TrainingJobConfig
+from components.topology.compute_config import MonitoringConfig, ServingConfig, TrainingJobConfig
 from components.topology.config import PlatformConfig
 from components.topology.storage_identity import StorageLayer
 from components.training_cluster import GpuPoolArgs, TrainingClusterArgs, training_cluster
@@ -44,6 +44,72 @@ def _image(
         return section.image
     assert storage is not None
     return storage.registry.repository_urls[repository].apply(lambda url: f"{url}:{section.image_tag}")
+
+
+def alert_receivers(monitoring: MonitoringConfig, context: PlatformContext) -> dict[str, AlertReceiver]:
+    """mlfleet:monitoring.receivers as Alertmanager receivers; secret fields only as Pulumi secrets."""
+    key = "mlfleet:monitoring.receivers"
+    if not monitoring.receivers:
+        raise ConfigError(
+            context.stack_file,
+            key,
+            "is empty: Alertmanager would send the alerts to no one",
+            "add at least one receiver, e.g. pulumi config set --path "
+            f"'{key}.oncall.email.smarthost' smtp.example.com:587 --stack {context.stack} (plus .from), "
+            "see docs/components.md (Alert receivers)",
+        )
+    secret_config = pulumi.runtime.is_config_secret("mlfleet:monitoring")
+
+    def secret(value: Any, where: str) -> pulumi.Output[str] | None:
+        if value is None:
+            return None
+        if not secret_config:
+            raise ConfigError(
+                context.stack_file,
+                f"{key}.{where}",
+                "is in plain text, but it is a credential",
+                f"pulumi config set --secret --path '{key}.{where}' <value> --stack {context.stack}",
+            )
+        return pulumi.Output.secret(value.get_secret_value())
+
+    out: dict[str, AlertReceiver] = {}
+    for name, receiver in monitoring.receivers.items():
+        settings: dict[str, Any]
+        if receiver.email is not None:
+            email = receiver.email
+            to = email.to or monitoring.alert_email
+            if not to:
+                raise ConfigError(
+                    context.stack_file,
+                    f"{key}.{name}.email.to",
+                    "is not set and there is no mlfleet:monitoring.alertEmail to default to",
+                    f"pulumi config set --path '{key}.{name}.email.to' oncall@example.com "
+                    f"--stack {context.stack}",
+                )
+            settings = {
+                "to": to,
+                "from": email.sender,
+                "smarthost": email.smarthost,
+                "auth_username": email.auth_username,
+                "auth_password": secret(email.auth_password, f"{name}.email.authPassword"),
+                "require_tls": email.require_tls,
+            }
+        elif receiver.slack is not None:
+            settings = {
+                "api_url": secret(receiver.slack.webhook_url, f"{name}.slack.webhookUrl"),
+                "channel": receiver.slack.channel,
+            }
+        elif receiver.pagerduty is not None:
+            settings = {"routing_key": secret(receiver.pagerduty.routing_key, f"{name}.pagerduty.routingKey")}
+        else:
+            assert receiver.webhook is not None
+            token = secret(receiver.webhook.secret, f"{name}.webhook.secret")
+            settings = {
+                "url": receiver.webhook.url,
+                "http_config": {"authorization": {"type": "Bearer", "credentials": token}} if token else None,
+            }
+        out[name] = AlertReceiver(receiver.kind, tuple(receiver.routed()), settings)  # type: ignore[arg-type]
+    return out
 
 
 def build_compute_layer(
@@ -82,6 +148,7 @@ def build_compute_layer(
             storage_size=config.monitoring.storage_size,
             storage_class=config.monitoring.storage_class,
             alert_email=config.monitoring.alert_email,
+            alert_receivers=alert_receivers(config.monitoring, context),
         ),
         provider,
         labels,

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from mlfleet_trainer.config import DEFAULT_MODEL_NAME, TrainConfig
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 
 def _camel(name: str) -> str:
@@ -68,8 +68,77 @@ class TrainingJobConfig(_Compute):
         return value
 
 
+# Alertmanager receivers (mlfleet:monitoring.receivers, a map keyed by receiver name). Fields typed
+# SecretStr must be `secure:` values (`pulumi config set --secret --path ...`): they are never printed
+# and reach the chart only inside a Pulumi secret.
+class EmailReceiverConfig(_Compute):
+    # Defaults to mlfleet:monitoring.alertEmail (one place for the on-call address).
+    to: str | None = None
+    sender: str = Field(alias="from")
+    smarthost: str = Field(pattern=r"^[^\s:]+:[0-9]+$")
+    auth_username: str | None = None
+    auth_password: SecretStr | None = None
+    require_tls: bool = True
+
+
+class SlackReceiverConfig(_Compute):
+    webhook_url: SecretStr
+    channel: str
+
+
+class PagerDutyReceiverConfig(_Compute):
+    routing_key: SecretStr
+
+
+class WebhookReceiverConfig(_Compute):
+    url: str = Field(pattern=r"^https?://")
+    # Sent as `Authorization: Bearer <secret>`.
+    secret: SecretStr | None = None
+
+
+Severity = Literal["page", "ticket"]
+
+
+class ReceiverConfig(_Compute):
+    # Which alerts reach it: `page` (severity page, and the chart's critical) and/or `ticket`
+    # (severity ticket, and the chart's warning). PagerDuty defaults to page only.
+    severities: list[Severity] | None = None
+    email: EmailReceiverConfig | None = None
+    slack: SlackReceiverConfig | None = None
+    pagerduty: PagerDutyReceiverConfig | None = None
+    webhook: WebhookReceiverConfig | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ReceiverConfig:
+        kinds = [k for k in ("email", "slack", "pagerduty", "webhook") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError(f"set exactly one of email, slack, pagerduty, webhook (got {kinds or 'none'})")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in ("email", "slack", "pagerduty", "webhook") if getattr(self, k) is not None)
+
+    def routed(self) -> list[Severity]:
+        if self.severities is not None:
+            return self.severities
+        return ["page"] if self.pagerduty is not None else ["page", "ticket"]
+
+    def secret_fields(self) -> list[str]:
+        """Paths (below the receiver) of the secret values that are set."""
+        section = getattr(self, self.kind)
+        return [
+            f"{self.kind}.{_camel(name)}"
+            for name in type(section).model_fields
+            if isinstance(getattr(section, name), SecretStr)
+        ]
+
+
 class MonitoringConfig(_Compute):
     retention: str = "15d"
     storage_size: str = "50Gi"
     storage_class: str | None = None
+    # The cloud 5xx alarm's address (SNS / notification channel / action group) and the default `to`
+    # of e-mail receivers.
     alert_email: str | None = None
+    receivers: dict[str, ReceiverConfig] = Field(default_factory=dict)

@@ -152,6 +152,9 @@ def _config_error(path: str, stack: str, exc: ValidationError) -> ConfigError:
         problem = "is required but not set"
     elif kind == "extra_forbidden":
         problem = "is not a known setting (a typo?)"
+    elif "receivers" in location:
+        # Receiver settings hold secrets (webhook URLs, keys): never echo the value.
+        problem = f"is invalid: {error['msg']}"
     else:
         problem = f"is invalid: {error['msg']} (got {error.get('input')!r})"
     fix_path = " --path" if inner else ""

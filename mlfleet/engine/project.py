@@ -151,8 +151,10 @@ def load_stack_config(project: Project, stack: str) -> StackConfig:
             secrets.add(full)
         else:
             if _contains_secure(value):
+                # Like the CLI: the object keeps its shape (each nested secure value decrypted, here
+                # the placeholder) and the whole key becomes secret.
                 secrets.add(full)
-                value = SECRET_PLACEHOLDER
+                value = _mask_secure(value)
             values[full] = value
     _check(project, stack, shown, values)
     for decl in project.declarations.values():
@@ -161,6 +163,16 @@ def load_stack_config(project: Project, stack: str) -> StackConfig:
         if decl.secret and decl.key in values:
             secrets.add(decl.key)
     return StackConfig(values, frozenset(secrets))
+
+
+def _mask_secure(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return SECRET_PLACEHOLDER
+        return {k: _mask_secure(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_secure(v) for v in value]
+    return value
 
 
 def _contains_secure(value: Any) -> bool:

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from components.kubernetes.monitoring.alertmanager import alertmanager_config
 from components.kubernetes.monitoring.dashboards import dashboards_json
 from components.kubernetes.monitoring.rules import rule_groups
 from components.kubernetes.node_pools import POOL_LABEL
@@ -43,7 +44,19 @@ def chart_values(args: MonitoringStackArgs, admin_password: pulumi.Input[str]) -
                 "podMonitorSelectorNilUsesHelmValues": False,
             }
         },
-        "alertmanager": {"alertmanagerSpec": {"storage": claim("5Gi")}},
+        "alertmanager": {
+            "alertmanagerSpec": {"storage": claim("5Gi")},
+            # Receivers carry secrets (routing keys, webhook URLs, SMTP passwords): the whole
+            # rendered config is a Pulumi secret.
+            "config": pulumi.Output.secret(
+                pulumi.Output.from_input(
+                    {
+                        name: {"kind": r.kind, "severities": list(r.severities), "settings": dict(r.settings)}
+                        for name, r in args.alert_receivers.items()
+                    }
+                ).apply(alertmanager_config)
+            ),
+        },
         "grafana": {
             "image": {"tag": GRAFANA_VERSION},
             "adminPassword": admin_password,

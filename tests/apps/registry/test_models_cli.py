@@ -16,7 +16,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A registry with two demo versions (production -> v0002), trained by `mlfleet train`."""
     registry = tmp_path_factory.mktemp("cli") / "reg"
     config = registry.parent / "fast.yaml"
-    config.write_text("params: {n_estimators: 5}\n")
+    config.write_text("model_name: demo\nparams: {n_estimators: 5}\n")
     for _ in range(2):
         result = CliRunner().invoke(app, ["train", "--registry", str(registry), "--config", str(config)])
         assert result.exit_code == 0, result.output

@@ -10,7 +10,7 @@ import yaml
 
 from components.errors import ComponentArgumentError
 from components.kubernetes.monitoring.rules import rule_files
-from components.monitoring_stack import MonitoringStackArgs
+from components.monitoring_stack import AlertReceiver, MonitoringStackArgs
 from mlfleet.engine.harness import Plan, preview_stack
 
 SECRET = "4dabf18193072939515e22adb298388d"
@@ -39,7 +39,7 @@ def test_persistent_storage_and_retention_from_config(stack, retention, size):
 def test_grafana_password_is_generated_and_only_a_secret_in_the_plan():
     plan = preview_stack("dev")
     release = _release(plan)
-    password = plan.one("random:index/randomPassword:RandomPassword")
+    password = plan.named("mlfleet-dev-monitoring-grafana-admin")
     assert password["inputs"]["length"] >= 24
     assert release["inputs"]["values"]["grafana"]["adminPassword"] == {
         SECRET: "1b47061264138c4ac30d75fd1eb44270",
@@ -91,8 +91,11 @@ def test_dashboards_are_configmaps_the_grafana_sidecar_loads():
         ("storage_size", {"storage_size": "50GB"}),
         ("alert_email", {"alert_email": "oncall"}),
         ("error_rate_threshold", {"error_rate_threshold": 5}),
+        ("alert_receivers", {"alert_receivers": {}}),
+        ("alert_receivers", {"alert_receivers": {"x": AlertReceiver("webhook", (), {"url": "https://x"})}}),
     ],
 )
 def test_bad_arguments_name_the_argument(argument, changes):
+    receiver = AlertReceiver("webhook", ("page", "ticket"), {"url": "https://alerts.example.com"})
     with pytest.raises(ComponentArgumentError, match=argument):
-        MonitoringStackArgs(**changes)
+        MonitoringStackArgs(**{"alert_receivers": {"hook": receiver}, **changes})

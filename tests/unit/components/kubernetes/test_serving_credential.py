@@ -13,35 +13,13 @@ import pytest
 from fastapi.testclient import TestClient
 from mlfleet_serving.keys import API_KEY_HEADER, hash_entry
 
-from mlfleet.engine.harness import REPO_ROOT, preview_stack
+from mlfleet.engine.harness import preview_stack
 from mlfleet.engine.plan import SECRET_MARKER
-from mlfleet.engine.project import config_for_runtime, load_project, load_stack_config
-from mlfleet.engine.runtime import run_main, run_on_mocks
+from tests.unit.components import raw
 
-SECRET_SIG = "4dabf18193072939515e22adb298388d"
 STACKS = ("dev", "gcp-dev", "azure-dev", "local")
-
-
-@functools.cache
-def raw_run(stack: str) -> tuple[list[Any], dict[str, Any]]:
-    """Registrations and outputs with secret values readable (plans carry only the marker)."""
-    project = load_project(REPO_ROOT)
-    config = load_stack_config(project, stack)
-    return run_on_mocks(
-        run_main(project.main),
-        project=project.name,
-        stack=stack,
-        config=config_for_runtime(config),
-        secret_keys=sorted(config.secret_keys),
-        directory=project.directory,
-    )
-
-
-def reveal(value: Any) -> tuple[Any, bool]:
-    """(plain value, was it a secret)."""
-    if isinstance(value, dict) and SECRET_SIG in value:
-        return value["value"], True
-    return value, False
+raw_run = functools.cache(raw.raw_run)
+reveal = raw.reveal
 
 
 def keys_secret(stack: str) -> tuple[dict[str, Any], bool]:
