@@ -24,6 +24,7 @@ COMMAND_MODULES: list[str] = [
     "mlfleet.commands.serve",
     "mlfleet.commands.models",
     "mlfleet.commands.train",
+    "mlfleet.commands.rehearse",
 ]
 
 for module_name in COMMAND_MODULES:

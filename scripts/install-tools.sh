@@ -3,7 +3,9 @@
 # These machines are root with apt and npm; elsewhere run the printed commands yourself.
 set -euo pipefail
 
-apt_packages=(prometheus prometheus-alertmanager haproxy wrk)
+# The rehearsal (mlfleet rehearse) runs the stacks' workloads with rootful podman + runc on a CNI
+# bridge, and builds its base image with debootstrap.
+apt_packages=(prometheus prometheus-alertmanager haproxy wrk podman buildah runc debootstrap containernetworking-plugins)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -36,6 +36,8 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from mlfleet.rehearse.processes import stop_all
+
 SERVICE_MONITOR = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor"
 PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -1227,15 +1229,7 @@ class MonitoringRehearsal:
 
     def stop(self) -> None:
         """Stop everything started (SIGTERM, then SIGKILL after 10 s), newest first."""
-        for _name, proc in reversed(self.processes):
-            if proc.poll() is None:
-                proc.terminate()
-        for _name, proc in reversed(self.processes):
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_all(proc for _name, proc in self.processes)
         self.processes.clear()
 
     # --- questions ---------------------------------------------------------------------------------

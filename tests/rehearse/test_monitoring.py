@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from mlfleet.engine.harness import Plan, preview_stack
+from mlfleet.engine.harness import Plan
 from mlfleet.rehearse.monitoring import (
     CONFIG_MAP,
     PROMETHEUS_RULE,
@@ -37,6 +37,7 @@ from mlfleet.rehearse.monitoring import (
     prometheus_config,
     rule_files,
 )
+from mlfleet.rehearse.resolved import resolve_stack
 from tests.support import REPO_ROOT, free_port, require_tool
 
 SINK = SinkAddress("127.0.0.1", 18095, 12525)
@@ -93,7 +94,10 @@ OWN_ALERTMANAGER: dict[str, Any] = {
 
 @pytest.fixture(scope="module")
 def plan() -> Plan:
-    return preview_stack("local")
+    """The local stack's resources with secrets resolved, as the rehearsal reads them (the chart's
+    Alertmanager config holds receiver credentials, so the plan file shows it only as a marker)."""
+    resolved = resolve_stack(REPO_ROOT, "local")
+    return Plan({"resources": resolved.resources, "outputs": resolved.outputs})
 
 
 def serving_target(address: str) -> ScrapeTarget:

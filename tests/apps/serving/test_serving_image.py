@@ -17,7 +17,8 @@ from mlfleet_serving.auth import generate_api_key, hash_entry
 from mlfleet_serving.reference_model import publish_reference_model
 from sklearn.datasets import load_breast_cancer
 
-from tests.container_support import build_image, remove_container, require_containers, run_limits
+from mlfleet.rehearse.podman import run_limits
+from tests.container_support import build_image, remove_container, require_containers
 from tests.support import free_port
 
 TAG = "localhost/mlfleet-serving:container-test"

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.container_support import build_image, remove_container, require_containers, run_limits
+from mlfleet.rehearse.podman import run_limits
+from tests.container_support import build_image, remove_container, require_containers
 from tests.support import REPO_ROOT, require_tool
 
 DOCKERFILE = REPO_ROOT / "apps" / "trainer" / "Dockerfile"

@@ -3,12 +3,10 @@ only the secret marker): for tests that must compare a secret with what the clus
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from mlfleet.engine.harness import REPO_ROOT
-from mlfleet.engine.project import config_for_runtime, load_project, load_stack_config
-from mlfleet.engine.runtime import run_main, run_on_mocks
+from mlfleet.engine.preview import run_stack
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 
@@ -18,19 +16,8 @@ def raw_run(
 ) -> tuple[list[Any], dict[str, Any]]:
     """Registrations and outputs of `stack`, its config updated with `changes` (values as the CLI
     passes them after decrypting, with `secret_keys` marked secret)."""
-    project = load_project(REPO_ROOT)
-    config = load_stack_config(project, stack)
-    values = config_for_runtime(config)
-    for key, value in (changes or {}).items():
-        values[key] = value if isinstance(value, str) else json.dumps(value)
-    return run_on_mocks(
-        run_main(project.main),
-        project=project.name,
-        stack=stack,
-        config=values,
-        secret_keys=sorted({*config.secret_keys, *secret_keys}),
-        directory=project.directory,
-    )
+    run = run_stack(REPO_ROOT, stack, changes=changes, secret_keys=secret_keys)
+    return run.registrations, run.outputs
 
 
 def reveal(value: Any) -> tuple[Any, bool]:

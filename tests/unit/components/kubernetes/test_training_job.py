@@ -37,8 +37,13 @@ def test_dev_runs_a_job_on_the_gpu_pool_with_the_trainer_identity():
         for r in plan.of_type("kubernetes:core/v1:ServiceAccount")
         if r["inputs"]["metadata"]["name"] == "trainer"
     )
+    # Bound by EKS Pod Identity: no IRSA annotation (it would shadow Pod Identity's credentials).
+    assert "eks.amazonaws.com/role-arn" not in (account["metadata"].get("annotations") or {})
     role = plan.outputs["workloadIdentities"]["trainer"]
-    assert account["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn": role}
+    associations = plan.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    assert any(
+        a["inputs"]["serviceAccount"] == "trainer" and a["inputs"]["roleArn"] == role for a in associations
+    )
 
 
 def test_prod_schedule_makes_a_cronjob_that_never_overlaps():

