@@ -22,6 +22,7 @@ help:
 	@echo "make demo   run the offline platform demo (train, serve, preview, policies)"
 	@echo "make test   install everything, then lint, type check and run every test"
 	@echo "make bench  benchmarks (project vs baseline side by side)"
+	@echo "make rehearse STACK=dev   run what the stack deploys, for real, with podman (root)"
 
 .PHONY: uv
 uv:
@@ -63,6 +64,11 @@ integration: install tools
 .PHONY: test
 test: install tools lint typecheck
 	$(RUN) pytest -n auto --timeout 600
+
+STACK ?= local
+.PHONY: rehearse
+rehearse: install tools
+	$(RUN) mlfleet rehearse --stack $(STACK)
 
 .PHONY: bench bench-preview bench-serving
 bench: bench-preview bench-serving

@@ -37,6 +37,8 @@ def _require_runtime() -> None:
 
 @pytest.mark.rehearsal
 @pytest.mark.integration
+# The first run on a machine builds the base image and both app images (about 5-7 minutes here).
+@pytest.mark.timeout(2400)
 @pytest.mark.parametrize("stack", STACKS)
 def test_stack_rehearses_end_to_end(stack: str, tmp_path: Path) -> None:
     _require_runtime()
