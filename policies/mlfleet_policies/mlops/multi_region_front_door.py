@@ -21,6 +21,7 @@ HEALTH_CHECKED = (
     "azure-native:trafficmanager:Profile",
     "azure-native:cdn:AFDOriginGroup",
 )
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # Pulumi's unknown-value sentinel
 SYNC_TYPES = (
     "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
     "gcp:storagetransfer/transferJob:TransferJob",
@@ -28,15 +29,38 @@ SYNC_TYPES = (
 )
 
 
+def normalized_region(cloud: str, value: object) -> str:
+    """`West Europe` and `westeurope` are one region; the GKE zone `europe-west1-b` is in `europe-west1`."""
+    text = str(value or "").strip().lower().replace(" ", "")
+    if not text or text == UNKNOWN:
+        return ""
+    if cloud == "gcp" and text.count("-") == 2 and len(text.rsplit("-", 1)[1]) == 1:
+        text = text.rsplit("-", 1)[0]
+    return text
+
+
+def cluster_region(cluster: PolicyResource) -> str:
+    """The cluster's own location, else its provider's (explicit or default); "" when unknown."""
+    cloud = CLUSTER_CLOUDS[cluster.resource_type]
+    own = get(cluster.props, "location") or get(cluster.props, "region")
+    provider = cluster.provider
+    key = REGION_KEYS.get(provider.resource_type, "") if provider is not None else ""
+    configured = get(provider.props, key) if provider is not None and key else None
+    return normalized_region(cloud, own) or normalized_region(cloud, configured)
+
+
 def regions(index: StackIndex) -> set[str]:
-    """Where clusters run: the region of each cluster's provider (a replica bucket's region is not one)."""
-    found = set()
+    """Where clusters run, as `cloud:region`. A cluster whose region is unknown never counts as another
+    region: it is ignored when its cloud has a known region, and counts once as `cloud:(region unknown)`
+    only when nothing of that cloud has one (another cloud is another place, whatever the region)."""
+    known: dict[str, set[str]] = {}
     for cluster in index.of_type(*CLUSTER_CLOUDS):
-        provider = index.by_urn.get(cluster.provider.urn) if cluster.provider is not None else None
-        key = REGION_KEYS.get(provider.resource_type, "") if provider is not None else ""
-        where = get(provider.props, key) if provider is not None and key else get(cluster.props, "location")
-        found.add(f"{CLUSTER_CLOUDS[cluster.resource_type]}:{where or cluster.name}")
-    return found
+        cloud = CLUSTER_CLOUDS[cluster.resource_type]
+        region = cluster_region(cluster)
+        known.setdefault(cloud, set())
+        if region:
+            known[cloud].add(region)
+    return {f"{cloud}:{r}" for cloud, found in known.items() for r in (found or {"(region unknown)"})}
 
 
 def has_front_door(index: StackIndex) -> bool:
