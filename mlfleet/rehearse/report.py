@@ -88,7 +88,7 @@ class Report:
             if step.fix:
                 lines.append(f"         fix:   {step.fix}")
         if self.substitutions:
-            lines += ["", "  stood in for the cloud (everything else ran as the plan says):"]
+            lines += ["", "  stand-ins (everything else ran as the plan says):"]
             lines += [f"    - {note}" for note in self.substitutions]
         return "\n".join(lines)
 

@@ -197,7 +197,7 @@ class Rehearsal:
                 )
                 found, notes = check_identity(cloud, resolved.resources, workload, meta, bound)
                 faults += found
-                step.details += notes
+                step.details += [note for note in notes if note not in step.details]
             if faults:
                 raise StepFailed("\n".join(faults))
 
