@@ -25,6 +25,9 @@ def run_battery(pack: PolicyPackProcess, case: Case) -> None:
     assert found, f"{case.rule} missed the non-compliant fixture"
     assert any(case.message in v.message for v in found), [v.message for v in found]
     assert all(v.enforcement == info.enforcement and v.remediation == info.remediation for v in found)
+    for resources, message in case.variants:
+        messages = [v.message for v in violations(pack, case, resources)]
+        assert any(message in m for m in messages), f"{case.rule}: expected {message!r}, got {messages}"
 
     assert violations(pack, case, case.bad, {**case.config, case.rule: "disabled"}) == []
     flipped = "advisory" if info.enforcement == "mandatory" else "mandatory"

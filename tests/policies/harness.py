@@ -58,6 +58,8 @@ class Case:
     bad: list[dict[str, Any]]
     message: str  # a fragment of the expected violation message
     config: dict[str, Any] = field(default_factory=dict)
+    # more non-compliant fixtures, each with the message fragment it must draw
+    variants: list[tuple[list[dict[str, Any]], str]] = field(default_factory=list)
 
     def __str__(self) -> str:
         return self.rule

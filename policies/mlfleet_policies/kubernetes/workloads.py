@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlfleet_policies.props import get, items
+from mlfleet_policies.props import environment_of, get, items, merged_tags
 
 POD_SPEC_PATHS = {
     "kubernetes:core/v1:Pod": ("spec", "metadata"),
@@ -13,6 +13,7 @@ POD_SPEC_PATHS = {
     "kubernetes:apps/v1:StatefulSet": ("spec.template.spec", "spec.template.metadata"),
     "kubernetes:apps/v1:DaemonSet": ("spec.template.spec", "spec.template.metadata"),
     "kubernetes:apps/v1:ReplicaSet": ("spec.template.spec", "spec.template.metadata"),
+    "kubernetes:core/v1:ReplicationController": ("spec.template.spec", "spec.template.metadata"),
     "kubernetes:batch/v1:Job": ("spec.template.spec", "spec.template.metadata"),
     "kubernetes:batch/v1:CronJob": (
         "spec.jobTemplate.spec.template.spec",
@@ -37,6 +38,12 @@ def pod_labels(resource_type: str, props: Any) -> dict[str, str]:
     path = POD_SPEC_PATHS.get(resource_type)
     labels = get(props, f"{path[1]}.labels", {}) if path else {}
     return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, Mapping) else {}
+
+
+def pod_environment(resource_type: str, props: Any, config: Mapping[str, Any]) -> str:
+    """The workload's environment: the rule's config, else the object's or its pod template's label."""
+    labels = {**pod_labels(resource_type, props), **merged_tags(get(props, "metadata.labels"))}
+    return environment_of(labels, config)
 
 
 def containers(spec: Mapping[str, Any], include_init: bool = True) -> Iterator[Mapping[str, Any]]:
