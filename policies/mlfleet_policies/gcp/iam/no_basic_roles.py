@@ -1,19 +1,20 @@
-"""No basic roles (owner/editor/viewer) granted at project, folder or organization level."""
+"""No basic roles (owner/editor/viewer) granted by any IAM resource type: member, binding or policy, on a
+project, folder, organization or a single resource."""
 
 from collections.abc import Iterator
 
 from pulumi_policy import Severity
 
-from mlfleet_policies.props import get
+from mlfleet_policies.gcp.iam.grants import IAM_TYPES, grants, scope
 from mlfleet_policies.rule import Resource, RuleMeta, resource_rule
 
 BASIC = {"roles/owner", "roles/editor", "roles/viewer"}
 
 
 def check(r: Resource) -> Iterator[str]:
-    role = str(get(r.props, "role", ""))
-    if role in BASIC:
-        yield f"grants the basic role {role}"
+    for role, member in grants(r.props):
+        if role in BASIC:
+            yield f"grants the basic role {role} to {member} on a {scope(r.type)}"
 
 
 RULE = resource_rule(
@@ -25,11 +26,6 @@ RULE = resource_rule(
         frameworks=("cis", "pci-dss", "iso27001"),
         topics=("gcp", "iam", "least-privilege"),
     ),
-    [
-        "gcp:projects/iAMMember:IAMMember",
-        "gcp:projects/iAMBinding:IAMBinding",
-        "gcp:folder/iAMMember:IAMMember",
-        "gcp:organizations/iAMMember:IAMMember",
-    ],
+    IAM_TYPES,
     check,
 )
