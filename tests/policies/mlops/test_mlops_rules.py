@@ -148,6 +148,7 @@ def test_rule_battery(pack, case: Case) -> None:
 def test_every_rule_has_a_battery(pack) -> None:
     """The mirrored tree covers the whole pack: a new rule without a case fails here."""
     from tests.policies.aws.test_aws_rules import CASES as AWS
+    from tests.policies.azure.test_azure_hardening_rules import CASES as AZURE_HARDENING
     from tests.policies.azure.test_azure_rules import CASES as AZURE
     from tests.policies.gcp.test_gcp_hardening_rules import CASES as GCP_HARDENING
     from tests.policies.gcp.test_gcp_rules import CASES as GCP
@@ -155,6 +156,19 @@ def test_every_rule_has_a_battery(pack) -> None:
     from tests.policies.kubernetes.test_rbac_and_exposure_rules import CASES as K8S_RBAC
     from tests.policies.kubernetes.test_serving_rules import CASES as K8S_SERVING
 
-    covered = [c.rule for c in [*AWS, *GCP, *GCP_HARDENING, *AZURE, *PODS, *K8S_SERVING, *K8S_RBAC, *CASES]]
+    covered = [
+        c.rule
+        for c in [
+            *AWS,
+            *GCP,
+            *GCP_HARDENING,
+            *AZURE,
+            *AZURE_HARDENING,
+            *PODS,
+            *K8S_SERVING,
+            *K8S_RBAC,
+            *CASES,
+        ]
+    ]
     assert sorted(set(pack.rules) - set(covered)) == []
     assert len(covered) == len(set(covered)) == len(pack.rules)
