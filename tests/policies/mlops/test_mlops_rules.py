@@ -147,6 +147,7 @@ def test_rule_battery(pack, case: Case) -> None:
 
 def test_every_rule_has_a_battery(pack) -> None:
     """The mirrored tree covers the whole pack: a new rule without a case fails here."""
+    from tests.policies.aws.test_aws_data_and_edge_rules import CASES as AWS_DATA
     from tests.policies.aws.test_aws_rules import CASES as AWS
     from tests.policies.azure.test_azure_hardening_rules import CASES as AZURE_HARDENING
     from tests.policies.azure.test_azure_rules import CASES as AZURE
@@ -156,19 +157,18 @@ def test_every_rule_has_a_battery(pack) -> None:
     from tests.policies.kubernetes.test_rbac_and_exposure_rules import CASES as K8S_RBAC
     from tests.policies.kubernetes.test_serving_rules import CASES as K8S_SERVING
 
-    covered = [
-        c.rule
-        for c in [
-            *AWS,
-            *GCP,
-            *GCP_HARDENING,
-            *AZURE,
-            *AZURE_HARDENING,
-            *PODS,
-            *K8S_SERVING,
-            *K8S_RBAC,
-            *CASES,
-        ]
-    ]
+    batteries = (
+        AWS,
+        AWS_DATA,
+        GCP,
+        GCP_HARDENING,
+        AZURE,
+        AZURE_HARDENING,
+        PODS,
+        K8S_SERVING,
+        K8S_RBAC,
+        CASES,
+    )
+    covered = [c.rule for cases in batteries for c in cases]
     assert sorted(set(pack.rules) - set(covered)) == []
     assert len(covered) == len(set(covered)) == len(pack.rules)
