@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import resource
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,20 +24,7 @@ def serve(
 
     configure_logging(settings.log_level)
     app = create_app(settings, registry=registry, extra_key_hashes=extra_key_hashes)
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        loop="uvloop",
-        http="httptools",
-        lifespan="on",
-        access_log=False,  # our middleware writes a structured access log
-        log_config=None,
-        server_header=False,
-        timeout_graceful_shutdown=int(settings.graceful_timeout_seconds),
-        ssl_certfile=settings.tls_certfile,
-        ssl_keyfile=settings.tls_keyfile,
-    )
+    config = uvicorn.Config(app, **uvicorn_options(settings))
     server = uvicorn.Server(config)
     log.info(
         "serving",
@@ -48,3 +36,60 @@ def serve(
         },
     )
     server.run()
+
+
+# File descriptors kept for everything that is not a client connection (listener, log, model files,
+# the registry's connections, ONNX Runtime).
+RESERVED_FDS = 64
+
+
+def connection_cap(wanted: int) -> int:
+    """`wanted`, lowered to what the open-file limit allows (raising the soft limit to the hard one
+    first): past the file limit accept() fails and nobody is served, which is what the cap prevents."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    need = wanted + RESERVED_FDS
+    if soft != resource.RLIM_INFINITY and soft < need:
+        target = need if hard == resource.RLIM_INFINITY else min(need, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    if soft != resource.RLIM_INFINITY and soft < need:
+        capped = max(2, int(soft) - RESERVED_FDS)
+        log.warning(
+            "MLFLEET_MAX_CONNECTIONS lowered to fit the open-file limit",
+            extra={"wanted": wanted, "max_connections": capped, "nofile": soft},
+        )
+        return capped
+    return wanted
+
+
+def uvicorn_options(settings: ServingSettings) -> dict[str, Any]:
+    """uvicorn.Config keywords: uvicorn's own limits where it has them, our protocol for the rest."""
+    from mlfleet_serving.protocol import Limits, hardened_protocol
+
+    limits = Limits(
+        max_header_bytes=settings.max_header_bytes,
+        max_headers=settings.max_headers,
+        header_timeout=settings.header_timeout_seconds,
+        body_timeout=settings.body_timeout_seconds,
+        max_connections=connection_cap(settings.max_connections),
+    )
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "loop": "uvloop",
+        "http": hardened_protocol(limits),  # httptools + the limits it lacks (protocol.py)
+        "lifespan": "on",
+        "access_log": False,  # our middleware writes a structured access log
+        "log_config": None,
+        "server_header": False,
+        "timeout_keep_alive": settings.keep_alive_timeout_seconds,
+        "timeout_graceful_shutdown": int(settings.graceful_timeout_seconds),
+        # Used only by uvicorn's h11 parser (we run httptools); set so that it bounds the same.
+        "h11_max_incomplete_event_size": settings.max_header_bytes,
+        "backlog": min(2048, limits.max_connections),
+        "ssl_certfile": settings.tls_certfile,
+        "ssl_keyfile": settings.tls_keyfile,
+    }

@@ -44,6 +44,15 @@ class ServingSettings(BaseSettings):
     runtime: Literal["auto", "onnx", "sklearn"] = "auto"
     drift_window: int = Field(default=2000, ge=10)
 
+    # Connection hardening (see protocol.py): what one client may hold of the server before it has
+    # been authenticated. The same defaults locally and in the container.
+    max_header_bytes: int = Field(default=32_768, ge=1024, description="request line + headers")
+    max_headers: int = Field(default=100, ge=8)
+    header_timeout_seconds: float = Field(default=10.0, gt=0, description="to receive a request head")
+    body_timeout_seconds: float = Field(default=30.0, gt=0, description="to receive a body after its head")
+    keep_alive_timeout_seconds: int = Field(default=75, ge=1, description="idle keep-alive connections")
+    max_connections: int = Field(default=1024, ge=2)
+
     # Operations.
     tls_certfile: str | None = None
     tls_keyfile: str | None = None

@@ -109,24 +109,30 @@ def client(make_client: Callable[..., TestClient]) -> TestClient:
     return make_client()
 
 
-@pytest.fixture
-def server(own_registry: str, tmp_path: Path) -> Iterator[str]:
-    """A real server process on 127.0.0.1 serving `own_registry` (alias polled every 0.2 s)."""
-    keys = tmp_path / "keys"
+def server_env(registry: str, directory: Path, **extra: str) -> tuple[int, dict[str, str]]:
+    """(port, environment) for a server process on 127.0.0.1 with KEY in a keys file, no access log
+    and no effective rate limit (the per-key limit is tested elsewhere; load tests must not be
+    throttled)."""
+    keys = directory / "keys"
     keys.write_text(hash_entry("t", KEY) + "\n")
     port = free_port()
-    # The per-key rate limit is tested elsewhere; here 4 clients hammer one key as fast as the
-    # server answers, which must not be throttled.
     env = process.serving_env(
-        own_registry,
+        registry,
         MODEL,
         port,
         keys,
-        MLFLEET_POLL_INTERVAL_SECONDS="0.2",
         MLFLEET_ACCESS_LOG="false",
         MLFLEET_RATE_LIMIT_PER_SECOND="1000000",
         MLFLEET_RATE_LIMIT_BURST="1000000",
+        **extra,
     )
+    return port, env
+
+
+@pytest.fixture
+def server(own_registry: str, tmp_path: Path) -> Iterator[str]:
+    """A real server process on 127.0.0.1 serving `own_registry` (alias polled every 0.2 s)."""
+    port, env = server_env(own_registry, tmp_path, MLFLEET_POLL_INTERVAL_SECONDS="0.2")
     with (tmp_path / "server.log").open("wb") as log:
         proc = process.start(["-m", "mlfleet_serving"], env, log)
         try:
