@@ -51,6 +51,52 @@ def resource_entry(reg: Registration) -> dict[str, Any]:
     }
 
 
+def default_providers(
+    project: str, stack: str, config: dict[str, Any], registrations: list[Registration]
+) -> dict[str, Any]:
+    """The default provider of every package a custom resource uses without an explicit provider, as
+    the real engine registers it: `urn:...::pulumi:providers:<pkg>::default_<version>`, its inputs the
+    stack's `<pkg>:*` config as the engine passes it (strings; objects and lists as JSON text) plus
+    `version`."""
+    packages: dict[str, str] = {}
+    for reg in sorted(registrations, key=lambda r: r.order):
+        package = reg.type.split(":", 1)[0]
+        if (
+            reg.custom
+            and not reg.provider
+            and package not in ("pulumi", "mlfleet")
+            and reg.type.count(":") == 2
+        ):
+            packages.setdefault(package, reg.version)
+    out: dict[str, Any] = {}
+    for package, version in sorted(packages.items()):
+        name = "default_" + version.replace(".", "_") if version else "default"
+        inputs = {
+            key.split(":", 1)[1]: _provider_config_value(value)
+            for key, value in sorted(config.items())
+            if key.startswith(f"{package}:")
+        }
+        if version:
+            inputs["version"] = version
+        out[package] = {
+            "urn": f"urn:pulumi:{stack}::{project}::pulumi:providers:{package}::{name}",
+            "inputs": inputs,
+        }
+    return out
+
+
+def _provider_config_value(value: Any) -> Any:
+    if isinstance(value, str) or is_secret_marker(value):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return (
+        json.dumps(value, sort_keys=True, separators=(",", ":"))
+        if isinstance(value, dict | list)
+        else str(value)
+    )
+
+
 def build_plan(
     project: str,
     stack: str,
@@ -68,6 +114,7 @@ def build_plan(
         "project": project,
         "stack": stack,
         "config": normalize(config),
+        "defaultProviders": default_providers(project, stack, normalize(config), registrations),
         "resources": resources,
         "outputs": normalize(outputs),
     }

@@ -39,6 +39,7 @@ class Registration:
     property_dependencies: dict[str, list[str]]
     inputs: dict[str, Any]
     outputs: dict[str, Any] = field(default_factory=dict)
+    version: str = ""  # the provider plugin version the SDK asked for (names the default provider)
 
 
 def struct_to_dict(struct: Any) -> dict[str, Any]:
@@ -74,6 +75,7 @@ class RecordingMonitor(MockMonitor):
                 key: sorted(set(deps.urns)) for key, deps in request.propertyDependencies.items()
             },
             inputs=inputs,
+            version=request.version,
         )
         with self._lock:
             self.registrations.append(registration)

@@ -45,13 +45,22 @@ class PlanIndex:
     def __init__(self, plan: Mapping[str, Any]) -> None:
         self.resources: list[Mapping[str, Any]] = list(plan.get("resources") or [])
         self.by_urn = {str(r.get("urn")): r for r in self.resources}
+        # package -> {"urn", "inputs"}: the provider a resource without an explicit one gets
+        self.defaults: Mapping[str, Any] = plan.get("defaultProviders") or {}
 
     def provider(self, resource: Mapping[str, Any]) -> analyzer_pb2.AnalyzerProviderResource | None:
+        """The resource's provider as the engine passes it: its explicit provider, else its package's
+        default provider (with the stack's provider config)."""
         ref = resource.get("provider")
         if not ref:
-            return None
+            default = self.defaults.get(str(resource.get("type", "")).split(":", 1)[0])
+            if not resource.get("custom") or not isinstance(default, Mapping):
+                return None
+            return self._provider(str(default["urn"]), default)
         urn = str(ref).rsplit("::", 1)[0]
-        entry = self.by_urn.get(urn, {})
+        return self._provider(urn, self.by_urn.get(urn, {}))
+
+    def _provider(self, urn: str, entry: Mapping[str, Any]) -> analyzer_pb2.AnalyzerProviderResource:
         return analyzer_pb2.AnalyzerProviderResource(
             type=provider_type(urn),
             properties=to_struct(entry.get("inputs") or {}),

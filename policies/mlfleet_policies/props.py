@@ -6,6 +6,7 @@ checks against the abstract types.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -20,6 +21,20 @@ def get(props: Any, path: str, default: Any = None) -> Any:
             return default
         current = current[key]
     return default if current is None else current
+
+
+def provider_setting(provider_props: Any, path: str, default: Any = None) -> Any:
+    """`provider_setting(r.provider_props, "defaultTags.tags")`. A provider's object-typed inputs arrive
+    as JSON text (an explicit provider's `defaultTags`/`defaultLabels`, and every default provider's
+    config as the engine passes it): the first step is parsed when it is JSON text."""
+    head, _, rest = path.partition(".")
+    value = get(provider_props, head)
+    if isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return default
+    return get(value, rest, default) if rest else (default if value is None else value)
 
 
 def items(value: Any) -> list[Any]:

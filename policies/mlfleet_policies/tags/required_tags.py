@@ -2,7 +2,8 @@
 
 Taggable types come from the installed SDKs (data/taggable_types.json, scripts/gen_taggable.py).
 Post-Check the provider's default tags/labels count too: AWS `tagsAll` or provider `defaultTags`,
-GCP `effectiveLabels` or provider `defaultLabels`.
+GCP `effectiveLabels` or provider `defaultLabels`. Provider settings are read from the explicit or
+default provider the engine passes (JSON text for object-typed provider inputs).
 """
 
 import json
@@ -12,7 +13,7 @@ from importlib import resources
 
 from pulumi_policy import Severity
 
-from mlfleet_policies.props import get, merged_tags
+from mlfleet_policies.props import get, merged_tags, provider_setting
 from mlfleet_policies.rule import Resource, RuleMeta, resource_rule
 
 REQUIRED = ("environment", "owner", "cost-center")
@@ -27,11 +28,15 @@ def taggable() -> frozenset[str]:
 def effective_tags(r: Resource) -> dict[str, str]:
     if r.type.startswith("aws:"):
         return merged_tags(
-            get(r.provider_props, "defaultTags.tags"), get(r.props, "tags"), get(r.props, "tagsAll")
+            provider_setting(r.provider_props, "defaultTags.tags"),
+            get(r.props, "tags"),
+            get(r.props, "tagsAll"),
         )
     if r.type.startswith("gcp:"):
         return merged_tags(
-            get(r.provider_props, "defaultLabels"), get(r.props, "labels"), get(r.props, "effectiveLabels")
+            provider_setting(r.provider_props, "defaultLabels"),
+            get(r.props, "labels"),
+            get(r.props, "effectiveLabels"),
         )
     return merged_tags(get(r.props, "tags"))
 
