@@ -3,6 +3,7 @@ ServiceMonitor and a TLS Ingress. Type token `mlfleet:kubernetes:ServingService`
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import pulumi
@@ -11,6 +12,7 @@ import pulumi_random as random
 from mlfleet_serving.keys import KEY_PREFIX, hash_entry
 
 from components.context import compact_name
+from components.errors import ComponentArgumentError
 from components.kubernetes.ingress_flavor import IngressFlavor
 from components.kubernetes.pod_security import (
     container_security_context,
@@ -26,6 +28,15 @@ PORT = 8080
 # unlike an env var, does not show in `kubectl describe pod`.
 KEYS_DIR = "/etc/mlfleet/api-keys"
 KEYS_FILE = "api-keys"
+# Rolling updates and scale-in lose no request: on deletion the pod first sleeps in preStop while
+# the endpoints controller, kube-proxy and the ingress stop sending it new connections; then SIGTERM
+# starts the server's own drain (answers what its connections already carry, the last request with
+# Connection: close), which takes at most MLFLEET_GRACEFUL_TIMEOUT_SECONDS. The grace period covers
+# both plus a margin, so the kubelet never SIGKILLs a draining server.
+PRE_STOP_SLEEP_SECONDS = 10
+DRAIN_ENV = "MLFLEET_GRACEFUL_TIMEOUT_SECONDS"
+DRAIN_SECONDS = 20  # the server's default
+GRACE_MARGIN_SECONDS = 5
 
 
 class KubernetesServingService(pulumi.ComponentResource):
@@ -236,6 +247,9 @@ class KubernetesServingService(pulumi.ComponentResource):
             k8s.core.v1.EnvVarArgs(name="MLFLEET_API_KEYS_FILE", value=f"{KEYS_DIR}/{KEYS_FILE}"),
             *[k8s.core.v1.EnvVarArgs(name=key, value=value) for key, value in sorted(args.env.items())],
         ]
+        drain = _drain_seconds(args.env)
+        if DRAIN_ENV not in args.env:
+            env.append(k8s.core.v1.EnvVarArgs(name=DRAIN_ENV, value=str(drain)))
         env_from = (
             [k8s.core.v1.EnvFromSourceArgs(secret_ref=k8s.core.v1.SecretEnvSourceArgs(name=args.env_secret))]
             if args.env_secret is not None
@@ -244,6 +258,7 @@ class KubernetesServingService(pulumi.ComponentResource):
         return k8s.core.v1.PodSpecArgs(
             service_account_name=account,
             security_context=pod_security_context(),
+            termination_grace_period_seconds=PRE_STOP_SLEEP_SECONDS + drain + GRACE_MARGIN_SECONDS,
             # One replica per zone first, then per node, so a zone outage leaves serving up.
             topology_spread_constraints=[
                 k8s.core.v1.TopologySpreadConstraintArgs(
@@ -265,11 +280,46 @@ class KubernetesServingService(pulumi.ComponentResource):
                     security_context=container_security_context(),
                     liveness_probe=_probe("/v2/health/live", failure_threshold=3),
                     readiness_probe=_probe("/v2/health/ready", failure_threshold=2),
+                    # The image's entrypoint is python, so it is there whatever the base image
+                    # (`sleep` is coreutils: in Debian-based images, not in distroless ones).
+                    lifecycle=k8s.core.v1.LifecycleArgs(
+                        pre_stop=k8s.core.v1.LifecycleHandlerArgs(
+                            exec_=k8s.core.v1.ExecActionArgs(
+                                command=[
+                                    "python",
+                                    "-S",
+                                    "-c",
+                                    f"import time; time.sleep({PRE_STOP_SLEEP_SECONDS})",
+                                ]
+                            )
+                        )
+                    ),
                     volume_mounts=[mount, keys_mount],
                 )
             ],
             volumes=[volume, keys_volume],
         )
+
+
+def _drain_seconds(env: Mapping[str, pulumi.Input[str]]) -> int:
+    """The server's drain time: DRAIN_SECONDS, or the stack's own MLFLEET_GRACEFUL_TIMEOUT_SECONDS."""
+    value = env.get(DRAIN_ENV)
+    if value is None:
+        return DRAIN_SECONDS
+    try:
+        if not isinstance(value, str):
+            raise ValueError(value)
+        seconds = math.ceil(float(value))
+        if not 0 <= seconds <= 3600:
+            raise ValueError(value)
+    except ValueError:
+        raise ComponentArgumentError(
+            "ServingService",
+            f"env[{DRAIN_ENV}]",
+            f"must be a plain number of seconds (0-3600), got {value!r}",
+            "the pod's terminationGracePeriodSeconds is computed from it; give a literal such as '20'",
+        ) from None
+    return seconds
 
 
 def _probe(path: str, failure_threshold: int) -> k8s.core.v1.ProbeArgs:

@@ -150,3 +150,32 @@ def test_bad_arguments_name_the_argument(argument, changes):
     }
     with pytest.raises(ComponentArgumentError, match=argument):
         ServingServiceArgs(**{**base, **changes})
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_pod_drains_before_it_stops(stack):
+    """preStop sleeps while the endpoints stop sending new connections (with the image's python:
+    no shell or coreutils needed), then SIGTERM starts the server's drain; the grace period covers
+    both, so the kubelet never kills a draining server."""
+    spec = _one(preview_stack(stack), "Deployment")["spec"]["template"]["spec"]
+    (container,) = spec["containers"]
+    command = container["lifecycle"]["preStop"]["exec"]["command"]
+    assert command[0] == "python" and "time.sleep(" in command[-1]
+    sleep = float(command[-1].split("time.sleep(")[1].rstrip(")"))
+    assert sleep >= 5
+    env = {e["name"]: e["value"] for e in container["env"] if "value" in e}
+    drain = float(env["MLFLEET_GRACEFUL_TIMEOUT_SECONDS"])
+    assert spec["terminationGracePeriodSeconds"] >= sleep + drain + 1
+
+
+def test_drain_time_from_the_stack_env_sets_the_grace_period():
+    from components.kubernetes.serving_service import (
+        GRACE_MARGIN_SECONDS,
+        PRE_STOP_SLEEP_SECONDS,
+        _drain_seconds,
+    )
+
+    assert _drain_seconds({}) + PRE_STOP_SLEEP_SECONDS + GRACE_MARGIN_SECONDS == 35
+    assert _drain_seconds({"MLFLEET_GRACEFUL_TIMEOUT_SECONDS": "42.5"}) == 43
+    with pytest.raises(ComponentArgumentError, match="MLFLEET_GRACEFUL_TIMEOUT_SECONDS"):
+        _drain_seconds({"MLFLEET_GRACEFUL_TIMEOUT_SECONDS": "soon"})
