@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import gc
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -16,12 +17,13 @@ from starlette.types import Receive, Scope, Send
 from mlfleet_serving import __version__
 from mlfleet_serving.auth import Authenticator, ConfigError
 from mlfleet_serving.errors import install_handlers
-from mlfleet_serving.fastpath import InferenceFastPath, match
+from mlfleet_serving.fastpath import INFER, INFER_VERSION, InferenceFastPath, match
 from mlfleet_serving.metrics import ServingMetrics
 from mlfleet_serving.middleware import ObservabilityMiddleware, Observer
 from mlfleet_serving.models import ModelManager
 from mlfleet_serving.ratelimit import RateLimiter
 from mlfleet_serving.routes import inference, ops, v2
+from mlfleet_serving.schemas import model_bodies
 from mlfleet_serving.settings import ServingSettings
 from mlfleet_serving.state import ServingState
 
@@ -112,7 +114,7 @@ def create_app(
     else:
         # OpenTelemetry instruments the framework's stack, so it then sees every request there.
         app.fast_path = InferenceFastPath(partial(FastAPI.__call__, app), state, observer)
-    _add_security_schemes(app)
+    _add_security_schemes(app, state)
     return app
 
 
@@ -136,15 +138,31 @@ def _flat_routes(routes: list[Any]) -> list[Any]:
     return flat
 
 
-def _add_security_schemes(app: FastAPI) -> None:
+def _add_security_schemes(app: FastAPI, state: ServingState) -> None:
+    """Security schemes, and request bodies that describe what the served model accepts (built per
+    call: a hot swap may change the feature schema)."""
     original = app.openapi
 
     def openapi() -> dict[str, Any]:
-        schema = original()
+        schema = copy.deepcopy(original())
         schema.setdefault("components", {})["securitySchemes"] = {
             "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
             "Bearer": {"type": "http", "scheme": "bearer", "description": "API key or JWT"},
         }
+        slot = state.manager.primary
+        served = slot.current if slot is not None else None
+        if served is not None:
+            bounds = served.bounds
+            predict, v2 = model_bodies(
+                bounds.names,
+                bounds.mins.tolist(),
+                bounds.maxs.tolist(),
+                state.settings.range_policy,
+                state.settings.max_batch_rows,
+            )
+            for path, body in (("/predict", predict), (INFER, v2), (INFER_VERSION, v2)):
+                content = schema["paths"][path]["post"]["requestBody"]["content"]
+                content["application/json"]["schema"] = body
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

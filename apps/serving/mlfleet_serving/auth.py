@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from mlfleet_serving.errors import ApiError
 from mlfleet_serving.keys import KEY_PREFIX, generate_api_key, hash_api_key, hash_entry
@@ -63,6 +64,7 @@ class Authenticator:
         self.jwt_issuer = settings.jwt_issuer
         self.jwt_audience = settings.jwt_audience
         self.jwt_algorithms = settings.jwt_algorithms
+        self._jwt_keys = _prepare_jwt_keys(self.jwt_key, self.jwt_algorithms) if self.jwt_key else {}
         if self.enabled and not self.hashes and not self.jwt_key:
             raise ConfigError(
                 "authentication is on but no API key hash or JWT key is configured: set "
@@ -108,14 +110,50 @@ class Authenticator:
         import jwt  # lazy: only deployments with JWT pay for the import
 
         try:
+            algorithm = jwt.get_unverified_header(token).get("alg")
+            key = self._jwt_keys.get(algorithm) if isinstance(algorithm, str) else None
+            if key is None:
+                raise jwt.InvalidAlgorithmError(
+                    f"algorithm {str(algorithm)[:20]!r} is not one of {sorted(self._jwt_keys)}"
+                )
             claims = jwt.decode(
                 token,
-                self.jwt_key or "",
-                algorithms=self.jwt_algorithms,
+                key,
+                algorithms=[str(algorithm)],
                 audience=self.jwt_audience,
                 issuer=self.jwt_issuer,
                 options={"require": ["exp", "iss", "aud", "sub"]},
             )
+            # RFC 7519: exp, nbf and iat are NumericDates (JSON numbers). PyJWT also takes a string
+            # of digits ("exp": "9999999999"), which other verifiers reject: so do we.
+            for claim in ("exp", "nbf", "iat"):
+                value = claims.get(claim)
+                if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+                    raise jwt.InvalidTokenError(f"the {claim} claim must be a number (NumericDate)")
         except jwt.PyJWTError as exc:
             raise ApiError(401, "unauthenticated", f"the bearer token is not valid: {exc}") from None
         return "jwt:" + str(claims["sub"])
+
+
+def _prepare_jwt_keys(key: str, algorithms: list[str]) -> dict[str, Any]:
+    """Algorithm -> the key parsed once for it (PyJWT parses a PEM on every decode otherwise).
+    Algorithms the key does not fit (an EC key for RS256, a PEM key as an HMAC secret) are left out,
+    so a token naming one of them is rejected; none at all is a configuration error."""
+    import jwt
+
+    prepared: dict[str, Any] = {}
+    problems = []
+    for name in algorithms:
+        try:
+            algorithm = jwt.get_algorithm_by_name(name)
+            parsed = algorithm.prepare_key(key)
+            if hasattr(parsed, "private_bytes"):  # a private key was given: verify with its public half
+                parsed = parsed.public_key()
+            prepared[name] = parsed
+        except (jwt.PyJWTError, NotImplementedError, ValueError, TypeError) as exc:
+            problems.append(f"{name}: {exc}")
+    if not prepared:
+        raise ConfigError(
+            "MLFLEET_JWT_KEY does not fit any of MLFLEET_JWT_ALGORITHMS (" + "; ".join(problems)[:300] + ")"
+        )
+    return prepared

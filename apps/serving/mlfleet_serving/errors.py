@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -25,13 +26,20 @@ class ApiError(Exception):
         self.details = details
 
 
-def error_response(request_id: str, status: int, code: str, message: str, details: Any = None) -> Response:
+def error_response(
+    request_id: str,
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    extra_headers: Mapping[str, str] | None = None,
+) -> Response:
     body: dict[str, Any] = {"error": {"code": code, "message": message}, "request_id": request_id}
     if details is not None:
         body["error"]["details"] = details
-    headers = {"x-request-id": request_id}
+    headers = {"x-request-id": request_id, **(extra_headers or {})}
     if status == 429 and isinstance(details, dict) and "retry_after_seconds" in details:
-        headers["retry-after"] = str(max(1, round(details["retry_after_seconds"])))
+        headers["retry-after"] = str(details["retry_after_seconds"])
     return Response(orjson.dumps(body), status_code=status, media_type="application/json", headers=headers)
 
 
@@ -47,7 +55,10 @@ def install_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(_request_id(request), exc.status_code, code, str(exc.detail))
+        # Starlette puts `Allow` on its 405s (RFC 9110 requires it): keep the exception's headers.
+        return error_response(
+            _request_id(request), exc.status_code, code, str(exc.detail), extra_headers=exc.headers
+        )
 
     async def validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)

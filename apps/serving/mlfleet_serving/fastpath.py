@@ -20,6 +20,7 @@ from mlfleet_serving.errors import ApiError, error_response
 from mlfleet_serving.middleware import Observer, request_id_from
 from mlfleet_serving.scoring import label_model, pick_served, response_body, run_shadow, score
 from mlfleet_serving.state import ServingState
+from mlfleet_serving.validation import require_json
 
 log = logging.getLogger("mlfleet.serving")
 
@@ -60,7 +61,7 @@ class InferenceFastPath:
         self, scope: Scope, receive: Receive, send: Send, route: str, model: str | None, version: str | None
     ) -> None:
         start = time.perf_counter()
-        api_key = authorization = length = request_id = routing_key = None
+        api_key = authorization = length = request_id = routing_key = content_type = None
         routing_header = self.routing_header
         for key, value in scope["headers"]:
             if key == b"x-api-key":
@@ -69,6 +70,8 @@ class InferenceFastPath:
                 authorization = value
             elif key == b"content-length":
                 length = value
+            elif key == b"content-type":
+                content_type = value
             elif key == b"x-request-id":
                 request_id = value
             elif key == routing_header:
@@ -102,6 +105,7 @@ class InferenceFastPath:
                 labels["model"] = served.name
                 labels["version"] = served.version
                 labels["variant"] = served.variant
+                require_json(content_type)
                 body = await _read_body(receive, length, state.settings.max_body_bytes)
                 v2 = route is not PREDICT
                 payload, x, y, flags = score(state, served, body, v2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 from mlfleet_serving.errors import ApiError
@@ -25,12 +26,14 @@ class RateLimiter:
         bucket[1] = now
         if tokens < 1.0:
             bucket[0] = tokens
-            wait = (1.0 - tokens) / self.rate
+            # Whole seconds, rounded up (Retry-After has no fractions): the header, the message and
+            # the details say the same, and a token is back by then.
+            wait = max(1, math.ceil((1.0 - tokens) / self.rate))
             raise ApiError(
                 429,
                 "rate_limited",
                 f"rate limit of {self.rate:g} requests/s (burst {self.burst:g}) exceeded for this key; "
-                f"retry after {wait:.2f} s",
+                f"retry after {wait} s",
                 {"retry_after_seconds": wait},
             )
         bucket[0] = tokens - 1.0

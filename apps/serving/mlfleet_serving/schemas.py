@@ -124,8 +124,88 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         401: "missing or invalid credentials",
         404: "unknown model or version",
         413: "body or batch too large",
+        415: "body not sent as Content-Type: application/json",
         422: "invalid input (shape, dtype, non-finite, out of range)",
         429: "rate limit exceeded (see Retry-After)",
         503: "no model loaded yet",
     }.items()
 }
+
+
+def _number(low: float, high: float) -> dict[str, Any]:
+    return {"type": "number", "minimum": low, "maximum": high}
+
+
+def model_bodies(
+    names: list[str], mins: list[float], maxs: list[float], range_policy: str, max_rows: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The /predict and v2 infer request bodies for the served model: exactly the bodies the server
+    accepts, as far as JSON Schema can say it (per feature: a number within float32's range, and
+    within the schema range under the `reject` policy; rows all lists or all objects keyed by
+    feature; at most max_rows). What it cannot say: that a v2 tensor's data holds shape[0] rows, and
+    the byte limit on the body."""
+    from mlfleet_serving.validation import FLOAT32_MAX, V2_NUMERIC
+
+    n = len(names)
+
+    def bound(value: float, default: float) -> float:
+        return value if range_policy == "reject" and abs(value) <= FLOAT32_MAX else default
+
+    numbers = [
+        _number(bound(lo, -FLOAT32_MAX), bound(hi, FLOAT32_MAX)) for lo, hi in zip(mins, maxs, strict=True)
+    ]
+    as_list = {"type": "array", "prefixItems": numbers, "items": False, "minItems": n, "maxItems": n}
+    as_object = {
+        "type": "object",
+        "properties": dict(zip(names, numbers, strict=True)),
+        "required": names,
+        "additionalProperties": False,
+    }
+    rows = {"minItems": 1, "maxItems": max_rows, "type": "array"}
+    predict = {
+        "type": "object",
+        "required": ["instances"],
+        "properties": {
+            "instances": {
+                "description": "rows: number lists in schema order, or objects keyed by feature (all alike)",
+                "oneOf": [{**rows, "items": as_list}, {**rows, "items": as_object}],
+            }
+        },
+    }
+    # Flat data (row after row) cannot be checked per feature; the range is float32's.
+    any_number = _number(-FLOAT32_MAX, FLOAT32_MAX)
+    tensor = {
+        "type": "object",
+        "required": ["name", "shape", "datatype", "data"],
+        "properties": {
+            "name": {"type": "string"},
+            "shape": {
+                "type": "array",
+                "prefixItems": [
+                    {"type": "integer", "minimum": 1, "maximum": max_rows},
+                    {"type": "integer", "const": n},
+                ],
+                "items": False,
+                "minItems": 2,
+                "maxItems": 2,
+            },
+            "datatype": {"type": "string", "enum": sorted(V2_NUMERIC)},
+            "data": {
+                "oneOf": [
+                    {**rows, "items": as_list},
+                    {"type": "array", "minItems": n, "maxItems": n * max_rows, "items": any_number},
+                ]
+            },
+            "parameters": {"type": "object"},
+        },
+    }
+    v2 = {
+        "type": "object",
+        "required": ["inputs"],
+        "properties": {
+            "id": {"type": "string"},
+            "parameters": {"type": "object"},
+            "inputs": {"type": "array", "minItems": 1, "maxItems": 1, "items": tensor},
+        },
+    }
+    return predict, v2

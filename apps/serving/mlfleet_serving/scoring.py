@@ -12,12 +12,14 @@ from fastapi import Request
 from mlfleet_serving.errors import ApiError
 from mlfleet_serving.models import ServedModel
 from mlfleet_serving.state import ServingState
-from mlfleet_serving.validation import check_values, parse_json, predict_matrix, v2_matrix
+from mlfleet_serving.validation import check_values, parse_json, predict_matrix, require_json, v2_matrix
 
 log = logging.getLogger("mlfleet.serving")
 
 
 async def read_body(request: Request, limit: int) -> bytes:
+    content_type = request.headers.get("content-type")
+    require_json(None if content_type is None else content_type.encode("latin-1"))
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > limit:
         raise ApiError(413, "body_too_large", f"the body is {length} bytes; the limit is {limit} bytes")

@@ -11,6 +11,7 @@ import orjson
 
 from mlfleet_serving.errors import ApiError
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 V2_NUMERIC = {
     "FP16",
     "FP32",
@@ -32,11 +33,30 @@ class FeatureBounds:
     mins: np.ndarray  # -inf where the schema has no minimum
     maxs: np.ndarray  # +inf where the schema has no maximum
 
-    all_bounded: bool = field(init=False)  # every feature has a finite min and max
+    all_bounded: bool = field(init=False)  # every feature has a min and max within float32's range
 
     def __post_init__(self) -> None:
-        bounded = bool(np.isfinite(self.mins).all() and np.isfinite(self.maxs).all())
+        limit = FLOAT32_MAX
+        bounded = bool((np.abs(self.mins) <= limit).all() and (np.abs(self.maxs) <= limit).all())
         object.__setattr__(self, "all_bounded", bounded)
+
+
+def require_json(content_type: bytes | None) -> None:
+    """415 unless the body is declared JSON: application/json (any parameters) or application/*+json."""
+    if content_type == b"application/json":
+        return
+    if content_type is not None:
+        media = content_type.split(b";", 1)[0].strip().lower()
+        if media == b"application/json" or (media.startswith(b"application/") and media.endswith(b"+json")):
+            return
+    got = (
+        "no Content-Type" if content_type is None else f"Content-Type {content_type.decode('latin-1')!r:.60}"
+    )
+    raise ApiError(
+        415,
+        "unsupported_media_type",
+        f"the body must be JSON sent as 'Content-Type: application/json'; got {got}",
+    )
 
 
 def parse_json(body: bytes) -> Any:
@@ -127,6 +147,8 @@ def v2_matrix(payload: Any, bounds: FeatureBounds, max_rows: int, scan: bool = F
     if not isinstance(tensor, dict):
         raise _invalid("inputs[0] must be an object with name, shape, datatype and data")
     shape, datatype, data = tensor.get("shape"), tensor.get("datatype"), tensor.get("data")
+    if isinstance(shape, list):  # 2.0 is an integer in JSON Schema (and to JSON), so take it as one
+        shape = [int(s) if isinstance(s, float) and s.is_integer() else s for s in shape]
     if (
         not isinstance(shape, list)
         or len(shape) != 2
@@ -139,7 +161,7 @@ def v2_matrix(payload: Any, bounds: FeatureBounds, max_rows: int, scan: bool = F
         raise _invalid("inputs[0].shape[0] must be at least 1 row")
     if shape[0] > max_rows:
         raise ApiError(413, "batch_too_large", f"{shape[0]} rows exceed the limit of {max_rows} per request")
-    if datatype not in V2_NUMERIC:
+    if not isinstance(datatype, str) or datatype not in V2_NUMERIC:
         raise _invalid(f"inputs[0].datatype {datatype!r:.20} is not numeric; use FP32, FP64 or INT64")
     if not isinstance(data, list):
         raise _invalid("inputs[0].data must be a list of numbers (flat or nested)")
@@ -162,11 +184,15 @@ def check_values(
     # Fast path: one comparison pass; NaN compares False, so it cannot sneak through.
     if bounds.all_bounded and bool(((x >= bounds.mins) & (x <= bounds.maxs)).all()):
         return x, []
-    finite = np.isfinite(x)
+    # Finite, and within float32's range: the runtimes compute in float32 (scikit-learn's trees
+    # convert and raise on overflow; ONNX would see inf), so a larger magnitude is not a value the
+    # model can take, whatever the range policy.
+    finite = np.abs(x) <= FLOAT32_MAX
     if not finite.all():
         i, j = (int(v) for v in np.argwhere(~finite)[0])
         raise _invalid(
-            f"row {i} feature {bounds.names[j]!r} is not a finite number",
+            f"row {i} feature {bounds.names[j]!r} is not a finite number within float32's range "
+            f"(|x| <= {FLOAT32_MAX:.4g})",
             {"row": i, "feature": bounds.names[j]},
         )
     low = x < bounds.mins

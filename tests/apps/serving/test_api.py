@@ -6,7 +6,7 @@ import numpy as np
 from fastapi.testclient import TestClient
 from mlfleet_registry import open_registry
 
-from tests.apps.serving.conftest import AUTH, MODEL
+from tests.apps.serving.conftest import AUTH, MODEL, VALID_ROW
 
 
 def sklearn_predict(registry: str, x: np.ndarray) -> list[int]:
@@ -119,3 +119,57 @@ def test_openapi_documents_every_route_and_the_error_shape(client: TestClient) -
     assert "instances" in predict["requestBody"]["content"]["application/json"]["schema"]["properties"]
     assert {"401", "422", "429"} <= set(predict["responses"])
     assert "ApiKey" in schema["components"]["securitySchemes"]
+
+
+def test_openapi_bodies_admit_what_the_server_accepts_and_not_what_it_rejects(make_client) -> None:
+    """Regression: the documented bodies admitted rows of any length, mixed row kinds, unknown
+    feature keys, out-of-range values and any batch size, all of which the server rejects."""
+    from jsonschema import Draft202012Validator
+
+    client = make_client(max_batch_rows=4)
+    paths = client.get("/openapi.json").json()["paths"]
+
+    def validator(path: str) -> Draft202012Validator:
+        body = paths[path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        return Draft202012Validator(body)
+
+    predict, infer = validator("/predict"), validator("/v2/models/{model_name}/infer")
+    names = [
+        f["name"]
+        for f in client.get(f"/v2/models/{MODEL}", headers=AUTH).json()["parameters"]["feature_schema"]
+    ]
+    as_object = dict(zip(names, VALID_ROW, strict=True))
+    accepted = [{"instances": [VALID_ROW]}, {"instances": [as_object, as_object]}]
+    rejected = [
+        {"instances": []},
+        {"instances": [VALID_ROW[:29]]},
+        {"instances": [VALID_ROW, as_object]},
+        {"instances": [{**as_object, "extra": 1.0}]},
+        {"instances": [{k: v for k, v in as_object.items() if k != names[0]}]},
+        {"instances": [[1e6, *VALID_ROW[1:]]]},  # outside the schema range (policy reject)
+        {"instances": [[1e39, *VALID_ROW[1:]]]},
+        {"instances": [VALID_ROW] * 5},  # max_batch_rows
+        {"rows": [VALID_ROW]},
+    ]
+    for body in accepted:
+        assert predict.is_valid(body), body
+        assert client.post("/predict", json=body, headers=AUTH).status_code == 200
+    for body in rejected:
+        assert not predict.is_valid(body), body
+        assert client.post("/predict", json=body, headers=AUTH).status_code in (413, 422), body
+    tensor = {"name": "x", "shape": [1, 30], "datatype": "FP64", "data": [VALID_ROW]}
+    assert infer.is_valid({"inputs": [tensor]})
+    assert (
+        client.post(f"/v2/models/{MODEL}/infer", json={"inputs": [tensor]}, headers=AUTH).status_code == 200
+    )
+    for bad in ({"shape": [1, 29]}, {"shape": [5, 30]}, {"datatype": "BYTES"}, {"data": [VALID_ROW[:29]]}):
+        body = {"inputs": [{**tensor, **bad}]}
+        assert not infer.is_valid(body), bad
+        assert client.post(f"/v2/models/{MODEL}/infer", json=body, headers=AUTH).status_code in (413, 422)
+
+
+def test_v2_shape_given_as_integral_floats_is_accepted(client: TestClient) -> None:
+    """2.0 is an integer to JSON Schema; the server took only 2 (a schema-valid body got a 422)."""
+    tensor = {"name": "x", "shape": [1.0, 30.0], "datatype": "FP64", "data": VALID_ROW}
+    response = client.post(f"/v2/models/{MODEL}/infer", json={"inputs": [tensor]}, headers=AUTH)
+    assert response.status_code == 200, response.text

@@ -114,3 +114,52 @@ def test_jwt_signed_with_another_key_is_401(jwt_client: TestClient) -> None:
         jwt_client.post("/predict", json=ROW, headers={"Authorization": f"Bearer {forged}"}).status_code
         == 401
     )
+
+
+@pytest.mark.parametrize("claim", ["exp", "nbf", "iat"])
+def test_jwt_time_claims_given_as_strings_are_401(jwt_client: TestClient, claim: str) -> None:
+    """RFC 7519 NumericDate is a JSON number; PyJWT alone takes "exp": "<digits>"."""
+    value = {"exp": int(time.time()) + 60, "nbf": int(time.time()) - 60, "iat": int(time.time())}[claim]
+    token = _token(**{claim: str(value)})
+    response = jwt_client.post("/predict", json=ROW, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert "NumericDate" in response.json()["error"]["message"]
+
+
+def test_jwt_key_is_parsed_once_and_an_unlisted_algorithm_is_401(shared_registry: str, monkeypatch) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    private = ec.generate_private_key(ec.SECP256R1())
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    settings = settings_for(
+        shared_registry, jwt_key=public_pem, jwt_issuer="https://issuer.test", jwt_audience="mlfleet"
+    )
+    auth = Authenticator(settings)  # default algorithms RS256, ES256: an EC key fits ES256 only
+    parsed: list[object] = []
+    original = jwt.algorithms.ECAlgorithm.prepare_key
+    monkeypatch.setattr(
+        jwt.algorithms.ECAlgorithm, "prepare_key", lambda self, key: parsed.append(key) or original(self, key)
+    )
+    claims = {"iss": "https://issuer.test", "aud": "mlfleet", "sub": "svc-b", "exp": int(time.time()) + 60}
+    token = jwt.encode(claims, private, algorithm="ES256")
+    for _ in range(3):
+        assert auth.authenticate({"authorization": f"Bearer {token}"}) == "jwt:svc-b"
+    # PyJWT passes an already parsed key through prepare_key untouched: no PEM was parsed again.
+    assert all(not isinstance(key, str | bytes) for key in parsed)
+    hmac_token = jwt.encode(claims, public_pem.encode()[:40], algorithm="HS256")
+    with pytest.raises(Exception, match="not one of") as error:
+        auth.authenticate({"authorization": f"Bearer {hmac_token}"})
+    assert getattr(error.value, "status", None) == 401
+
+
+def test_jwt_key_that_fits_no_algorithm_is_a_config_error(shared_registry: str) -> None:
+    settings = settings_for(
+        shared_registry, jwt_key=SECRET, jwt_issuer="https://issuer.test", jwt_audience="mlfleet"
+    )  # an HMAC secret with the default RS256/ES256
+    with pytest.raises(ConfigError, match="MLFLEET_JWT_ALGORITHMS"):
+        Authenticator(settings)

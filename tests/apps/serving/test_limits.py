@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mlfleet_serving.errors import ApiError, error_response
 from mlfleet_serving.ratelimit import RateLimiter
 
 from tests.apps.serving.conftest import AUTH, MODEL, OTHER_KEY, VALID_ROW
@@ -63,3 +64,26 @@ def test_batch_over_the_limit_is_413(make_client) -> None:
     assert response.status_code == 413 and response.json()["error"]["code"] == "batch_too_large"
     v2 = {"inputs": [{"name": "x", "shape": [5, 30], "datatype": "FP64", "data": [ROW] * 5}]}
     assert client.post(f"/v2/models/{MODEL}/infer", json=v2, headers=AUTH).status_code == 413
+
+
+def test_429_message_details_and_retry_after_agree() -> None:
+    """Regression: the message said 'retry after 0.10 s' while Retry-After said 1."""
+    limiter = RateLimiter(rate_per_second=0.4, burst=1)
+    limiter.check("a", now=0.0)
+    for now, expected in ((0.1, 3), (2.4, 1)):
+        try:
+            limiter.check("a", now=now)
+            raise AssertionError("should be limited")
+        except ApiError as exc:
+            assert exc.details == {"retry_after_seconds": expected}
+            assert exc.message.endswith(f"retry after {expected} s")
+            response = error_response("r", exc.status, exc.code, exc.message, exc.details)
+            assert response.headers["retry-after"] == str(expected)
+
+
+def test_405_carries_allow(client) -> None:
+    for path, allowed in (("/predict", "POST"), ("/v2/health/ready", "GET")):
+        response = client.request("PUT", path, headers=AUTH)
+        assert response.status_code == 405 and response.json()["error"]["code"] == "method_not_allowed"
+        assert allowed in response.headers["allow"]
+    assert client.get("/predict", headers=AUTH).headers["allow"] == "POST"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -95,6 +96,7 @@ def test_out_of_range_flag_policy_serves_and_flags(make_client) -> None:
         ({"name": "x", "shape": [1, 29], "datatype": "FP64", "data": VALID_ROW[:29]}, "expects 30 features"),
         ({"name": "x", "shape": [2, 30], "datatype": "FP64", "data": VALID_ROW}, "needs 60"),
         ({"name": "x", "shape": [1, 30], "datatype": "BYTES", "data": VALID_ROW}, "not numeric"),
+        ({"name": "x", "shape": [1, 30], "datatype": {}, "data": VALID_ROW}, "not numeric"),  # was a 500
         ({"name": "x", "shape": [30], "datatype": "FP64", "data": VALID_ROW}, "shape must be [rows, 30]"),
         ({"name": "x", "shape": [0, 30], "datatype": "FP64", "data": []}, "at least 1 row"),
         ({"name": "x", "shape": [1, 30], "datatype": "FP64", "data": "abc"}, "must be a list"),
@@ -111,3 +113,38 @@ def test_v2_needs_exactly_one_input(client: TestClient) -> None:
     for inputs in ([], [tensor, tensor]):
         response = client.post(f"/v2/models/{MODEL}/infer", json={"inputs": inputs}, headers=AUTH)
         assert response.status_code == 422
+
+
+@pytest.mark.parametrize("runtime", ["sklearn", "onnx"])
+@pytest.mark.parametrize("policy", ["flag", "clip", "reject"])
+def test_values_beyond_float32_are_422_with_every_runtime_and_policy(make_client, runtime, policy) -> None:
+    """Regression: 1e39 passed the `flag` policy and made scikit-learn's float32 conversion raise (500)."""
+    client = make_client(runtime=runtime, range_policy=policy)
+    for value in (1e39, -3.5e38):
+        response = client.post("/predict", json={"instances": [[value, *VALID_ROW[1:]]]}, headers=AUTH)
+        assert response.status_code == 422, response.text
+        assert "float32" in response.json()["error"]["message"]
+    # The largest float32 itself is a value (clipped, flagged or rejected as out of range).
+    response = client.post("/predict", json={"instances": [[3.4e38, *VALID_ROW[1:]]]}, headers=AUTH)
+    assert response.status_code == (422 if policy == "reject" else 200), response.text
+
+
+@pytest.mark.parametrize(
+    "content_type", [None, "text/plain", "application/x-www-form-urlencoded", "application/jsonx"]
+)
+def test_a_body_that_is_not_declared_json_is_415(client: TestClient, content_type: str | None) -> None:
+    body = json.dumps({"instances": [VALID_ROW]}).encode()
+    headers = {**AUTH, **({"content-type": content_type} if content_type else {})}
+    for path in ("/predict", f"/v2/models/{MODEL}/infer"):
+        response = client.post(path, content=body, headers=headers)
+        assert response.status_code == 415, (path, response.text)
+        assert response.json()["error"]["code"] == "unsupported_media_type"
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "application/json; charset=utf-8", "Application/JSON"]
+)
+def test_json_content_types_are_accepted(client: TestClient, content_type: str) -> None:
+    body = json.dumps({"instances": [VALID_ROW]}).encode()
+    response = client.post("/predict", content=body, headers={**AUTH, "content-type": content_type})
+    assert response.status_code == 200, response.text
