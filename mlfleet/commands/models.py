@@ -1,8 +1,12 @@
-"""`mlfleet models list|show|promote|rollback|delete|sync|verify`: operate the model registry."""
+"""`mlfleet models list|show|promote|rollback|delete|sync|verify|repair`: operate the model registry.
+
+Exit codes: 0 ok, 1 a registry error (one line on stderr, never a traceback), 2 usage error.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -27,6 +31,12 @@ def _run(action: Callable[[], Any]) -> Any:
     except RegistryError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
+    except Exception as exc:  # a client failure the store layer did not translate: still one line
+        if os.environ.get("MLFLEET_DEBUG"):
+            raise
+        detail = " ".join(str(exc).split())[:300]
+        typer.echo(f"error: {type(exc).__name__}: {detail} (set MLFLEET_DEBUG=1 for the traceback)", err=True)
+        raise typer.Exit(1) from None
 
 
 def _open(url: str | None) -> Any:
@@ -45,6 +55,7 @@ def _actor(actor: str | None) -> str:
 def list_models(registry: str | None = typer.Option(None, "--registry", help=REGISTRY_HELP)) -> None:
     """Every model with its versions and aliases."""
     reg = _open(registry)
+    _run(reg.require_exists)  # a mistyped URL is an error, not an empty list
     names = _run(reg.list_models)
     if not names:
         typer.echo(f"no models in {reg.url}")
@@ -66,12 +77,17 @@ def show(
     reg = _open(registry)
 
     def manifest() -> Any:
+        from mlfleet_registry.names import check_name, check_ref
+
+        check_name(name)
+        if ref is not None:
+            check_ref(ref)
         versions = reg.list_versions(name)
         if not versions:
             from mlfleet_registry import NotFound
 
             raise NotFound(f"model {name!r} has no versions in {reg.url}")
-        return reg.manifest(name, reg.resolve_ref(name, ref) if ref else versions[-1])
+        return reg.manifest(name, reg.resolve_ref(name, ref) if ref is not None else versions[-1])
 
     typer.echo(_run(manifest).model_dump_json(indent=2))
     aliases = _run(lambda: reg.aliases(name))
@@ -99,7 +115,7 @@ def promote(
 
     reg = _open(registry)
     target = _run(lambda: reg.resolve_ref(name, version))
-    want: Any = ANY if expected is None else (None if expected.lower() == "none" else expected)
+    want: Any = ANY if expected is None else (None if expected == "none" else expected)
     _run(lambda: reg.set_alias(name, alias, target, expected=want, actor=_actor(actor), reason=reason))
     typer.echo(f"{name}: {alias} -> {target}")
 
@@ -155,7 +171,7 @@ def verify(
     name: str | None = typer.Argument(None, help="Only this model (default: all)."),
     registry: str | None = typer.Option(None, "--registry", help=REGISTRY_HELP),
 ) -> None:
-    """Check every version's sha256 hashes and alias targets; exit 1 naming each bad file."""
+    """Check hashes, manifests, alias targets and audit events; exit 1 naming each problem."""
     reg = _open(registry)
     problems = _run(lambda: reg.verify(name))
     for problem in problems:
@@ -163,3 +179,18 @@ def verify(
     if problems:
         raise typer.Exit(1)
     typer.echo(f"ok: {reg.url} verified" + (f" ({name})" if name else ""))
+
+
+@models_app.command("repair")
+def repair(
+    name: str | None = typer.Argument(None, help="Only this model (default: all)."),
+    registry: str | None = typer.Option(None, "--registry", help=REGISTRY_HELP),
+    actor: str | None = typer.Option(None, "--actor", help="Who (default: $MLFLEET_ACTOR or user@host)."),
+) -> None:
+    """Finish what killed operations left: missing audit events, interrupted deletes, aliases on deleted
+    versions. Idempotent; prints each action."""
+    reg = _open(registry)
+    done = _run(lambda: reg.repair(name, actor=_actor(actor)))
+    for action in done:
+        typer.echo(action)
+    typer.echo(f"repaired {reg.url}: {len(done)} action(s)" if done else f"nothing to repair in {reg.url}")

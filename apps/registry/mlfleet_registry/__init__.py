@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import os
 
-from mlfleet_registry.errors import AliasConflict, IntegrityError, NotFound, RegistryError, VersionExists
+from mlfleet_registry.errors import (
+    AliasConflict,
+    IntegrityError,
+    InvalidName,
+    NotFound,
+    RegistryError,
+    StoreUnavailable,
+    VersionDeleted,
+    VersionExists,
+)
 from mlfleet_registry.manifest import FeatureSpec, Manifest
 from mlfleet_registry.registry import ANY, LoadedModel, Registry
 from mlfleet_registry.store import ObjectStore
@@ -30,12 +39,15 @@ __all__ = [
     "AliasConflict",
     "FeatureSpec",
     "IntegrityError",
+    "InvalidName",
     "LoadedModel",
     "Manifest",
     "NotFound",
     "Registry",
     "RegistryError",
+    "StoreUnavailable",
     "SyncReport",
+    "VersionDeleted",
     "VersionExists",
     "open_registry",
     "sync_registries",

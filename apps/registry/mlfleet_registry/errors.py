@@ -21,3 +21,16 @@ class AliasConflict(RegistryError):
 
 class VersionExists(RegistryError):
     """An immutable object (a version manifest, an alias history entry) already exists."""
+
+
+class InvalidName(RegistryError, ValueError):
+    """A model name, version id or alias breaks the grammar (mlfleet_registry.names); nothing was done."""
+
+
+class StoreUnavailable(RegistryError):
+    """The registry's store cannot be used: unreachable endpoint, missing bucket, no permission, bad
+    URL, a file where a directory should be. The message names the URL and the cause."""
+
+
+class VersionDeleted(NotFound):
+    """The version is deleted or being deleted (it has a tombstone): it can no longer be promoted."""

@@ -7,15 +7,21 @@ offers a conditional write and check-then-write (documented as such) elsewhere.
 
 from __future__ import annotations
 
+import errno
 import os
+import re
+import socket
 import tempfile
 import uuid
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from mlfleet_registry.errors import NotFound, RegistryError, VersionExists
+from mlfleet_registry.errors import NotFound, RegistryError, StoreUnavailable, VersionExists
+
+T = TypeVar("T")
 
 SUPPORTED_SCHEMES = ("file", "s3", "gs", "gcs", "az", "abfs")
 
@@ -25,6 +31,129 @@ ATOMIC_CREATE = {
     "s3": "PutObject with If-None-Match: *",
     "gs": "upload with ifGenerationMatch=0",
     "az": "Put Blob with If-None-Match: * (overwrite=False)",
+}
+
+
+# Bucket / container naming rules of each cloud (checked before any request is made).
+BUCKET_RULES: dict[str, tuple[re.Pattern[str], str]] = {
+    "s3": (
+        re.compile(r"(?!xn--)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"),
+        "S3 bucket names are 3-63 lowercase letters, digits, '.' and '-', starting and ending with a "
+        "letter or digit",
+    ),
+    "gs": (
+        re.compile(r"(?!goog)(?!.*\.\.)[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]"),
+        "GCS bucket names are 3-63 lowercase letters, digits, '.', '_' and '-', starting and ending with "
+        "a letter or digit",
+    ),
+    "az": (
+        re.compile(r"(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]"),
+        "Azure container names are 3-63 lowercase letters, digits and single '-', starting and ending "
+        "with a letter or digit",
+    ),
+}
+MAX_PREFIX = 512
+CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
+PROXY_ENV = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+
+
+def _check_prefix(url: str, prefix: str) -> None:
+    segments = prefix.strip("/").split("/") if prefix.strip("/") else []
+    if len(prefix) > MAX_PREFIX:
+        raise StoreUnavailable(
+            f"registry URL {url[:80]!r}...: the prefix is longer than {MAX_PREFIX} characters"
+        )
+    if CONTROL_OR_SPACE.search(prefix):
+        raise StoreUnavailable(f"registry URL {url!r}: the prefix contains whitespace or control characters")
+    if any(seg in ("", ".", "..") for seg in segments):
+        raise StoreUnavailable(f"registry URL {url!r}: the prefix has an empty, '.' or '..' path segment")
+
+
+def endpoint_of(scheme: str) -> str | None:
+    """The endpoint override the clients will use (emulators, private endpoints), if any."""
+    if scheme == "s3":
+        return os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
+    if scheme == "gs":
+        return os.environ.get("STORAGE_EMULATOR_HOST") or None
+    if scheme == "az" and (conn := os.environ.get("AZURE_STORAGE_CONNECTION_STRING")):
+        for part in conn.split(";"):
+            key, _, value = part.partition("=")
+            if key.strip().lower() == "blobendpoint" and value:
+                return value.strip()
+    return None
+
+
+def probe_endpoint(endpoint: str, timeout: float = 3.0) -> None:
+    """Fail fast and clearly when an endpoint override does not accept connections (the SDKs would
+    retry for up to minutes and end in a stack trace). Skipped behind a proxy."""
+    if any(os.environ.get(name) for name in PROXY_ENV):
+        return
+    parts = urlsplit(endpoint if "//" in endpoint else f"http://{endpoint}")
+    host = parts.hostname or ""
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise StoreUnavailable(f"endpoint {endpoint!r} is not a valid URL: {exc}") from None
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise StoreUnavailable(
+            f"cannot reach the object store endpoint {endpoint} ({reason}); check the endpoint variable "
+            "(AWS_ENDPOINT_URL, STORAGE_EMULATOR_HOST or the connection string's BlobEndpoint) and that "
+            "the service is up"
+        ) from None
+
+
+def _one_line(text: str, limit: int = 240) -> str:
+    line = " ".join(str(text).split()).split(" RequestId:")[0]  # Azure appends ids and the XML body
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def describe_failure(exc: BaseException) -> tuple[str, str]:
+    """(kind, detail) of a store client failure; kind is one of unreachable, permission, missing,
+    not-a-directory, name-too-long, invalid, error."""
+    name = type(exc).__name__
+    status = getattr(exc, "status_code", None) or getattr(exc, "status", None) or getattr(exc, "code", None)
+    text = _one_line(str(exc) or name)
+    if name in (
+        "EndpointConnectionError",
+        "ConnectTimeoutError",
+        "ClientConnectorError",
+        "ServiceRequestError",
+    ):
+        return "unreachable", text
+    if (
+        isinstance(exc, PermissionError)
+        or getattr(exc, "errno", None) in (errno.EACCES, errno.EPERM, errno.EROFS)
+        or status in (401, 403)
+        or name == "ClientAuthenticationError"
+    ):
+        return "permission", text
+    if (
+        isinstance(exc, NotADirectoryError | IsADirectoryError)
+        or getattr(exc, "errno", None) == errno.ENOTDIR
+    ):
+        return "not-a-directory", text
+    if getattr(exc, "errno", None) == errno.ENAMETOOLONG:
+        return "name-too-long", text
+    if isinstance(exc, FileNotFoundError) or status == 404 or name == "ResourceNotFoundError":
+        return "missing", text
+    if getattr(exc, "errno", None) == errno.EINVAL or status == 400:
+        return "invalid", text
+    if isinstance(exc, ConnectionError | TimeoutError) or "connect" in name.lower():
+        return "unreachable", text
+    return "error", f"{name}: {text}"
+
+
+HINTS = {
+    "unreachable": "cannot reach the store; check the endpoint, network and that the service is up",
+    "permission": "permission denied; check the credentials and that this identity may use the registry",
+    "missing": "the bucket/container or path does not exist; check the URL or create it",
+    "not-a-directory": "a file is in the way where the registry needs a directory",
+    "name-too-long": "a path component is longer than the filesystem allows",
+    "invalid": "the store rejected the request as invalid; check the bucket name and prefix",
+    "error": "the store failed",
 }
 
 
@@ -91,68 +220,139 @@ class ObjectStore:
             )
         if scheme == "file":
             local = parts.path if parts.scheme else url
+            if "\x00" in local:
+                raise StoreUnavailable(f"registry path {local!r} contains a NUL character")
             self.root = str(Path(local).expanduser().resolve())
             self.url = self.root
+            _check_local_root(Path(self.root))
         else:
             if not parts.netloc:
                 raise RegistryError(f"registry URL {url!r} has no bucket/container name after {scheme}://")
             scheme = {"gcs": "gs", "abfs": "az"}.get(scheme, scheme)
+            pattern, rule = BUCKET_RULES[scheme]
+            if not pattern.fullmatch(parts.netloc):
+                raise StoreUnavailable(
+                    f"invalid bucket/container name {parts.netloc[:80]!r} in {url[:120]!r}: {rule}"
+                )
+            _check_prefix(url, parts.path)
             self.root = f"{parts.netloc}{parts.path}".rstrip("/")
             self.url = f"{scheme}://{self.root}"
+            self.bucket = parts.netloc
         self.scheme = scheme
-        self.fs = _filesystem(scheme)
+        # Probed once, lazily, before the first request (constructing a store does no I/O).
+        self._endpoint = endpoint_of(scheme) if scheme != "file" else None
+        try:
+            self.fs = _filesystem(scheme)
+        except RegistryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - e.g. a malformed connection string: one line
+            raise StoreUnavailable(f"cannot open {self.url}: {describe_failure(exc)[1]}") from None
         self.atomic_create = scheme in ATOMIC_CREATE
+
+    def _guard(self, op: str, key: str, action: Callable[[], T], missing_ok: bool = False) -> T:
+        """Run one client call; any failure of the store becomes one StoreUnavailable line naming the
+        operation, the object and the cause (FileNotFoundError passes through when `missing_ok`)."""
+        if self._endpoint is not None:
+            probe_endpoint(self._endpoint)
+            self._endpoint = None
+        try:
+            return action()
+        except RegistryError:
+            raise
+        except FileNotFoundError:
+            if missing_ok:
+                raise
+            where = f"{getattr(self, 'url', '?')}/{key}".rstrip("/")
+            raise StoreUnavailable(f"cannot {op} {where}: {HINTS['missing']}") from None
+        except Exception as exc:  # the I/O boundary: every client error becomes one line
+            kind, detail = describe_failure(exc)
+            if kind == "missing" and missing_ok:
+                raise FileNotFoundError(detail) from exc
+            where = f"{getattr(self, 'url', '?')}/{key}".rstrip("/")
+            raise StoreUnavailable(f"cannot {op} {where}: {HINTS[kind]} ({detail})") from None
+
+    def check_exists(self) -> None:
+        """StoreUnavailable unless the bucket/container (or local directory) exists and is readable."""
+        if self.scheme == "file":
+            root = Path(self.root)
+            if not root.exists():
+                raise StoreUnavailable(f"no registry at {self.url}: the directory does not exist")
+            if not root.is_dir():
+                raise StoreUnavailable(f"no registry at {self.url}: it is a file, not a directory")
+            if not os.access(root, os.R_OK | os.X_OK):
+                raise StoreUnavailable(f"cannot read {self.url}: permission denied")
+            return
+        found = self._guard("check the bucket of", "", lambda: self.fs.exists(self.bucket))
+        if not found:
+            raise StoreUnavailable(
+                f"no registry at {self.url}: bucket/container {self.bucket!r} does not exist (or this "
+                "identity cannot see it); check the URL"
+            )
 
     def _path(self, key: str) -> str:
         return f"{self.root}/{key}"
 
     def read(self, key: str) -> bytes:
         try:
-            return bytes(self.fs.cat_file(self._path(key)))
+            return bytes(self._guard("read", key, lambda: self.fs.cat_file(self._path(key)), missing_ok=True))
         except FileNotFoundError as exc:
             raise NotFound(f"{self.url}/{key} does not exist") from exc
 
     def exists(self, key: str) -> bool:
-        try:
+        def check() -> bool:
             self.fs.invalidate_cache()
             return bool(self.fs.exists(self._path(key)))
+
+        try:
+            return self._guard("check", key, check, missing_ok=True)
         except FileNotFoundError:
             return False
 
     def write(self, key: str, data: bytes) -> None:
         """Overwrite; atomic for readers on object stores, temp file + rename on a local dir."""
         if self.scheme == "file":
-            target = Path(self._path(key))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self._local_temp(target, data)
-            os.replace(tmp, target)
+
+            def replace() -> None:
+                target = Path(self._path(key))
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(self._local_temp(target, data), target)
+
+            self._guard("write", key, replace)
             return
-        self.fs.pipe_file(self._path(key), data)
+        self._guard("write", key, lambda: self.fs.pipe_file(self._path(key), data))
 
     def create(self, key: str, data: bytes) -> None:
         """Create `key` only if absent, else raise VersionExists. Readers never see partial data."""
         path = self._path(key)
         if self.scheme == "file":
-            target = Path(path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self._local_temp(target, data)
+
+            def link() -> None:
+                target = Path(path)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = self._local_temp(target, data)
+                try:
+                    os.link(tmp, target)
+                except FileExistsError as exc:
+                    raise VersionExists(f"{self.url}/{key} already exists") from exc
+                finally:
+                    os.unlink(tmp)
+
+            self._guard("create", key, link)
+            return
+
+        def put() -> None:
             try:
-                os.link(tmp, target)
+                self.fs.pipe_file(path, data, mode="create")
             except FileExistsError as exc:
                 raise VersionExists(f"{self.url}/{key} already exists") from exc
-            finally:
-                os.unlink(tmp)
-            return
-        try:
-            self.fs.pipe_file(path, data, mode="create")
-        except FileExistsError as exc:
-            raise VersionExists(f"{self.url}/{key} already exists") from exc
+
+        self._guard("create", key, put)
         self.fs.invalidate_cache()
 
     def delete(self, key: str) -> None:
         """Remove `key`; a missing key is fine (a delete that was interrupted can simply re-run)."""
         try:
-            self.fs.rm_file(self._path(key))
+            self._guard("delete", key, lambda: self.fs.rm_file(self._path(key)), missing_ok=True)
         except FileNotFoundError:
             pass
         self.fs.invalidate_cache()
@@ -162,7 +362,7 @@ class ObjectStore:
         self.fs.invalidate_cache()
         base = self._path(prefix).rstrip("/")
         try:
-            found = self.fs.find(base)
+            found = self._guard("list", prefix, lambda: self.fs.find(base), missing_ok=True)
         except FileNotFoundError:
             return []
         root = self.root.rstrip("/") + "/"
@@ -182,3 +382,20 @@ class ObjectStore:
             handle.flush()
             os.fsync(handle.fileno())
         return tmp
+
+
+def _check_local_root(root: Path) -> None:
+    """A registry directory must be creatable: every existing ancestor a directory, no name too long."""
+    for part in root.parts:
+        if len(part.encode()) > 255:
+            raise StoreUnavailable(
+                f"registry path {str(root)[:80]}...: a path component is longer than 255 bytes"
+            )
+    if len(str(root).encode()) > 3800:
+        raise StoreUnavailable(f"registry path {str(root)[:80]}... is longer than the filesystem allows")
+    probe = root
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        what = "the registry path" if probe == root else f"{probe} (a parent of the registry path)"
+        raise StoreUnavailable(f"cannot use {root} as a registry: {what} is a file, not a directory")
