@@ -23,14 +23,19 @@ def train(
     """Train from a config, gate against production, publish to the registry and (optionally) promote.
 
     $MLFLEET_MODEL, when set, overrides the config's model_name (the stacks set it to the served model).
+    Exit 0: registered (and promoted if configured); 1: failed, nothing registered; 2: usage error;
+    3: registered but not promoted (the alias moved meanwhile and the re-gate rejected it).
     """
     from mlfleet_registry import RegistryError
     from mlfleet_trainer.config import load_effective_config
-    from mlfleet_trainer.errors import TrainerError
+    from mlfleet_trainer.errors import EXIT_NOT_PROMOTED, NotPromoted, TrainerError
     from mlfleet_trainer.run import train as run_training
 
     try:
         result = run_training(load_effective_config(config), registry)
+    except NotPromoted as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_NOT_PROMOTED) from None
     except (TrainerError, RegistryError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -11,7 +11,8 @@ from mlfleet_trainer.errors import TrainerError
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="mlfleet-trainer",
-        description="Validate, train, gate and publish.",
+        description="Validate, train, gate and publish. Exit 0: registered (and promoted if configured); "
+        "1: failed, nothing registered; 2: usage; 3: registered but not promoted (production moved).",
         epilog="Environment: MLFLEET_REGISTRY (registry URL), MLFLEET_TRAIN_CONFIG (config file), "
         "MLFLEET_MODEL (model name; overrides the config file's model_name). The mlfleet stacks set "
         "all three on the training Job.",
@@ -25,10 +26,14 @@ def main(argv: list[str] | None = None) -> int:
     from mlfleet_registry import RegistryError
 
     from mlfleet_trainer.config import load_effective_config
+    from mlfleet_trainer.errors import EXIT_NOT_PROMOTED, NotPromoted
     from mlfleet_trainer.run import train
 
     try:
         result = train(load_effective_config(args.config), args.registry)
+    except NotPromoted as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_NOT_PROMOTED
     except (TrainerError, RegistryError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

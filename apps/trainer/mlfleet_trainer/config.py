@@ -8,7 +8,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from mlfleet_registry import InvalidName
+from mlfleet_registry.names import check_alias, check_name
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from mlfleet_trainer.errors import TrainerError
 
@@ -47,12 +49,34 @@ class SearchConfig(BaseModel):
     cv: int = Field(default=3, ge=2, le=10)
 
 
+# Holdout metrics the trainer computes per task (mlfleet_trainer.evaluation); the gate compares one.
+TASK_METRICS = {"classification": ("accuracy", "f1_macro", "roc_auc"), "regression": ("r2", "mae", "rmse")}
+
+
+def _grammar(check: Any, value: str | None) -> str | None:
+    """A registry name rule as a pydantic error (the message names the rule)."""
+    if value is None:
+        return None
+    try:
+        return str(check(value))
+    except InvalidName as exc:
+        raise ValueError(str(exc)) from None
+
+
 class GateConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     metric: str = "roc_auc"
     tolerance: float = Field(default=0.005, ge=0)
     against: str = "production"
+    # When the `against` alias does not exist: "first-run" passes only while the model has no
+    # version at all (nothing to compare with), "error" always stops, "pass" always passes.
+    if_missing: Literal["first-run", "error", "pass"] = "first-run"
+
+    @field_validator("against")
+    @classmethod
+    def _alias(cls, value: str) -> str | None:
+        return _grammar(check_alias, value)
 
 
 class TrainConfig(BaseModel):
@@ -69,6 +93,26 @@ class TrainConfig(BaseModel):
     gate: GateConfig = GateConfig()
     promote_to: str | None = "production"
 
+    @field_validator("model_name")
+    @classmethod
+    def _model_name(cls, value: str) -> str | None:
+        return _grammar(check_name, value)
+
+    @field_validator("promote_to")
+    @classmethod
+    def _promote_to(cls, value: str | None) -> str | None:
+        return _grammar(check_alias, value)
+
+    @model_validator(mode="after")
+    def _gate_metric_fits_the_task(self) -> TrainConfig:
+        metrics = TASK_METRICS[self.task]
+        if self.gate.metric not in metrics:
+            raise ValueError(
+                f"gate.metric {self.gate.metric!r} is not computed for task {self.task}; "
+                f"choose one of: {', '.join(metrics)}"
+            )
+        return self
+
 
 def load_effective_config(path: str | None, environ: Mapping[str, str] | None = None) -> TrainConfig:
     """The config a run uses: `path`, else $MLFLEET_TRAIN_CONFIG, else the defaults; then
@@ -78,8 +122,9 @@ def load_effective_config(path: str | None, environ: Mapping[str, str] | None = 
     if model := env.get(MODEL_ENV):
         try:
             return TrainConfig.model_validate({**config.model_dump(), "model_name": model})
-        except ValidationError as exc:  # pragma: no cover - model_name is a plain string today
-            raise TrainerError(f"{MODEL_ENV}={model!r} is not a valid model name: {exc}") from exc
+        except ValidationError as exc:
+            message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            raise TrainerError(f"{MODEL_ENV}: {message}") from None
     return config
 
 
@@ -108,5 +153,8 @@ def load_config(path: str | None) -> TrainConfig:
     try:
         return TrainConfig.model_validate(raw)
     except ValidationError as exc:
-        lines = [f"  {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        lines = [
+            f"  {'.'.join(str(p) for p in e['loc']) or '(config)'}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        ]
         raise TrainerError(f"config {path} is invalid:\n" + "\n".join(lines)) from exc

@@ -13,3 +13,16 @@ class DataValidationError(TrainerError):
 
 class GateRejected(TrainerError):
     """The candidate did not beat the current production model within tolerance."""
+
+
+class NotPromoted(TrainerError):
+    """The version was registered but the alias was not moved (production moved meanwhile and the
+    re-gate rejected it, or the alias race was lost repeatedly). `mlfleet train` exits 3."""
+
+    def __init__(self, message: str, *, name: str, version: str) -> None:
+        super().__init__(message)
+        self.name = name
+        self.version = version
+
+
+EXIT_NOT_PROMOTED = 3

@@ -13,10 +13,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from mlfleet_registry import Manifest, Registry, open_registry
+from mlfleet_registry import AliasConflict, Manifest, Registry, VersionDeleted, open_registry
 
 from mlfleet_trainer.config import TrainConfig
-from mlfleet_trainer.errors import DataValidationError, GateRejected, TrainerError
+from mlfleet_trainer.errors import DataValidationError, GateRejected, NotPromoted, TrainerError
+
+# How often a promotion re-gates against a production that moved while this run trained.
+MAX_REGATES = 3
 
 Say = Callable[[str], None]
 
@@ -64,7 +67,7 @@ def train(config: TrainConfig, registry: Registry | str | None = None, say: Say 
     from sklearn.model_selection import GridSearchCV, train_test_split
 
     from mlfleet_trainer.data import load_frame, split_target
-    from mlfleet_trainer.estimators import build_pipeline
+    from mlfleet_trainer.estimators import build_pipeline, validate_search
     from mlfleet_trainer.evaluation import evaluate
     from mlfleet_trainer.gate import run_gate
     from mlfleet_trainer.profile import feature_schema, fingerprint, reference_stats
@@ -72,6 +75,9 @@ def train(config: TrainConfig, registry: Registry | str | None = None, say: Say 
 
     reg = registry if isinstance(registry, Registry) else open_registry(registry)
     pipeline = build_pipeline(config.estimator, config.task, dict(config.params), config.seed)
+    if config.search:
+        validate_search(pipeline, config.search.param_grid, config.estimator)
+    promote_from = check_registry(reg, config)  # before any data is read
     with step(say, f"loading {config.data.source}"):
         frame = load_frame(config.data)
         features, target = split_target(frame, config.data.target)
@@ -135,15 +141,91 @@ def train(config: TrainConfig, registry: Registry | str | None = None, say: Say 
     say(f"[trainer] registered {manifest.name} {manifest.version}")
     promoted = None
     if config.promote_to:
-        current = reg.aliases(config.model_name).get(config.promote_to)
-        reg.set_alias(
-            config.model_name,
-            config.promote_to,
-            manifest.version,
-            expected=current,
-            actor=who,
-            reason=f"trainer gate passed: {gate['reason']}",
-        )
+        judged = gate.get("incumbent_version") if config.promote_to == config.gate.against else promote_from
+        promote(reg, config, manifest, judged, (x_test, y_test), who, say)
         promoted = config.promote_to
         say(f"[trainer] {config.promote_to} -> {manifest.version}")
     return TrainResult(manifest=manifest, gate=gate, promoted_to=promoted, validation=report.render())
+
+
+def check_registry(reg: Registry, config: TrainConfig) -> str | None:
+    """Before any data is read: the registry answers, and the gate's `against` alias exists (or may be
+    absent per gate.if_missing). Returns the version `promote_to` points at now (None: unset)."""
+    name, against = config.model_name, config.gate.against
+    aliases = reg.aliases(name)
+    if against not in aliases and config.gate.if_missing != "pass":
+        versions = reg.list_versions(name)
+        if versions or config.gate.if_missing == "error":
+            known = ", ".join(aliases) or "none"
+            why = (
+                f"it has {len(versions)} version(s), so this is not a first run"
+                if versions
+                else "if_missing: error"
+            )
+            raise TrainerError(
+                f"gate.against: model {name!r} has no alias {against!r} to compare with (aliases: {known}; "
+                f"{why}); fix the alias, or set gate.if_missing: pass to let the gate pass without one"
+            )
+    return aliases.get(config.promote_to) if config.promote_to else None
+
+
+def promote(
+    reg: Registry,
+    config: TrainConfig,
+    manifest: Manifest,
+    judged: str | None,
+    holdout: Any,
+    who: str,
+    say: Say,
+) -> None:
+    """Compare-and-swap `promote_to` from the incumbent the gate judged. If it moved meanwhile, gate
+    again against the new incumbent (when promote_to is the gate's alias) and retry, or stop with
+    NotPromoted saying what was registered and what was not."""
+    from mlfleet_trainer.gate import run_gate
+
+    alias, name, version = str(config.promote_to), manifest.name, manifest.version
+    expected = judged
+    reason = "trainer gate passed"
+    for _ in range(MAX_REGATES + 1):
+        try:
+            reg.set_alias(name, alias, version, expected=expected, actor=who, reason=reason)
+            return
+        except VersionDeleted as exc:
+            raise NotPromoted(
+                f"registered {name} {version} but did not promote it: {exc}", name=name, version=version
+            ) from None
+        except AliasConflict:
+            moved_to = reg.aliases(name).get(alias)
+        if alias != config.gate.against:
+            raise NotPromoted(
+                f"registered {name} {version} but did not move {alias}: it moved from {expected or 'unset'} "
+                f"to {moved_to or 'unset'} while this run trained. Promote by hand if wanted: mlfleet models "
+                f"promote {name} {version} --alias {alias} --expected {moved_to or 'none'} --reason ...",
+                name=name,
+                version=version,
+            )
+        say(
+            f"[trainer] {alias} moved from {expected or 'unset'} to {moved_to or 'unset'} while training; "
+            "gating again"
+        )
+        features, target = holdout
+        gate = run_gate(reg, name, config.gate, manifest.metrics, (features, target), config.task)
+        if not gate["passed"]:
+            reg.record(
+                "gate-rejected", model=name, version=version, actor=who, reason=gate["reason"], gate=gate
+            )
+            raise NotPromoted(
+                f"registered {name} {version} but did not promote it to {alias}: {alias} moved from "
+                f"{expected or 'unset'} to {gate.get('incumbent_version') or 'unset'} while this run "
+                f"trained, and the new gate rejected it ({gate['reason']})",
+                name=name,
+                version=version,
+            )
+        expected = gate.get("incumbent_version")
+        reason = f"trainer gate passed again after {alias} moved: {gate['reason']}"
+    raise NotPromoted(
+        f"registered {name} {version} but did not promote it to {alias}: it kept moving "
+        f"({MAX_REGATES} re-gates)",
+        name=name,
+        version=version,
+    )
