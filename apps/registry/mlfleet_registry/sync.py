@@ -5,13 +5,13 @@ Idempotent and resumable: every object is either content-addressed (blobs) or cr
 
 Per model, in this order, each item independent of the others' failures (a failure is reported in
 `SyncReport.conflicts` and the rest carries on):
-1. tombstones: a version deleted at the source is deleted on the replica (tombstone copied, then
-   manifest and unreferenced blobs removed), unless an alias on the replica still points at it;
-2. versions: blobs hash-checked at the source and read back at the destination, the manifest
+1. versions: blobs hash-checked at the source and read back at the destination, the manifest
    validated (schema, name and version matching its key), then created, then its audit events. A
    version tombstoned on either side is never copied, so a replica never resurrects a deleted version;
-3. aliases, one by one: the missing entries in order, only when the source's current entry points at
+2. aliases, one by one: the missing entries in order, only when the source's current entry points at
    a version the replica has (history entries may name since-deleted versions);
+3. tombstones: a version deleted at the source is deleted on the replica (tombstone copied, then
+   manifest and unreferenced blobs removed), unless an alias on the replica still points at it;
 4. the remaining audit events of the model; a corrupt one is reported and not copied.
 """
 
@@ -24,7 +24,7 @@ from typing import Any
 
 from mlfleet_registry.artifacts import check_hash
 from mlfleet_registry.errors import RegistryError, VersionExists
-from mlfleet_registry.names import check_name, is_version
+from mlfleet_registry.names import check_name, is_version, version_number
 from mlfleet_registry.registry import ALIAS_EVENTS, Registry, parse_utc
 
 
@@ -114,9 +114,6 @@ class _Sync:
         src, dst = self.src, self.dst
         src_deleted = set(src.deleted_versions(name))
         dst_deleted = set(dst.deleted_versions(name))
-        for version in sorted(src_deleted - dst_deleted):
-            self._guarded(f"deleting {name} {version} on the replica", self.tombstone, name, version)
-        dst_deleted = set(dst.deleted_versions(name))
         present = set(dst.list_versions(name))
         for version in src.list_versions(name):
             if version in present:
@@ -127,6 +124,8 @@ class _Sync:
                 self._guarded(f"not replicating {name} {version}", self.version, name, version)
         for alias in src._alias_names(name):
             self._guarded(f"alias {alias!r} of {name} not replicated", self.alias, name, alias)
+        for version in sorted(src_deleted - dst_deleted, key=version_number):  # after the aliases moved off
+            self._guarded(f"deleting {name} {version} on the replica", self.tombstone, name, version)
         self.copy_events(lambda e: e.get("model") == name)
 
     def _guarded(self, what: str, action: Any, *args: Any) -> None:
