@@ -87,3 +87,30 @@ def test_train_reports_bad_config(tmp_path: Path) -> None:
     config.write_text("estimator: Nope\n")
     code, out = run("train", "--registry", str(tmp_path / "r"), "--config", str(config))
     assert code == 1 and "unknown estimator 'Nope'" in out and "Traceback" not in out
+
+
+def test_repair_and_verify_report_what_a_kill_left(tmp_path: Path, trained: Path) -> None:
+    reg = str(tmp_path / "copy")
+    assert run("models", "sync", reg, "--registry", str(trained))[0] == 0
+    registry = open_registry(reg)
+    register = next(k for k in registry.audit_keys() if registry._read_json(k)["event"] == "register")
+    (tmp_path / "copy" / register).unlink()  # as if killed between the manifest and its event
+    code, out = run("models", "verify", "--registry", reg)
+    assert code == 1 and "FAIL demo v0001 has no register event (run `mlfleet models repair`)" in out
+    code, out = run("models", "repair", "--registry", reg)
+    assert code == 0 and "recorded the missing register event of demo v0001" in out
+    assert run("models", "verify", "--registry", reg)[0] == 0
+    code, out = run("models", "repair", "--registry", reg)
+    assert code == 0 and "nothing to repair" in out
+
+
+def test_sync_of_one_model_reports_a_corrupt_event(tmp_path: Path, trained: Path) -> None:
+    src = tmp_path / "src"
+    assert run("models", "sync", str(src), "--registry", str(trained))[0] == 0
+    (src / "audit" / "20990101T000000.000000Z-bad.json").write_text("{not json")
+    result = CliRunner().invoke(
+        app, ["models", "sync", str(tmp_path / "dst"), "-m", "demo", "--registry", str(src)]
+    )
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "conflict: audit event not copied:" in result.stderr and "is not valid JSON" in result.stderr
+    assert open_registry(str(tmp_path / "dst")).list_versions("demo") == ["v0001", "v0002"]
