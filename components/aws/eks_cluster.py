@@ -1,6 +1,6 @@
 """EKS training cluster: private nodes, KMS-encrypted secrets, control-plane logs, IRSA (OIDC) and
 Pod Identity associations for the workload roles, IMDSv2-only nodes, VPC CNI network policy, a
-system, a CPU and tainted GPU node groups."""
+system node group, and Karpenter for the CPU and tainted GPU pools (from zero)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.addons.karpenter import Karpenter, KarpenterArgs, KarpenterPool
 from components.aws.eks_network import EksNetwork
 from components.context import PlatformContext
 from components.kubernetes.cluster_basics import cluster_basics
-from components.kubernetes.node_pools import GPU_TAINT_KEY, GPU_TAINT_VALUE, POOL_LABEL
+from components.kubernetes.node_pools import POOL_LABEL
 from components.target import CloudTarget
 from components.training_cluster import TrainingClusterArgs
 
@@ -174,15 +175,8 @@ class EksTrainingCluster(pulumi.ComponentResource):
             tags=context.tags(),
             opts=child,
         )
-        capacity = "SPOT" if args.use_spot(context) else "ON_DEMAND"
 
-        def node_group(
-            pool: str,
-            instance: str,
-            size: tuple[int, int, int],
-            capacity_type: str,
-            gpu: bool = False,
-        ) -> aws.eks.NodeGroup:
+        def node_group(pool: str, instance: str, size: tuple[int, int, int]) -> aws.eks.NodeGroup:
             return aws.eks.NodeGroup(
                 f"{name}-{pool}",
                 cluster_name=cluster.name,
@@ -190,33 +184,26 @@ class EksTrainingCluster(pulumi.ComponentResource):
                 node_role_arn=node_role.arn,
                 subnet_ids=network.private_subnet_ids,
                 instance_types=[instance],
-                capacity_type=capacity_type,
-                ami_type="AL2023_x86_64_NVIDIA" if gpu else "AL2023_x86_64_STANDARD",
+                capacity_type="ON_DEMAND",
+                ami_type="AL2023_x86_64_STANDARD",
                 scaling_config=aws.eks.NodeGroupScalingConfigArgs(
                     min_size=size[0], desired_size=size[1], max_size=size[2]
                 ),
                 launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
                     id=template.id, version=template.latest_version.apply(str)
                 ),
-                labels={POOL_LABEL: "gpu" if gpu else pool},
-                taints=[
-                    aws.eks.NodeGroupTaintArgs(key=GPU_TAINT_KEY, value=GPU_TAINT_VALUE, effect="NO_SCHEDULE")
-                ]
-                if gpu
-                else None,
+                labels={POOL_LABEL: pool},
                 tags=context.tags(),
                 opts=target.opts(self, depends_on=attachments),
             )
 
-        node_group("system", args.system_instance_type or SYSTEM_INSTANCE, (2, 2, 3), "ON_DEMAND")
-        node_group("cpu", args.cpu_instance_type or CPU_INSTANCE, (0, 0, args.cpu_max_nodes), capacity)
+        # The system pool is a managed node group (it runs Karpenter); the CPU and GPU pools are
+        # Karpenter NodePools that scale from zero and back (components/addons/karpenter.py).
+        system = node_group("system", args.system_instance_type or SYSTEM_INSTANCE, (2, 2, 3))
+        pools = {"cpu": KarpenterPool(args.cpu_instance_type or CPU_INSTANCE, args.cpu_max_nodes)}
         for pool_name, pool in args.gpu_pools.items():
-            node_group(
-                f"gpu-{pool_name}",
-                pool.instance_type or GPU_INSTANCE,
-                (0, 0, pool.max_nodes),
-                capacity,
-                gpu=True,
+            pools[f"gpu-{pool_name}"] = KarpenterPool(
+                pool.instance_type or GPU_INSTANCE, pool.max_nodes, pool.gpus_per_node
             )
 
         self.cluster_name = cluster.name
@@ -228,6 +215,23 @@ class EksTrainingCluster(pulumi.ComponentResource):
             f"{name}-k8s", kubeconfig=self.kubeconfig, opts=pulumi.ResourceOptions(parent=self)
         )
         self.namespaces = cluster_basics(name, self.k8s_provider, context, self, device_plugin=True)
+        self.karpenter = Karpenter(
+            f"{name}-karpenter",
+            KarpenterArgs(
+                cluster_name=cluster.name,
+                cluster_endpoint=cluster.endpoint,
+                subnet_ids=network.private_subnet_ids,
+                node_role_arn=node_role.arn,
+                node_role_name=node_role.name,
+                pools=pools,
+                spot=args.use_spot(context),
+                depends_on=[agent, system],
+            ),
+            target,
+            context,
+            self.k8s_provider,
+            pulumi.ResourceOptions(parent=self),
+        )
         self.register_outputs(
             {
                 "cluster_name": self.cluster_name,

@@ -52,6 +52,8 @@ UNSCOPED_ACTIONS = frozenset(
         "xray:PutTelemetryRecords",
         "xray:GetSamplingRules",
         "xray:GetSamplingTargets",
+        # The Price List API (Karpenter reads on-demand prices)
+        "pricing:GetProducts",
     )
 )
 # Whole action families without resource-level permissions: `ec2:Describe*`, `ec2:DescribeInstances`.

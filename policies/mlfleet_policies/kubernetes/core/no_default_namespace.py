@@ -21,6 +21,11 @@ CLUSTER_SCOPED = {
     "RuntimeClass",
     "IngressClass",
     "APIService",
+    # Karpenter's (karpenter.sh/v1, karpenter.k8s.aws/v1) and the cluster autoscaling kinds
+    "NodePool",
+    "NodeClaim",
+    "EC2NodeClass",
+    "AKSNodeClass",
 }
 
 

@@ -14,6 +14,7 @@ from mlfleet.engine.harness import Plan, preview_stack, run_program
 from tests.unit.components.plans import TAG_KEYS, typed
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool"
 
 
 @pytest.fixture(scope="module")
@@ -30,30 +31,42 @@ def _groups(plan: Plan, cluster: str) -> dict[str, dict]:
     return {r["name"].removeprefix(f"{cluster}-"): r["inputs"] for r in plan.of_type(NODE_GROUP)}
 
 
-def test_system_cpu_and_gpu_pools_spot_outside_prod_gpu_from_zero_tainted(dev):
+def _node_pools(plan: Plan) -> dict[str, dict]:
+    return {r["inputs"]["metadata"]["name"]: r["inputs"]["spec"] for r in plan.of_type(NODE_POOL)}
+
+
+def test_system_node_group_and_karpenter_cpu_and_gpu_pools_spot_outside_prod_tainted(dev):
     groups = _groups(dev, "mlfleet-dev-gpu")
-    assert set(groups) == {"system", "cpu", "gpu-gpu"}
+    # Only the system pool is a managed node group (it runs Karpenter).
+    assert set(groups) == {"system"}
     assert groups["system"]["capacityType"] == "ON_DEMAND"
     assert groups["system"]["scalingConfig"] == {"minSize": 2, "desiredSize": 2, "maxSize": 3}
+    assert groups["system"]["labels"] == {"mlfleet.io/pool": "system"}
     assert groups["system"].get("taints") is None
-    for pool in ("cpu", "gpu-gpu"):
-        assert groups[pool]["capacityType"] == "SPOT"
-        assert groups[pool]["scalingConfig"]["minSize"] == 0
-        assert groups[pool]["scalingConfig"]["desiredSize"] == 0
-    gpu = groups["gpu-gpu"]
-    assert gpu["instanceTypes"] == ["g5.xlarge"]
-    assert gpu["amiType"] == "AL2023_x86_64_NVIDIA"
-    assert gpu["scalingConfig"]["maxSize"] == 4
-    assert gpu["labels"] == {"mlfleet.io/pool": "gpu"}
-    assert gpu["taints"] == [{"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"}]
-    assert groups["cpu"]["labels"] == {"mlfleet.io/pool": "cpu"}
-    for group in groups.values():
-        assert TAG_KEYS <= group["tags"].keys()
+    assert TAG_KEYS <= groups["system"]["tags"].keys()
+    pools = _node_pools(dev)
+    assert set(pools) == {"cpu", "gpu-gpu"}
+    for spec in pools.values():
+        requirements = {r["key"]: r["values"] for r in spec["template"]["spec"]["requirements"]}
+        assert requirements["karpenter.sh/capacity-type"] == ["spot"]
+        # Empty nodes go away: every pool returns to zero.
+        assert spec["disruption"] == {"consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m"}
+    gpu = pools["gpu-gpu"]
+    assert gpu["template"]["metadata"]["labels"] == {"mlfleet.io/pool": "gpu"}
+    assert gpu["template"]["spec"]["taints"] == [
+        {"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"}
+    ]
+    assert gpu["template"]["spec"]["requirements"][0]["values"] == ["g5.xlarge"]
+    assert gpu["limits"] == {"cpu": "16", "nvidia.com/gpu": "4"}
+    assert pools["cpu"]["template"]["metadata"]["labels"] == {"mlfleet.io/pool": "cpu"}
+    assert "taints" not in pools["cpu"]["template"]["spec"]
+    assert pools["cpu"]["limits"] == {"cpu": "80"}
 
 
 def test_production_pools_are_on_demand(prod):
-    for name, group in _groups(prod, "mlfleet-prod-gpu").items():
-        assert group["capacityType"] == "ON_DEMAND", name
+    for name, spec in _node_pools(prod).items():
+        requirements = {r["key"]: r["values"] for r in spec["template"]["spec"]["requirements"]}
+        assert requirements["karpenter.sh/capacity-type"] == ["on-demand"], name
 
 
 def test_nodes_require_imdsv2_with_hop_limit_one(dev):
@@ -113,6 +126,7 @@ def test_each_workload_role_is_associated_with_its_service_account(dev):
     associations = {
         r["inputs"]["serviceAccount"]: r
         for r in dev.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+        if r["inputs"]["namespace"] == "mlfleet"
     }
     assert set(associations) == {"trainer", "serving", "registry-sync"}
     for account, association in associations.items():
@@ -145,15 +159,19 @@ def test_instance_types_and_pools_come_from_arguments():
         )
         training_cluster("c", args, CloudTarget("aws", "us-east-1"), context)
 
-    groups = _groups(run_program(program), "c")
-    assert {k: v["instanceTypes"] for k, v in groups.items()} == {
-        "system": ["t3.large"],
+    plan = run_program(program)
+    assert {k: v["instanceTypes"] for k, v in _groups(plan, "c").items()} == {"system": ["t3.large"]}
+    pools = _node_pools(plan)
+    assert {k: v["template"]["spec"]["requirements"][0]["values"] for k, v in pools.items()} == {
         "cpu": ["c7i.4xlarge"],
         "gpu-a100": ["p4d.24xlarge"],
         "gpu-l4": ["g6.xlarge"],
     }
-    assert groups["gpu-a100"]["scalingConfig"]["maxSize"] == 2
-    assert {g["capacityType"] for g in groups.values()} == {"ON_DEMAND"}
+    # p4d.24xlarge: 96 vCPUs; one GPU per node unless gpus_per_node says otherwise.
+    assert pools["gpu-a100"]["limits"] == {"cpu": "192", "nvidia.com/gpu": "2"}
+    assert {r["values"][0] for p in pools.values() for r in p["template"]["spec"]["requirements"][1:2]} == {
+        "on-demand"
+    }
 
 
 def test_missing_key_is_a_clean_argument_error():

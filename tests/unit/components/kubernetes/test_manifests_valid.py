@@ -14,7 +14,13 @@ K8S_VERSION = "1.31.0"
 STACKS = ("local", "dev", "staging", "prod", "gcp-dev", "azure-dev")
 # Custom resources (schemas come with their CRDs) and Helm releases are not core objects.
 SECRET = "4dabf18193072939515e22adb298388d"
-NOT_CORE = ("kubernetes:helm.sh/", "kubernetes:monitoring.coreos.com/", "pulumi:providers:")
+NOT_CORE = (
+    "kubernetes:helm.sh/",
+    "kubernetes:monitoring.coreos.com/",
+    "kubernetes:karpenter.sh/",
+    "kubernetes:karpenter.k8s.aws/",
+    "pulumi:providers:",
+)
 
 
 def manifests(stack: str) -> list[tuple[str, dict[str, Any]]]:
