@@ -121,6 +121,41 @@ def loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
+def tools() -> tuple[str, list[str], list[str]]:
+    """wrk, and the taskset prefixes pinning the server to CPU 0 and wrk to CPU 1."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is not installed: run `make tools` (scripts/install-tools.sh installs it)")
+    taskset = shutil.which("taskset")
+    return wrk, [taskset, "-c", "0"] if taskset else [], [taskset, "-c", "1"] if taskset else []
+
+
+def publish(work: Path) -> tuple[str, str, Path]:
+    """The reference model in a fresh registry under `work`, and an API key with its key file."""
+    registry = str(work / "registry")
+    publish_reference_model(registry, MODEL, n_estimators=50, seed=42)
+    key = generate_api_key()
+    keys_file = work / "keys"
+    keys_file.write_text(hash_entry("bench", key) + "\n")
+    return registry, key, keys_file
+
+
+def start_server(
+    argv: list[str], port: int, registry: str, keys_file: Path, log_path: Path, pin: list[str]
+) -> subprocess.Popen[bytes]:
+    """A server process on `port` (our settings from MLFLEET_*, rate limit out of the way)."""
+    env = process.serving_env(
+        registry,
+        MODEL,
+        port,
+        keys_file,
+        MLFLEET_RATE_LIMIT_PER_SECOND="1000000",
+        MLFLEET_RATE_LIMIT_BURST="1000000",
+    )
+    with log_path.open("wb") as log:
+        return process.start(argv, env, log, prefix=pin)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -134,19 +169,9 @@ def main() -> None:
     args = parser.parse_args()
     duration, warmup, rounds = (1.0, 0.0, 1) if args.quick else (args.duration, args.warmup, args.rounds)
     per_run = max(1.0, round(duration / rounds))
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        raise SystemExit("wrk is not installed: run `make tools` (scripts/install-tools.sh installs it)")
-    taskset = shutil.which("taskset")
-    server_pin = [taskset, "-c", "0"] if taskset else []
-    client_pin = [taskset, "-c", "1"] if taskset else []
-
+    wrk, server_pin, client_pin = tools()
     work = Path(tempfile.mkdtemp(prefix="mlfleet-bench-"))
-    registry = str(work / "registry")
-    publish_reference_model(registry, MODEL, n_estimators=50, seed=42)
-    key = generate_api_key()
-    keys_file = work / "keys"
-    keys_file.write_text(hash_entry("bench", key) + "\n")
+    registry, key, keys_file = publish(work)
     x, _, _ = reference_data()
     bodies = {
         1: json.dumps({"instances": x[:1].tolist()}).encode(),
@@ -165,17 +190,8 @@ def main() -> None:
     try:
         for name, cmd in servers.items():
             port = process.free_port()
-            env = process.serving_env(
-                registry,
-                MODEL,
-                port,
-                keys_file,
-                MLFLEET_RATE_LIMIT_PER_SECOND="1000000",
-                MLFLEET_RATE_LIMIT_BURST="1000000",
-            )
             argv = cmd if name == "ours" else [*cmd, "--port", str(port)]
-            with (work / f"{name}.log").open("wb") as log:
-                procs[name] = process.start(argv, env, log, prefix=server_pin)
+            procs[name] = start_server(argv, port, registry, keys_file, work / f"{name}.log", server_pin)
             bases[name] = f"http://127.0.0.1:{port}"
         for name, proc in procs.items():
             process.wait_ready(proc, bases[name] + "/v2/health/ready")

@@ -1,7 +1,9 @@
-"""The two comparison servers of bench/serving.py, run as `python bench/serving_apps.py KIND ...`:
+"""The comparison servers of bench/serving.py, run as `python bench/serving_apps.py KIND ...`:
 
 - naive: the minimal FastAPI app users would write: pydantic in, `model.predict` per request.
 - floor: same server settings, reads and parses the same body, answers the same shape, no model.
+- plain: our server exactly as `python -m mlfleet_serving` runs it (settings from MLFLEET_*), but on
+  uvicorn's own httptools protocol instead of ours (protocol.py): the A/B of bench/serving_ab.py.
 
 Both use the server settings of ours (uvicorn, uvloop, httptools, one process, no access log).
 """
@@ -9,6 +11,7 @@ Both use the server settings of ours (uvicorn, uvloop, httptools, one process, n
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 import numpy as np
@@ -64,7 +67,23 @@ def floor_app(name: str) -> FastAPI:
     return app
 
 
+def plain_httptools() -> None:
+    """Our server with uvicorn's HttpToolsProtocol in place of the hardened subclass."""
+    from mlfleet_serving.app import create_app
+    from mlfleet_serving.logs import configure_logging
+    from mlfleet_serving.server import uvicorn_options
+    from mlfleet_serving.settings import ServingSettings
+
+    settings = ServingSettings()  # type: ignore[call-arg]  # from MLFLEET_* like python -m mlfleet_serving
+    configure_logging(settings.log_level)
+    app = create_app(settings)
+    uvicorn.Server(uvicorn.Config(app, **{**uvicorn_options(settings), "http": "httptools"})).run()
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["plain"]:
+        plain_httptools()
+        return
     parser = argparse.ArgumentParser()
     parser.add_argument("kind", choices=["naive", "floor"])
     parser.add_argument("--registry", required=True)

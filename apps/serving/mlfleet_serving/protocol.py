@@ -36,6 +36,7 @@ import os
 import weakref
 from typing import Any, ClassVar
 
+import httptools
 import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
@@ -107,8 +108,22 @@ async def refuse_connection(scope: Any, receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+# uvicorn's callbacks, looked up once: called as plain functions, no super() per request.
+_base_headers_complete = HttpToolsProtocol.on_headers_complete
+
+
 class HardenedHttpToolsProtocol(HttpToolsProtocol):
-    """Bind `limits` with `hardened_protocol(limits)`; uvicorn builds one instance per connection."""
+    """Bind `limits` with `hardened_protocol(limits)`; uvicorn builds one instance per connection.
+
+    Per request this costs one Python call on top of uvicorn's (`on_headers_complete`: a header
+    count, one clock read, a few attribute stores) and a few operations in `data_received`, which
+    replaces uvicorn's rather than wrapping it; `on_message_begin`, `on_url`, `on_header` and
+    `on_response_complete` are uvicorn's own. The head is measured only where that is cheap: a head
+    that began and ended within one read no larger than `max_header_bytes` cannot exceed it, so it
+    is counted (target + headers) only when it spanned reads or came in a larger read, and a head
+    still unfinished after a read (rare: a slow or hostile client) is checked after that read.
+    A request is in its head while `self.scope` (a new dict per request, made by uvicorn's
+    `on_message_begin`) is not the scope whose head was completed last."""
 
     limits: ClassVar[Limits]
     _live: ClassVar[weakref.WeakSet[HardenedHttpToolsProtocol]]
@@ -117,14 +132,18 @@ class HardenedHttpToolsProtocol(HttpToolsProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        now = self.loop.time()
-        self._in_head = False  # between the first byte of a request and the end of its head
-        self._began = False  # a request began during the current data_received
-        self._started = False  # any request ever began on this connection
-        self._head_bytes = 0
-        self._head_count = 0
-        self._deadline = now + self.limits.header_timeout
-        self._since = now  # when this connection last became idle (opened or answered)
+        self._time = self.loop.time
+        now = self._time()
+        limits = self.limits
+        self._max_bytes = limits.max_header_bytes
+        self._max_headers = limits.max_headers
+        self._header_timeout = limits.header_timeout
+        self._body_timeout = limits.body_timeout
+        self._done: Any = None  # the scope of the last request whose head was complete
+        self._head_bytes = 0  # of the current head, counted after earlier reads (0: none yet)
+        self._read = 0  # size of the current read
+        self._deadline = now + limits.header_timeout
+        self._since = now  # opened, or its last request's head arrived (eviction order, drain)
         self._reject: tuple[int, str, str] | None = None
         self._draining = False
         self._drain_from = 0.0
@@ -175,17 +194,18 @@ class HardenedHttpToolsProtocol(HttpToolsProtocol):
                 continue
             if conn._deadline <= now:
                 conn._expire()
-            elif conn._draining and not conn._in_head and not conn._busy():
+            elif conn._draining and not conn._in_head() and not conn._busy():
                 if now - max(conn._since, conn._drain_from) >= DRAIN_IDLE_SECONDS:
                     transport.close()
         if cls._live:
             cls._sweeper = loop.call_later(SWEEP_SECONDS, cls._sweep, loop)
 
     def _expire(self) -> None:
+        """A head or body deadline passed (a body deadline outlives its body: then nothing to do)."""
         self._deadline = math.inf
         cycle = self.cycle
-        if self._in_head:
-            timeout = self.limits.header_timeout
+        if self._in_head():
+            timeout = self._header_timeout
             self._fail(408, "request_timeout", f"the request head was not received within {timeout:g} s")
         elif cycle is not None and cycle.more_body:
             if cycle.response_started:  # answered early (e.g. 401) and the body still trickles in
@@ -194,81 +214,92 @@ class HardenedHttpToolsProtocol(HttpToolsProtocol):
             # The app is waiting for the body: it sees a disconnect and its answer goes nowhere.
             cycle.disconnected = True
             cycle.message_event.set()
-            timeout = self.limits.body_timeout
+            timeout = self._body_timeout
             self._fail(408, "request_timeout", f"the request body was not received within {timeout:g} s")
-        elif cycle is None and not self._started:
+        elif cycle is None:
             self.transport.close()  # opened and never sent a byte
 
     def _fail(self, status: int, code: str, message: str) -> None:
         self.transport.write(error_bytes(status, code, message))
         self.transport.close()
 
-    def send_400_response(self, msg: str) -> None:  # malformed request, or a limit (see on_header)
+    def send_400_response(self, msg: str) -> None:  # malformed request, or a limit (see _too_large)
         status, code, message = self._reject or (400, "bad_request", f"malformed HTTP request: {msg}")
         self._fail(status, code, message)
 
     # Parser callbacks ----------------------------------------------------------------------------
 
+    def _in_head(self) -> bool:
+        """Between the first byte of a request and the end of its head."""
+        return self.scope is not None and self.scope is not self._done
+
     def data_received(self, data: bytes) -> None:
-        in_head, counted = self._in_head, self._head_bytes
-        self._began = False
-        super().data_received(data)
-        if self._in_head and not self.transport.is_closing():
-            if in_head and not self._began:
-                # The whole read was request head (the parser holds what is not a complete header
-                # yet, which the callbacks do not show): count all of it.
-                self._head_bytes = counted + len(data)
-            if self._head_bytes > self.limits.max_header_bytes:
-                self._reject = (
-                    431,
-                    "request_header_too_large",
-                    f"the request line and headers exceed {self.limits.max_header_bytes} bytes",
-                )
-                self.send_400_response("")
+        # uvicorn's data_received, inlined, plus the size of the read and the unfinished-head check.
+        scope = self.scope
+        if self.timeout_keep_alive_task is not None:
+            self.timeout_keep_alive_task.cancel()
+            self.timeout_keep_alive_task = None
+        self._read = len(data)
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError:
+            if self._reject is None:
+                self.logger.warning("Invalid HTTP request received.")
+            self.send_400_response("Invalid HTTP request received.")
+            return
+        except httptools.HttpParserUpgrade:
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            else:
+                self._unsupported_upgrade_warning()
+            return
+        if self.scope is not self._done and not self.transport.is_closing():
+            self._unfinished_head(began=self.scope is not scope)
 
-    def on_message_begin(self) -> None:
-        super().on_message_begin()
-        self._in_head = self._began = True
-        self._head_bytes = self._head_count = 0
-        if self._started:
-            self._deadline = self.loop.time() + self.limits.header_timeout
-        self._started = True
+    def _head_size(self) -> int:
+        """Request target + headers as received (name, value, ": " and CRLF each)."""
+        return len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
 
-    def on_url(self, url: bytes) -> None:
-        super().on_url(url)
-        self._head_bytes += len(url)
+    def _unfinished_head(self, began: bool) -> None:
+        """After a read that left a request head unfinished: start its deadline if it began in this
+        read, bound its size and header count. (The header being received is held by the parser and
+        not yet in self.headers: a head that began in this read is counted from what was parsed,
+        one that began earlier by whole reads.)"""
+        if began:
+            if self.cycle is not None:  # a later request: its head deadline starts at its first read
+                self._deadline = self._time() + self._header_timeout
+            self._head_bytes = max(1, self._head_size())
+        else:
+            self._head_bytes += self._read
+        if len(self.headers) > self._max_headers or self._head_bytes > self._max_bytes:
+            self.send_400_response(self._too_large())
 
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._head_count += 1
-        self._head_bytes += len(name) + len(value) + 4
-        if self._head_count > self.limits.max_headers:
-            self._reject = (431, "too_many_headers", f"more than {self.limits.max_headers} request headers")
-            raise ValueError(self._reject[2])  # httptools stops; uvicorn calls send_400_response
-        if self._head_bytes > self.limits.max_header_bytes:
+    def _too_large(self) -> str:
+        if len(self.headers) > self._max_headers:
+            self._reject = (431, "too_many_headers", f"more than {self._max_headers} request headers")
+        else:
             self._reject = (
                 431,
                 "request_header_too_large",
-                f"the request line and headers exceed {self.limits.max_header_bytes} bytes",
+                f"the request line and headers exceed {self._max_bytes} bytes",
             )
-            raise ValueError(self._reject[2])
-        super().on_header(name, value)
+        self.headers = []  # what a header flood allocated goes now, not with the connection
+        return self._reject[2]
 
     def on_headers_complete(self) -> None:
-        self._in_head = False
-        self._deadline = self.loop.time() + self.limits.body_timeout
+        if len(self.headers) > self._max_headers or (
+            (self._head_bytes or self._read > self._max_bytes) and self._head_size() > self._max_bytes
+        ):
+            raise ValueError(self._too_large())  # httptools stops; data_received answers 431
+        self._done = self.scope
+        self._head_bytes = 0
+        self._since = now = self._time()
+        self._deadline = now + self._body_timeout
         if self._refuse:
             self.app = refuse_connection
-        super().on_headers_complete()
+        _base_headers_complete(self)
         if self._draining:
             self._mark_last()
-
-    def on_message_complete(self) -> None:
-        super().on_message_complete()
-        self._deadline = math.inf
-
-    def on_response_complete(self) -> None:
-        self._since = self.loop.time()
-        super().on_response_complete()
 
     # Drain -----------------------------------------------------------------------------------
 

@@ -233,3 +233,38 @@ def test_malformed_request_is_400_in_the_error_shape(hardened: Server) -> None:
     assert status == 400 and headers["content-type"] == "application/json"
     parsed = json.loads(body)
     assert parsed["error"]["code"] == "bad_request" and parsed["request_id"] == headers["x-request-id"]
+
+
+def test_head_over_the_limit_in_one_read_is_431(hardened: Server) -> None:
+    """A complete head of 40 KiB sent at once (one read): counted because the read is larger than
+    the limit, although it began and ended in it."""
+    big = HEAD.replace(b"\r\n\r\n", b"\r\nX-Big: " + b"a" * 40_000 + b"\r\n\r\n")
+    with hardened.connect() as sock:
+        sock.sendall(big + BODY)
+        status, _, body = read_response(sock)
+    assert status == 431 and json.loads(body)["error"]["code"] == "request_header_too_large"
+
+
+def test_heads_split_across_reads_and_pipelined_heads_are_served(hardened: Server) -> None:
+    """A head trickled in pieces (under the limits) is served; so are three pipelined requests in
+    one write, and a head whose headers arrive one read at a time is bounded by the header count."""
+    with hardened.connect() as sock:
+        for start in range(0, len(HEAD), 40):
+            sock.sendall(HEAD[start : start + 40])
+            time.sleep(0.02)
+        sock.sendall(BODY)
+        assert read_response(sock)[0] == 200
+        sock.sendall((HEAD + BODY) * 3)
+        assert [read_response(sock)[0] for _ in range(3)] == [200, 200, 200]
+    with hardened.connect() as sock:
+        sock.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\n")
+        answer = None
+        for i in range(120):
+            try:
+                sock.sendall(b"X-H%d: v\r\n" % i)
+            except OSError:
+                break
+            time.sleep(0.002)
+        answer = closed_by_server(sock, within=5)
+    assert answer is not None and answer.startswith(b"HTTP/1.1 431 "), answer
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["error"]["code"] == "too_many_headers"
