@@ -21,10 +21,13 @@ class PlatformContext:
     owner: str
     cost_center: str
     stack_file: str = ""
+    # The cell this context names resources for, in stacks with more than one cell ("" otherwise:
+    # a single-cell stack's names carry no cell).
+    cell: str = ""
 
     @property
     def prefix(self) -> str:
-        return f"{self.project}-{self.stack}"
+        return f"{self.project}-{self.stack}-{self.cell}" if self.cell else f"{self.project}-{self.stack}"
 
     @property
     def is_production(self) -> bool:

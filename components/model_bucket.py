@@ -165,8 +165,13 @@ def model_bucket(
     context: PlatformContext,
     key: EncryptionKey,
     opts: pulumi.ResourceOptions | None = None,
+    replica_target: CloudTarget | None = None,
 ) -> ModelBucket:
-    """Create the model bucket on the target's cloud, encrypted with `key` (from the same cloud)."""
+    """Create the model bucket on the target's cloud, encrypted with `key` (from the same cloud).
+
+    `replica_target`: on AWS with `replication_region`, the target (provider) of that region from the
+    topology's provider factory (S3 replicates to a bucket created in the replica's region).
+    """
     require_cloud(COMPONENT, target.cloud, ("aws", "gcp", "azure"))
     if args.replication_region is not None:
         if args.replication_region.lower() == target.region.lower():
@@ -178,12 +183,25 @@ def model_bucket(
             )
         if target.cloud == "gcp":
             gcs_dual_region(target.region, args.replication_region)
+        if target.cloud == "aws" and (
+            replica_target is None
+            or replica_target.cloud != "aws"
+            or replica_target.region != args.replication_region
+        ):
+            raise ComponentArgumentError(
+                COMPONENT,
+                "replica_target",
+                f"must be the aws target of the replication region '{args.replication_region}' "
+                f"(got {replica_target.cloud + ' ' + replica_target.region if replica_target else 'none'})",
+                "pass Providers.target('aws', replication_region) from the topology "
+                "(blocks never create providers)",
+            )
     if target.cloud == "aws":
         from components.aws.encryption_key import AwsEncryptionKey
         from components.aws.model_bucket import AwsModelBucket
 
         aws_key = require_same_cloud(COMPONENT, "key", key, AwsEncryptionKey, target.cloud)
-        return AwsModelBucket(name, args, target, context, aws_key, opts)
+        return AwsModelBucket(name, args, target, context, aws_key, opts, replica_target)
     if target.cloud == "gcp":
         from components.gcp.encryption_key import GcpEncryptionKey
         from components.gcp.model_bucket import GcpModelBucket

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pulumi
 
 from components.context import Cloud
+
+if TYPE_CHECKING:
+    import pulumi_kubernetes as k8s
 
 
 @dataclass(frozen=True)
@@ -25,3 +29,12 @@ class CloudTarget:
     def opts(self, parent: pulumi.Resource, **kwargs: object) -> pulumi.ResourceOptions:
         """Options for a block's child: parented to the block, on this target's provider."""
         return pulumi.ResourceOptions(parent=parent, provider=self.provider, **kwargs)  # type: ignore[arg-type]
+
+    def cluster_provider(
+        self, name: str, kubeconfig: pulumi.Input[str], parent: pulumi.Resource
+    ) -> k8s.Provider:
+        """The Kubernetes provider for a cluster a block just created, from the topology's provider
+        factory (blocks never construct providers themselves)."""
+        from components.topology.providers import cluster_provider
+
+        return cluster_provider(name, kubeconfig, parent)

@@ -211,9 +211,7 @@ class EksTrainingCluster(pulumi.ComponentResource):
         self.oidc_issuer = issuer
         # IRSA trust policies name the IAM OIDC provider (IdentitiesArgs.oidc_provider_arn).
         self.oidc_provider_arn = oidc.arn
-        self.k8s_provider = k8s.Provider(
-            f"{name}-k8s", kubeconfig=self.kubeconfig, opts=pulumi.ResourceOptions(parent=self)
-        )
+        self.k8s_provider = target.cluster_provider(f"{name}-k8s", self.kubeconfig, self)
         self.namespaces = cluster_basics(name, self.k8s_provider, context, self, device_plugin=True)
         self.karpenter = Karpenter(
             f"{name}-karpenter",

@@ -1,5 +1,6 @@
 """AWS ModelBucket: the S3 model registry bucket, its access-log bucket and optional replication
-(a replica bucket with its own key and access-log bucket in the second region)."""
+(a replica bucket with its own key and access-log bucket in the second region, created on that
+region's provider, which the topology passes in as `replica_target`)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ class AwsModelBucket(pulumi.ComponentResource):
         context: PlatformContext,
         key: AwsEncryptionKey,
         opts: pulumi.ResourceOptions | None = None,
+        replica_target: CloudTarget | None = None,
     ) -> None:
         super().__init__("mlfleet:aws:ModelBucket", name, None, opts)
         tags = context.tags()
@@ -55,7 +57,8 @@ class AwsModelBucket(pulumi.ComponentResource):
         main = self._logged_bucket(name, settings, target, tags)
         self.replica = None
         if args.replication_region is not None:
-            self.replica = self._replicate(name, args, target, context, settings, main)
+            assert replica_target is not None  # checked by the model_bucket factory
+            self.replica = self._replicate(name, args, target, replica_target, context, settings, main)
         self.bucket_name = main.bucket.id
         self.bucket_arn = main.arn
         self.key_id = key.key_id
@@ -97,20 +100,13 @@ class AwsModelBucket(pulumi.ComponentResource):
         name: str,
         args: ModelBucketArgs,
         target: CloudTarget,
+        replica_target: CloudTarget,
         context: PlatformContext,
         settings: S3BucketSettings,
         source: HardenedBucket,
     ) -> RegistryLocation:
         """A replica bucket in the second region with its own key, and the role S3 replicates with."""
-        region = str(args.replication_region)
-        replica_name = f"{name}-{region}"
-        provider = aws.Provider(
-            replica_name,
-            region=region,
-            default_tags=aws.ProviderDefaultTagsArgs(tags=context.tags()),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        replica_target = CloudTarget(cloud="aws", region=region, provider=provider)
+        replica_name = f"{name}-{replica_target.region}"
         replica_key = AwsEncryptionKey(
             f"{replica_name}-key",
             EncryptionKeyArgs(protect=args.protect),

@@ -338,9 +338,7 @@ class AksTrainingCluster(pulumi.ComponentResource):
                 audiences=[TOKEN_EXCHANGE_AUDIENCE],
                 opts=child,
             )
-        self.k8s_provider = k8s.Provider(
-            f"{name}-k8s", kubeconfig=self.kubeconfig, opts=pulumi.ResourceOptions(parent=self)
-        )
+        self.k8s_provider = target.cluster_provider(f"{name}-k8s", self.kubeconfig, self)
         self.namespaces = cluster_basics(name, self.k8s_provider, context, self, device_plugin=True)
         # Managed Prometheus scrapes the app-routing NGINX (the serving Ingress's HTTP status codes).
         k8s.core.v1.ConfigMap(

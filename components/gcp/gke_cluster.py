@@ -227,9 +227,7 @@ class GkeTrainingCluster(pulumi.ComponentResource):
             "/clusters/",
             cluster.name,
         )
-        self.k8s_provider = k8s.Provider(
-            f"{name}-k8s", kubeconfig=self.kubeconfig, opts=pulumi.ResourceOptions(parent=self)
-        )
+        self.k8s_provider = target.cluster_provider(f"{name}-k8s", self.kubeconfig, self)
         self.namespaces = cluster_basics(name, self.k8s_provider, context, self, device_plugin=False)
         self.register_outputs(
             {

@@ -12,6 +12,7 @@ from components.identities import GithubDeployer, Identities, IdentitiesArgs, id
 from components.model_bucket import ModelBucket, ModelBucketArgs, RegistryLocation, model_bucket
 from components.target import CloudTarget
 from components.topology.config import PlatformConfig
+from components.topology.providers import Providers, replica_provider_alias
 
 
 @dataclass(frozen=True)
@@ -35,13 +36,23 @@ class StorageLayer:
 
 
 def build_storage_layer(
-    config: PlatformConfig, context: PlatformContext, target: CloudTarget
+    config: PlatformConfig,
+    context: PlatformContext,
+    target: CloudTarget,
+    providers: Providers | None = None,
 ) -> StorageLayer:
     protect = config.deletion_protection or context.is_production
     key = encryption_key(context.name("key"), EncryptionKeyArgs(protect=protect), target, context)
     bucket_config = config.model_bucket
+    bucket_name = context.name("models")
+    replica_target = None
+    if target.cloud == "aws" and bucket_config.replication_region:
+        # S3 replicates into a bucket created in the replica's region, on that region's provider.
+        region = bucket_config.replication_region
+        moved_from = () if context.cell else (replica_provider_alias(context, bucket_name, region),)
+        replica_target = (providers or Providers(context)).target("aws", region, aliases=moved_from)
     bucket = model_bucket(
-        context.name("models"),
+        bucket_name,
         ModelBucketArgs(
             noncurrent_version_days=bucket_config.noncurrent_version_days,
             abort_multipart_days=bucket_config.abort_multipart_days,
@@ -52,6 +63,7 @@ def build_storage_layer(
         target,
         context,
         key,
+        replica_target=replica_target,
     )
     registry = container_registry(
         context.name("images"), ContainerRegistryArgs(protect=protect), target, context, key

@@ -265,11 +265,38 @@ def _replace_keys(resource_type: str, changes: list[PropertyChange]) -> list[str
     return sorted(hits)
 
 
-def compare_resource(old: dict[str, Any], new: dict[str, Any], masker: _Masker) -> ResourceChange | None:
+def _moved(value: Any, moves: dict[str, str]) -> Any:
+    """A base `parent` or `dependsOn` value with the URNs of moved (aliased) resources replaced by
+    their head URNs."""
+    if isinstance(value, list):
+        return [moves.get(v, v) if isinstance(v, str) else v for v in value]
+    return moves.get(value, value) if isinstance(value, str) else value
+
+
+def _same_provider(before: Any, after: Any, moves: dict[str, str]) -> bool:
+    """Provider references are `<urn>::<id>`. A provider that moved along an alias is the same
+    provider (the engine keeps its id and diffs nothing: pulumi/pulumi step_generator.go,
+    providerChanged, "observed an aliased provider"), so its references are unchanged."""
+    if not isinstance(before, str) or not isinstance(after, str):
+        return False
+    old_urn = before.rsplit("::", 1)[0]
+    return old_urn in moves and moves[old_urn] == after.rsplit("::", 1)[0]
+
+
+def compare_resource(
+    old: dict[str, Any], new: dict[str, Any], masker: _Masker, moves: dict[str, str] | None = None
+) -> ResourceChange | None:
+    """Changes between a base and a head resource; `moves` maps base URNs of aliased resources to
+    their head URNs (parents, providers and dependencies that only moved are no change)."""
+    moves = moves or {}
     properties = diff_values(old.get("inputs") or {}, new.get("inputs") or {}, "", masker)
     options: list[PropertyChange] = []
     for key, label in OPTIONS.items():
-        before, after = old.get(key), new.get(key)
+        before, after = _moved(old.get(key), moves), new.get(key)
+        if key == "provider" and _same_provider(old.get(key), after, moves):
+            continue
+        if key == "parent" and old.get("urn") != new.get("urn"):
+            continue  # the parent is part of the URN, and the alias that moved it covers it
         if before != after:
             options.append(PropertyChange(label, "change", old=masker.show(before), new=masker.show(after)))
     if not properties and not options:
@@ -292,18 +319,30 @@ def compare_plans(base: dict[str, Any] | None, head: dict[str, Any] | None, stac
     status = "added" if base is None else "removed" if head is None else "changed"
     base_resources = {r["urn"]: r for r in (base or {}).get("resources", [])}
     head_resources = {r["urn"]: r for r in (head or {}).get("resources", [])}
+    # As the engine does: a head resource with an alias naming a base URN that the head no longer
+    # has is that resource, moved (renamed or reparented), not a delete and a create.
+    moves: dict[str, str] = {}
+    for urn, resource in head_resources.items():
+        if urn in base_resources:
+            continue
+        for alias in resource.get("aliases") or []:
+            if alias in base_resources and alias not in head_resources and alias not in moves:
+                moves[alias] = urn
+                break
+    moved_from = {head_urn: base_urn for base_urn, head_urn in moves.items()}
     diff = StackDiff(stack, status)
     for urn, resource in head_resources.items():
-        if urn not in base_resources:
+        previous = base_resources.get(urn) or base_resources.get(moved_from.get(urn, ""))
+        if previous is None:
             diff.resources.append(_whole(resource, "create"))
             continue
-        change = compare_resource(base_resources[urn], resource, masker)
+        change = compare_resource(previous, resource, masker, moves)
         if change is None:
             diff.unchanged += 1
         else:
             diff.resources.append(change)
     for urn, resource in base_resources.items():
-        if urn not in head_resources:
+        if urn not in head_resources and urn not in moves:
             diff.resources.append(_whole(resource, "delete"))
     diff.outputs = diff_values((base or {}).get("outputs", {}), (head or {}).get("outputs", {}), "", masker)
     diff.config = diff_values((base or {}).get("config", {}), (head or {}).get("config", {}), "", masker)

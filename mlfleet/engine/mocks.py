@@ -67,6 +67,11 @@ class PlanMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
         token = args.token
         a = dict(args.args)
+        # Invokes answer for the region of the provider they go through (multi-region stacks).
+        provider = self.providers.get(args.provider or "", {})
+        aws_region = str(provider.get("region") or "us-east-1")
+        gcp_region = str(provider.get("region") or "europe-west4")
+        azure_location = str(provider.get("location") or "westeurope").replace(" ", "").lower()
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": ACCOUNT_ID,
@@ -75,12 +80,17 @@ class PlanMocks(pulumi.runtime.Mocks):
                 "id": ACCOUNT_ID,
             }
         if token == "aws:index/getRegion:getRegion":
-            region = a.get("region") or a.get("name") or "us-east-1"
+            region = a.get("region") or a.get("name") or aws_region
             return {"name": region, "region": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com"}
         if token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            return {"names": ["us-east-1a", "us-east-1b", "us-east-1c"], "zoneIds": ["use1-az1", "use1-az2"]}
+            area, *middle, number = aws_region.split("-")
+            short = area + "".join(part[0] for part in middle) + number  # us-east-1 -> use1
+            return {
+                "names": [f"{aws_region}{zone}" for zone in "abc"],
+                "zoneIds": [f"{short}-az1", f"{short}-az2"],
+            }
         if token == "aws:iam/getPolicyDocument:getPolicyDocument":
             return {"json": policy_document_json(a), "id": _digest(json.dumps(a, sort_keys=True))}
         if token == "aws:lb/getLoadBalancer:getLoadBalancer":
@@ -88,20 +98,21 @@ class PlanMocks(pulumi.runtime.Mocks):
             suffix = f"app/{lb}/{_digest(lb)}"
             return {
                 "name": lb,
-                "arn": f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT_ID}:loadbalancer/{suffix}",
+                "arn": f"arn:aws:elasticloadbalancing:{aws_region}:{ACCOUNT_ID}:loadbalancer/{suffix}",
                 "arnSuffix": suffix,
-                "dnsName": f"{lb}-{_digest(lb, length=10)}.us-east-1.elb.amazonaws.com",
+                "dnsName": f"{lb}-{_digest(lb, length=10)}.{aws_region}.elb.amazonaws.com",
                 "id": suffix,
             }
         if token == "gcp:organizations/getProject:getProject":
             project = a.get("projectId") or "mlfleet-project"
             return {"projectId": project, "number": GCP_PROJECT_NUMBER, "name": project, "id": project}
         if token == "gcp:organizations/getClientConfig:getClientConfig":
-            return {"project": "mlfleet-project", "region": "europe-west4", "accessToken": "", "id": "cfg"}
+            project = str(provider.get("project") or "mlfleet-project")
+            return {"project": project, "region": gcp_region, "accessToken": "", "id": "cfg"}
         if token.startswith("azure-native:containerservice:listManagedCluster"):
             # kubeconfigs[].value is the base64 of a kubeconfig, as ARM returns it
             cluster = str(a.get("resourceName") or "cluster")
-            server = f"https://{cluster}-{_digest(cluster, length=8)}.hcp.westeurope.azmk8s.io:443"
+            server = f"https://{cluster}-{_digest(cluster, length=8)}.hcp.{azure_location}.azmk8s.io:443"
             kubeconfig = _kubeconfig(cluster, server)
             encoded = base64.b64encode(kubeconfig.encode()).decode()
             return {"kubeconfigs": [{"name": "clusterUser", "value": encoded}]}

@@ -34,7 +34,9 @@ def normalize(value: Any) -> Any:
 
 def resource_entry(reg: Registration) -> dict[str, Any]:
     explained = {urn for urns in reg.property_dependencies.values() for urn in urns}
-    return {
+    # `aliases` only where a resource has some (the plans of resources without stay as they were).
+    moved = {"aliases": reg.aliases} if reg.aliases else {}
+    return moved | {
         "urn": reg.urn,
         "type": reg.type,
         "name": reg.name,

@@ -40,6 +40,7 @@ class Registration:
     inputs: dict[str, Any]
     outputs: dict[str, Any] = field(default_factory=dict)
     version: str = ""  # the provider plugin version the SDK asked for (names the default provider)
+    aliases: list[str] = field(default_factory=list)  # URNs the resource had before (ResourceOptions.aliases)
 
 
 def struct_to_dict(struct: Any) -> dict[str, Any]:
@@ -76,6 +77,7 @@ class RecordingMonitor(MockMonitor):
             },
             inputs=inputs,
             version=request.version,
+            aliases=self._alias_urns(request),
         )
         with self._lock:
             self.registrations.append(registration)
@@ -95,6 +97,23 @@ class RecordingMonitor(MockMonitor):
             json_format.ParseDict(outputs, struct)
             return resource_pb2.RegisterResourceResponse(urn=urn, id=response.id, object=struct)
         return response
+
+    def _alias_urns(self, request: Any) -> list[str]:
+        """The aliases as full URNs, resolved the way the engine resolves alias specs."""
+        urns = set(request.aliasURNs)
+        for alias in request.aliases:
+            if alias.urn:
+                urns.add(alias.urn)
+                continue
+            spec = alias.spec
+            parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+            urn = self.make_urn(parent, spec.type or request.type, spec.name or request.name)
+            if spec.stack or spec.project:
+                head, rest = urn.split("::", 2)[0], urn.split("::", 2)[2]
+                stack, project = head.removeprefix("urn:pulumi:"), urn.split("::", 2)[1]
+                urn = f"urn:pulumi:{spec.stack or stack}::{spec.project or project}::{rest}"
+            urns.add(urn)
+        return sorted(urns)
 
 
 def _is_secret(value: Any) -> bool:

@@ -286,7 +286,7 @@ def test_aws_registry_sync_reads_the_source_and_writes_only_the_replica_prefix()
     replica_key = [
         k
         for k in plan.of_type("aws:kms/key:Key")
-        if k["provider"] and "mlfleet-prod-models-us-west-2" in k["provider"]
+        if k["provider"] and "::mlfleet-prod-aws-us-west-2::" in k["provider"]
     ]
     assert len(replica_key) == 1
     policies = {p["name"]: statements(p) for p in plan.of_type("aws:iam/rolePolicy:RolePolicy")}
