@@ -154,6 +154,12 @@ def build_compute_layer(
         labels,
         after_namespaces,
     )
+    if config.cloud in ("aws", "azure"):
+        # GPU telemetry where the cloud feeds no DCGM metrics to the in-cluster Prometheus
+        # (docs/addons-*.md); its ServiceMonitor needs the monitoring chart's CRDs.
+        from components.addons.dcgm_exporter import dcgm_exporter
+
+        dcgm_exporter(context.name("dcgm"), provider, pulumi.ResourceOptions(depends_on=[monitoring.release]))
     env_secret: pulumi.Input[str] | None = None
     if storage is not None:
         registry_url: pulumi.Input[str] = storage.bucket.registry_url
