@@ -194,3 +194,28 @@ def repair(
     for action in done:
         typer.echo(action)
     typer.echo(f"repaired {reg.url}: {len(done)} action(s)" if done else f"nothing to repair in {reg.url}")
+
+
+@models_app.command("keygen")
+def keygen(
+    path: str = typer.Argument(
+        ..., help="Where to write the Ed25519 private key (PATH.pub gets the public key)."
+    ),
+) -> None:
+    """Create a local Ed25519 signing key (publish with MLFLEET_SIGNING_KEY=PATH, verify with
+    MLFLEET_VERIFY_KEYS=PATH.pub)."""
+    from pathlib import Path
+
+    from mlfleet_registry import RegistryError
+    from mlfleet_registry.signing import generate_key
+
+    def create() -> tuple[Path, str]:
+        try:
+            return generate_key(Path(path))
+        except FileExistsError:
+            raise RegistryError(f"{path} already exists; not overwriting a key") from None
+        except OSError as exc:
+            raise RegistryError(f"cannot write {path}: {exc.strerror}") from None
+
+    public, key_id = _run(create)
+    typer.echo(f"signing key {path} (key id {key_id}); public key {public}")

@@ -446,9 +446,10 @@ class Rehearsal:
             )  # fmt: skip
             digest = next(iter(bad.files.values()))
             registry.store.write(registry.blob_key(model, digest), b"not a model")
-            registry.set_alias(
-                model, alias, bad.version, expected=current, actor="mlfleet-rehearse", reason="fault"
-            )
+            registry.set_alias(  # verify=False: the fault is promoting what the server must refuse
+                model, alias, bad.version, expected=current, actor="mlfleet-rehearse", reason="fault",
+                verify=False,
+            )  # fmt: skip
         return str(bad.version)
 
     def rollback(self, serving_env: dict[str, str]) -> str:

@@ -20,6 +20,7 @@ from mlfleet_registry.errors import (
 )
 from mlfleet_registry.manifest import FeatureSpec, Manifest
 from mlfleet_registry.registry import ANY, LoadedModel, Registry
+from mlfleet_registry.signing import Signer, Verifier, signer_from_env, verifier_from_env
 from mlfleet_registry.store import ObjectStore
 from mlfleet_registry.sync import SyncReport, sync_registries
 
@@ -28,8 +29,10 @@ REGISTRY_ENV = "MLFLEET_REGISTRY"
 
 
 def open_registry(url: str | None = None) -> Registry:
-    """`url`, else $MLFLEET_REGISTRY, else DEFAULT_REGISTRY (relative to the working directory)."""
-    return Registry(ObjectStore(url or os.environ.get(REGISTRY_ENV) or DEFAULT_REGISTRY))
+    """`url`, else $MLFLEET_REGISTRY, else DEFAULT_REGISTRY (relative to the working directory); signing
+    and verify keys from $MLFLEET_SIGNING_KEY / $MLFLEET_VERIFY_KEYS (mlfleet_registry.signing)."""
+    store = ObjectStore(url or os.environ.get(REGISTRY_ENV) or DEFAULT_REGISTRY)
+    return Registry(store, signer=signer_from_env(), verifier=verifier_from_env())
 
 
 __all__ = [
@@ -45,8 +48,10 @@ __all__ = [
     "NotFound",
     "Registry",
     "RegistryError",
+    "Signer",
     "StoreUnavailable",
     "SyncReport",
+    "Verifier",
     "VersionDeleted",
     "VersionExists",
     "open_registry",

@@ -46,6 +46,8 @@ class Manifest(BaseModel):
     reason: str = ""
     gate: dict[str, Any] | None = None
     library_versions: dict[str, str] = Field(default_factory=dict)
+    # Ed25519 over the manifest without this field (mlfleet_registry.signing); None when unsigned.
+    signature: dict[str, str] | None = None
 
     @field_validator("reference_stats")
     @classmethod

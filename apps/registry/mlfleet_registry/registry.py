@@ -22,6 +22,7 @@ from typing import Any
 from mlfleet_registry.artifacts import MODEL_FILE, check_hash, dump_model, load_model, sha256_hex
 from mlfleet_registry.errors import (
     AliasConflict,
+    IntegrityError,
     NotFound,
     RegistryError,
     StoreUnavailable,
@@ -38,6 +39,7 @@ from mlfleet_registry.names import (
     is_version,
     version_number,
 )
+from mlfleet_registry.signing import Signer, Verifier
 from mlfleet_registry.store import ObjectStore
 
 MAX_RACE_RETRIES = 20
@@ -80,8 +82,32 @@ class LoadedModel:
 
 
 class Registry:
-    def __init__(self, store: ObjectStore) -> None:
+    def __init__(
+        self, store: ObjectStore, signer: Signer | None = None, verifier: Verifier | None = None
+    ) -> None:
+        """`signer` signs every manifest, alias entry, tombstone and audit event written; with a
+        `verifier`, unsigned or badly signed objects are refused by load/set_alias, reported by verify."""
         self.store = store
+        self.signer = signer
+        self.verifier = verifier
+
+    def _signed(self, obj: dict[str, Any]) -> dict[str, Any]:
+        if self.signer is not None:
+            obj["signature"] = self.signer.sign(obj)
+        return obj
+
+    def signature_problem(self, obj: dict[str, Any], where: str) -> str | None:
+        """What is wrong with `obj`'s signature, if a verifier is configured (else None)."""
+        if self.verifier is None:
+            return None
+        problem = self.verifier.problem(obj)
+        return f"{where} {problem}" if problem else None
+
+    def _sha_of(self, key: str) -> str | None:
+        try:
+            return sha256_hex(self.store.read(key))
+        except NotFound:
+            return None
 
     @property
     def url(self) -> str:
@@ -237,8 +263,10 @@ class Registry:
         return [self._read_json(key) for key in self._alias_entries(name, alias)]
 
     def load(self, name: str, version: str) -> LoadedModel:
-        """Verify every file's sha256 first; deserialize only when all match."""
+        """Verify the manifest's signature (with a verifier) and every file's sha256 first;
+        deserialize only when all match."""
         manifest = self.manifest(name, version)
+        self._require_signed(manifest, name, version)
         contents: dict[str, bytes] = {}
         for file_name, digest in manifest.files.items():
             where = f"{self.url}/{self.blob_key(name, digest)} ({file_name} of {name} {version})"
@@ -251,6 +279,25 @@ class Registry:
         model = load_model(contents[MODEL_FILE], f"{MODEL_FILE} of {name} {version}")
         return LoadedModel(manifest=manifest, model=model)
 
+    def _require_signed(self, manifest: Manifest, name: str, version: str) -> None:
+        where = f"the manifest of {name} {version}"
+        if problem := self.signature_problem(manifest.model_dump(mode="json"), where):
+            raise IntegrityError(f"{problem}; refusing it")
+
+    def check_version(self, name: str, version: str) -> Manifest:
+        """The manifest, after checking its signature (with a verifier) and every file's sha256
+        (without deserialising): IntegrityError/NotFound naming what is wrong."""
+        manifest = self.manifest(name, version)
+        self._require_signed(manifest, name, version)
+        for file_name, digest in manifest.files.items():
+            key = self.blob_key(name, digest)
+            try:
+                data = self.store.read(key)
+            except NotFound as exc:
+                raise NotFound(f"{self.url}/{key} ({file_name} of {name} {version}) is missing") from exc
+            check_hash(data, digest, f"{self.url}/{key} ({file_name} of {name} {version})")
+        return manifest
+
     def audit_keys(self) -> list[str]:
         return [key for key in self.store.list("audit/") if key.endswith(".json") and key.count("/") == 1]
 
@@ -262,7 +309,7 @@ class Registry:
         events = []
         for key in self.audit_keys():
             try:
-                events.append(self._read_json(key))
+                events.append({**self._read_json(key), "_key": key})
             except RegistryError as exc:
                 if problems is not None:
                     problems.append(str(exc))
@@ -272,7 +319,7 @@ class Registry:
     def record(self, event: str, **fields: Any) -> dict[str, Any]:
         """Append one audit event as its own immutable object (no read-modify-write of a shared log)."""
         at = utc_now()
-        entry = {"id": uuid.uuid4().hex, "at": at, "event": event, **fields}
+        entry = self._signed({"id": uuid.uuid4().hex, "at": at, "event": event, **fields})
         stamp = at.replace("-", "").replace(":", "")
         self.store.create(f"audit/{stamp}-{entry['id'][:12]}.json", json.dumps(entry, indent=2).encode())
         return entry
@@ -338,6 +385,10 @@ class Registry:
                     "library_versions": _library_versions(),
                 }
             )
+            if self.signer is not None:
+                manifest = manifest.model_copy(
+                    update={"signature": self.signer.sign(manifest.model_dump(mode="json"))}
+                )
             raw = manifest.to_json()
             try:
                 self.store.create(self.manifest_key(name, version), raw)
@@ -372,9 +423,12 @@ class Registry:
         actor: str,
         reason: str,
         event: str = "promote",
+        verify: bool = True,
     ) -> None:
         """Compare-and-swap: `expected` is the version the caller believes the alias points at
-        (None: the alias must not exist yet; ANY: no expectation).
+        (None: the alias must not exist yet; ANY: no expectation). With `verify` (default) the
+        version is checked first like `verify` does (signature, every file's sha256): an alias is
+        never moved onto a version that would fail to load.
 
         Race with delete: the version must be visible and not tombstoned before the move, and the
         tombstone is checked again after the alias entry is created; if a delete got there first,
@@ -384,7 +438,10 @@ class Registry:
         check_alias(alias)
         check_version(version)
         _check_expected(expected)
-        self.manifest(name, version)  # NotFound unless the version is visible; VersionDeleted if deleted
+        if verify:
+            self.check_version(name, version)  # NotFound/VersionDeleted unless visible; IntegrityError
+        else:
+            self.manifest(name, version)
         self._refuse_tombstoned(name, version)
         for _ in range(MAX_RACE_RETRIES):
             seq, entry = self._current_alias(name, alias)
@@ -396,7 +453,9 @@ class Registry:
                     "and retry with the new --expected."
                 )
             try:
-                self._create_alias_entry(name, alias, seq + 1, version, current, actor, reason, event)
+                subject = self._create_alias_entry(
+                    name, alias, seq + 1, version, current, actor, reason, event
+                )
             except VersionExists:
                 if expected is ANY:
                     continue
@@ -404,7 +463,7 @@ class Registry:
                     f"alias {alias!r} of model {name!r} was moved by someone else while moving it to "
                     f"{version}; the other move won. Check `mlfleet models show {name}` and retry."
                 ) from None
-            self._record_alias_event(name, alias, seq + 1, event, version, current, actor, reason)
+            self._record_alias_event(name, alias, seq + 1, event, version, current, actor, reason, subject)
             tombstone = self.tombstone(name, version)
             if tombstone is not None:  # a delete of this version won the race: undo our move
                 undone = self._revert(name, alias, seq + 1, version, current, actor)
@@ -438,18 +497,29 @@ class Registry:
         actor: str,
         reason: str,
         event: str,
-    ) -> None:
-        record = {
-            "alias": alias,
-            "version": version,
-            "previous": previous,
-            "seq": seq,
-            "at": utc_now(),
-            "actor": actor,
-            "reason": reason,
-            "event": event,
-        }
-        self.store.create(f"{self.alias_prefix(name, alias)}{seq:08d}.json", json.dumps(record).encode())
+    ) -> str:
+        """Create entry `seq` (VersionExists if taken). It is bound to the manifest it points at and
+        chained to the entry before it (sha256 of their stored bytes). Returns its own sha256."""
+        prefix = self.alias_prefix(name, alias)
+        record = self._signed(
+            {
+                "alias": alias,
+                "version": version,
+                "previous": previous,
+                "seq": seq,
+                "at": utc_now(),
+                "actor": actor,
+                "reason": reason,
+                "event": event,
+                "manifest_sha256": None
+                if version is None
+                else self._sha_of(self.manifest_key(name, version)),
+                "prev_sha256": None if seq == 1 else self._sha_of(f"{prefix}{seq - 1:08d}.json"),
+            }
+        )
+        data = json.dumps(record).encode()
+        self.store.create(f"{prefix}{seq:08d}.json", data)
+        return sha256_hex(data)
 
     def _record_alias_event(
         self,
@@ -461,6 +531,7 @@ class Registry:
         previous: str | None,
         actor: str,
         reason: str,
+        subject_sha256: str | None,
         **extra: Any,
     ) -> None:
         self.record(
@@ -472,6 +543,7 @@ class Registry:
             previous=previous,
             actor=actor,
             reason=reason,
+            subject_sha256=subject_sha256,
             **extra,
         )
 
@@ -484,10 +556,10 @@ class Registry:
             to = None  # never revert onto a deleted version: clear the alias instead
         reason = f"{bad} is deleted or being deleted"
         try:
-            self._create_alias_entry(name, alias, seq + 1, to, bad, actor, reason, "revert")
+            subject = self._create_alias_entry(name, alias, seq + 1, to, bad, actor, reason, "revert")
         except VersionExists:
             return False
-        self._record_alias_event(name, alias, seq + 1, "revert", to, bad, actor, reason)
+        self._record_alias_event(name, alias, seq + 1, "revert", to, bad, actor, reason, subject)
         return True
 
     def rollback(self, name: str, alias: str, *, actor: str, reason: str) -> str:
@@ -534,13 +606,15 @@ class Registry:
         if manifest is not None:
             if tombstone is None:
                 self._refuse_if_aliased(name, version, retired=False)
-                tombstone = {
-                    "version": version,
-                    "at": utc_now(),
-                    "actor": actor,
-                    "reason": reason,
-                    "files": manifest.files,
-                }
+                tombstone = self._signed(
+                    {
+                        "version": version,
+                        "at": utc_now(),
+                        "actor": actor,
+                        "reason": reason,
+                        "files": manifest.files,
+                    }
+                )
                 try:
                     self.store.create(self.tombstone_key(name, version), json.dumps(tombstone).encode())
                 except VersionExists:
@@ -586,7 +660,10 @@ class Registry:
             name, dict(manifest.files if manifest is not None else tombstone.get("files") or {})
         )
         if manifest is not None or version not in _EventIndex(self._audit_events(), name).deleted:
-            self.record("delete", model=name, version=version, actor=actor, reason=reason)
+            subject = self._sha_of(self.tombstone_key(name, version))
+            self.record(
+                "delete", model=name, version=version, actor=actor, reason=reason, subject_sha256=subject
+            )
 
     def _remove_unused_blobs(self, name: str, files: dict[str, str]) -> None:
         """Remove the blobs of `files` that no visible version references (a deleted version's)."""
@@ -619,7 +696,13 @@ class Registry:
         self.require_exists()
         problems: list[str] = []
         events = self._audit_events(problems)
-        for model in [check_name(name)] if name else self._model_names():
+        models = [check_name(name)] if name else self._model_names()
+        for event in events:
+            if name is None or event.get("model") == name:
+                body = {k: v for k, v in event.items() if k != "_key"}
+                if problem := self.signature_problem(body, f"audit event {self.url}/{event['_key']}"):
+                    problems.append(problem)
+        for model in models:
             problems += self._verify_model(model, events)
         return problems
 
@@ -634,6 +717,13 @@ class Registry:
             except RegistryError as exc:
                 problems.append(str(exc))
                 continue
+            raw_sha = self._sha_of(self.manifest_key(model, version))
+            where = f"the manifest of {model} {version} ({self.url}/{self.manifest_key(model, version)})"
+            if problem := self.signature_problem(manifest.model_dump(mode="json"), where):
+                problems.append(problem)
+            bound = index.register_sha.get(version)
+            if bound is not None and bound != raw_sha:
+                problems.append(f"{where} does not match its register event (edited after publish?)")
             for file_name, digest in manifest.files.items():
                 try:
                     key = self.blob_key(model, digest)
@@ -671,23 +761,53 @@ class Registry:
         problems: list[str] = []
         index = _EventIndex(events, model)
         current: str | None = None
-        for key in self._alias_entries(model, alias):
+        previous_sha: str | None = None
+        keys = self._alias_entries(model, alias)
+        for number, key in enumerate(keys, start=1):
+            seq = int(key.rsplit("/", 1)[1][:-5])
+            if seq != number:
+                problems.append(
+                    f"alias {alias!r} of {model}: history has a gap before {self.url}/{key} (entry deleted)"
+                )
             try:
+                raw = self.store.read(key)
                 entry = self._read_json(key)
             except RegistryError as exc:
                 problems.append(str(exc))
+                previous_sha = None
                 continue
-            seq = int(key.rsplit("/", 1)[1][:-5])
+            where = f"alias entry {self.url}/{key}"
             if entry.get("seq", seq) != seq or entry.get("alias", alias) != alias:
                 problems.append(
-                    f"{self.url}/{key}: entry says alias {entry.get('alias')!r} seq {entry.get('seq')} "
-                    "(moved or tampered)"
+                    f"{where} says alias {entry.get('alias')!r} seq {entry.get('seq')} (moved or tampered)"
+                )
+            if "prev_sha256" in entry and seq > 1 and entry["prev_sha256"] != previous_sha:
+                problems.append(
+                    f"{where} does not chain to entry #{seq - 1} (an earlier entry was edited or removed)"
                 )
             current = entry.get("version")
+            target_sha = None if current is None else self._sha_of(self.manifest_key(model, str(current)))
+            if entry.get("manifest_sha256") and target_sha and entry["manifest_sha256"] != target_sha:
+                problems.append(
+                    f"{where} is bound to another manifest than {model} {current}'s "
+                    "(entry or manifest edited)"
+                )
+            if problem := self.signature_problem(entry, where):
+                problems.append(problem)
+            previous_sha = sha256_hex(raw)
+            subject = index.move_subject.get((alias, seq))
+            if subject is not None and subject != previous_sha:
+                problems.append(f"{where} does not match its audit event (entry or event edited)")
             if not index.has_move(alias, seq, entry):
                 problems.append(
                     f"alias move {self.url}/{key} has no audit event (run `mlfleet models repair`)"
                 )
+        recorded = max((int(seq) for (a, seq) in index.move_subject if a == alias and seq), default=0)
+        if recorded > len(keys):
+            problems.append(
+                f"alias {alias!r} of {model}: the audit log records move #{recorded} but the history has "
+                f"{len(keys)} entries (entries deleted)"
+            )
         if current is not None and current not in versions:
             state = "deleted" if current in deleted else "missing"
             problems.append(
@@ -773,6 +893,7 @@ class Registry:
                 entry.get("previous"),
                 str(entry.get("actor", actor)),
                 str(entry.get("reason", "")),
+                self._sha_of(key),
                 recovered_by=actor,
             )
             done.append(f"recorded the missing {event} event of {model} {alias} #{seq}")
@@ -796,9 +917,15 @@ class _EventIndex:
     def __init__(self, events: list[dict[str, Any]], model: str) -> None:
         mine = [e for e in events if e.get("model") == model]
         self.registered = {e.get("version") for e in mine if e.get("event") == "register"}
+        self.register_sha = {
+            e.get("version"): e.get("manifest_sha256") for e in mine if e.get("event") == "register"
+        }
         self.deleted = {e.get("version") for e in mine if e.get("event") == "delete"}
         moves = [e for e in mine if e.get("event") in ALIAS_EVENTS]
         self.moves = {(e.get("alias"), e.get("seq")) for e in moves}
+        self.move_subject = {
+            (e.get("alias"), e.get("seq")): e.get("subject_sha256") for e in moves if "seq" in e
+        }
         # events written before alias moves carried their seq
         self.legacy = {(e.get("alias"), e.get("version"), e.get("previous")) for e in moves if "seq" not in e}
 

@@ -98,6 +98,8 @@ class _Sync:
                 event = src._read_json(key)
                 if not all(isinstance(event.get(f), str) for f in ("id", "at", "event")):
                     raise RegistryError(f"{src.url}/{key} is not an audit event (no id/at/event)")
+                if problem := src.signature_problem(event, f"{src.url}/{key}"):
+                    raise RegistryError(problem)
             except RegistryError as exc:
                 report.conflicts.append(f"audit event not copied: {exc}")
                 continue
@@ -154,6 +156,7 @@ class _Sync:
         src, dst = self.src, self.dst
         raw = src.store.read(src.manifest_key(name, version))
         manifest = src.manifest(name, version)  # validated: schema, name and version match the key
+        src._require_signed(manifest, name, version)  # with verify keys: a bad signature is not copied
         for file_name, digest in manifest.files.items():
             key = src.blob_key(name, digest)
             data = src.store.read(key)

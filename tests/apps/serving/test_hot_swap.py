@@ -55,7 +55,8 @@ def test_alias_move_under_load_has_zero_failed_requests(server: str, own_registr
         digest = next(iter(reg.manifest(MODEL, v3).files.values()))
         blob = Path(own_registry) / reg.blob_key(MODEL, digest)
         blob.write_bytes(blob.read_bytes()[:-10] + b"tampered!!")
-        reg.set_alias(MODEL, "production", v3, actor="test", reason="corrupt candidate")
+        # verify=False: promote refuses a corrupt version by default; this test is about the server
+        reg.set_alias(MODEL, "production", v3, actor="test", reason="corrupt candidate", verify=False)
         failures = re.compile(
             r"mlfleet_model_load_failures_total"
             r'\{alias="production",model="breast-cancer",reason="integrity"\} (\d+)'
