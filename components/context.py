@@ -44,7 +44,7 @@ class PlatformContext:
             "owner": self.owner,
             "cost-center": self.cost_center,
             "managed-by": "mlfleet",
-        }
+        } | ({"mlfleet-cell": self.cell} if self.cell else {})
 
     def labels(self) -> dict[str, str]:
         """GCP labels: lowercase letters, digits, '-' and '_' only, at most 63 characters."""

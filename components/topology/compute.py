@@ -121,6 +121,7 @@ def build_compute_layer(
         context.name("gpu"),
         TrainingClusterArgs(
             kubernetes_version=cluster_config.kubernetes_version,
+            **({"network_cidr": cluster_config.network_cidr} if cluster_config.network_cidr else {}),
             private_endpoint=cluster_config.private_endpoint or local,
             authorized_cidrs=tuple(cluster_config.authorized_cidrs),
             spot=cluster_config.spot,

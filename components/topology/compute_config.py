@@ -27,6 +27,9 @@ class GpuPoolConfig(_Compute):
 
 class ClusterConfig(_Compute):
     kubernetes_version: str = "1.31"
+    # The cluster's VNet/VPC block (TrainingClusterArgs default 10.0.0.0/16); in multi-cell stacks
+    # each cell's mlfleet:cells[].networkCidr.
+    network_cidr: str | None = None
     private_endpoint: bool = False
     authorized_cidrs: list[str] = Field(default_factory=list)
     spot: bool | None = None

@@ -7,6 +7,7 @@ shows the `pulumi config set` command that fixes it.
 
 from __future__ import annotations
 
+import ipaddress
 import typing
 from typing import Any
 
@@ -61,6 +62,23 @@ class GithubConfig(_Section):
     environment: str | None = None
 
 
+CellRole = typing.Literal["primary", "active", "standby"]
+
+
+class CellConfig(_Section):
+    """One cell of a multi-cell stack (`mlfleet:cells`): one cloud in one region with the whole
+    platform slice. `primary` publishes models and serves, `active` serves, `standby` waits for a
+    failover. `networkCidr` is the cell's cluster network (distinct cells, distinct blocks)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, alias_generator=_camel)
+    name: str = Field(pattern=r"^[a-z][a-z0-9]{1,9}$")
+    cloud: typing.Literal["aws", "gcp", "azure"]
+    region: str = Field(min_length=1)
+    role: CellRole
+    network_cidr: str | None = None
+    gcp_project: str | None = None
+
+
 class PlatformConfig(_Section):
     """Everything a stack file may say under `mlfleet:`."""
 
@@ -78,6 +96,8 @@ class PlatformConfig(_Section):
     serving: ServingConfig = Field(default_factory=ServingConfig)  # type: ignore[arg-type]
     training_job: TrainingJobConfig = Field(default_factory=TrainingJobConfig)  # type: ignore[arg-type]
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)  # type: ignore[arg-type]
+    # Several cells (clouds/regions) in one stack; without it the stack is one cell (cloud, region).
+    cells: list[CellConfig] = Field(default_factory=list)
 
 
 # The config keys the program reads, in the order errors are reported.
@@ -112,10 +132,21 @@ def load_config(
         value = config.get(key) if _is_text(field.annotation) else config.get_object(key)
         if value is not None:
             raw[key] = value
+    if raw.get("cells"):
+        _primary_cell_as_stack_cloud(raw, path, stack)
+    elif not raw.get("cloud"):
+        raise ConfigError(
+            path,
+            "mlfleet:cloud",
+            "is required but not set (or name the clouds of several cells in mlfleet:cells)",
+            f"pulumi config set mlfleet:cloud <aws|gcp|azure|kubernetes> --stack {stack}",
+        )
     try:
         parsed = PlatformConfig.model_validate(raw)
     except ValidationError as exc:
         raise _config_error(path, stack, exc) from None
+    if parsed.cells:
+        _check_cells(parsed, path, stack)
     if parsed.cloud != "kubernetes" and not parsed.region:
         raise ConfigError(
             path,
@@ -123,7 +154,7 @@ def load_config(
             f"is required when mlfleet:cloud is '{parsed.cloud}'",
             f"pulumi config set mlfleet:region <region> --stack {stack}",
         )
-    if parsed.cloud == "gcp" and not parsed.gcp_project:
+    if parsed.cloud == "gcp" and not parsed.gcp_project and not parsed.cells:
         raise ConfigError(
             path,
             "mlfleet:gcpProject",
@@ -139,6 +170,77 @@ def load_config(
         stack_file=path,
     )
     return parsed, context
+
+
+def _primary_cell_as_stack_cloud(raw: dict[str, Any], path: str, stack: str) -> None:
+    """In a multi-cell stack the cells name clouds and regions; `cloud`/`region` become the primary's."""
+    for key in ("cloud", "region"):
+        if raw.get(key):
+            raise ConfigError(
+                path,
+                f"mlfleet:{key}",
+                "is set together with mlfleet:cells (each cell names its own cloud and region)",
+                f"pulumi config rm mlfleet:{key} --stack {stack}",
+            )
+    cells = raw["cells"] if isinstance(raw["cells"], list) else []
+    primaries = [c for c in cells if isinstance(c, dict) and c.get("role") == "primary"]
+    if len(primaries) != 1:
+        raise ConfigError(
+            path,
+            "mlfleet:cells",
+            f"has {len(primaries)} cells with role primary; exactly one publishes the models",
+            f"set role: primary on one cell: pulumi config set --path 'mlfleet:cells[0].role' primary "
+            f"--stack {stack}",
+        )
+    raw["cloud"], raw["region"] = primaries[0].get("cloud"), primaries[0].get("region")
+
+
+def _check_cells(config: PlatformConfig, path: str, stack: str) -> None:
+    """What the schema cannot say: at least two cells, distinct names, one cell per (cloud, region),
+    valid non-overlapping networks, a GCP project for GCP cells."""
+    fix = f"edit mlfleet:cells in {path}"
+    if len(config.cells) < 2:
+        raise ConfigError(
+            path,
+            "mlfleet:cells",
+            "has one cell; a one-cell stack says mlfleet:cloud and mlfleet:region instead",
+            "add a second cell, or replace mlfleet:cells by mlfleet:cloud and mlfleet:region",
+        )
+    seen: dict[object, int] = {}
+    networks: list[tuple[int, ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
+    for index, cell in enumerate(config.cells):
+        key = f"mlfleet:cells[{index}]"
+        for what, value in (("name", cell.name), ("region", (cell.cloud, cell.region))):
+            if value in seen:
+                raise ConfigError(
+                    path,
+                    f"{key}.{what}",
+                    f"repeats cells[{seen[value]}] ({cell.cloud} {cell.region} {cell.name}): "
+                    + ("cell names are unique" if what == "name" else "one cell per cloud region"),
+                    fix,
+                )
+            seen[value] = index
+        if cell.cloud == "gcp" and not (cell.gcp_project or config.gcp_project):
+            raise ConfigError(
+                path,
+                f"{key}.gcpProject",
+                "is required for a gcp cell (or set mlfleet:gcpProject for every gcp cell)",
+                f"pulumi config set --path '{key}.gcpProject' <project-id> --stack {stack}",
+            )
+        if cell.network_cidr is not None:
+            try:
+                network = ipaddress.ip_network(cell.network_cidr)
+            except ValueError as exc:
+                raise ConfigError(path, f"{key}.networkCidr", f"is invalid: {exc}", fix) from None
+            for other, taken in networks:
+                if network.overlaps(taken):
+                    raise ConfigError(
+                        path,
+                        f"{key}.networkCidr",
+                        f"{network} overlaps cells[{other}].networkCidr {taken} (cells may be peered)",
+                        fix,
+                    )
+            networks.append((index, network))
 
 
 def _config_error(path: str, stack: str, exc: ValidationError) -> ConfigError:

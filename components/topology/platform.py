@@ -1,26 +1,62 @@
 """The topology: which building blocks a stack gets, wired together.
 
-Sections are owned by building-block areas; each returns the stack outputs it adds.
+Sections are owned by building-block areas; each returns the stack outputs it adds. Every cell of
+the stack gets every section (components/topology/cells.py); providers come from one factory.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from components.context import PlatformContext
+from components.target import CloudTarget
+from components.topology.cells import Cell, cell_config, stack_cells
 from components.topology.compute import build_compute_layer
 from components.topology.config import PlatformConfig
-from components.topology.providers import cloud_target
+from components.topology.providers import Providers
 from components.topology.storage_identity import build_storage_layer
 
 
 def build_platform(config: PlatformConfig, context: PlatformContext) -> dict[str, Any]:
-    """Create the platform for one stack and return its stack outputs."""
-    target = cloud_target(config, context)
+    """Create the platform for one stack and return its stack outputs.
+
+    One-cell stacks export each output once; multi-cell stacks export each as a map by cell name,
+    plus `cells` ({name: {cloud, region, role}})."""
+    providers = Providers(context)
+    cells = stack_cells(config)
+    if len(cells) == 1 and not cells[0].name:
+        cell = cells[0]
+        return build_cell(
+            config, context, providers.target(cell.cloud, cell.region, cell.gcp_project), providers
+        )
+    by_cell: dict[str, dict[str, Any]] = {}
+    for cell in cells:
+        target = providers.target(cell.cloud, cell.region, cell.gcp_project)
+        cell_context = dataclasses.replace(context, cell=cell.name)
+        by_cell[cell.name] = build_cell(
+            cell_config(config, cell, context.stack), cell_context, target, providers
+        )
+    exports: dict[str, Any] = {"cells": {c.name: _summary(c) for c in cells}}
+    for key in dict.fromkeys(k for outputs in by_cell.values() for k in outputs):
+        exports[key] = {name: outputs[key] for name, outputs in by_cell.items() if key in outputs}
+    return exports
+
+
+def _summary(cell: Cell) -> dict[str, str]:
+    return {"cloud": cell.cloud, "region": cell.region, "role": cell.role}
+
+
+def build_cell(
+    config: PlatformConfig, context: PlatformContext, target: CloudTarget, providers: Providers
+) -> dict[str, Any]:
+    """One cell's platform slice and its outputs."""
     exports: dict[str, Any] = {"cloud": config.cloud, "region": target.region}
 
     # --- storage and identity: keys, model bucket, container registry, identities ---
-    storage = build_storage_layer(config, context, target) if config.cloud != "kubernetes" else None
+    storage = (
+        build_storage_layer(config, context, target, providers) if config.cloud != "kubernetes" else None
+    )
     if storage is not None:
         exports.update(storage.exports())
 

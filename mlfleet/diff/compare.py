@@ -345,10 +345,23 @@ def compare_plans(base: dict[str, Any] | None, head: dict[str, Any] | None, stac
         if urn not in head_resources and urn not in moves:
             diff.resources.append(_whole(resource, "delete"))
     diff.outputs = diff_values((base or {}).get("outputs", {}), (head or {}).get("outputs", {}), "", masker)
-    diff.config = diff_values((base or {}).get("config", {}), (head or {}).get("config", {}), "", masker)
+    diff.config = diff_values(*_without_empty_defaults(base, head), "", masker)
     if status == "changed" and not diff.has_changes:
         diff.status = "unchanged"
     return diff
+
+
+def _without_empty_defaults(
+    base: dict[str, Any] | None, head: dict[str, Any] | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both configs without keys one side lacks and the other has empty ([], {}, ""): a key the
+    project newly declares with an empty default (plans record defaults) is no change to a stack."""
+    old, new = dict((base or {}).get("config", {})), dict((head or {}).get("config", {}))
+    for key in set(old) ^ set(new):
+        side = old if key in old else new
+        if side[key] in ([], {}, ""):
+            del side[key]
+    return old, new
 
 
 def _whole(resource: dict[str, Any], action: str) -> ResourceChange:

@@ -58,3 +58,11 @@ def test_an_alias_naming_a_urn_the_head_still_has_is_not_a_move() -> None:
     head["resources"].append(next(r for r in base["resources"] if r["name"] == "models-us-west-2"))
     diff = compare_plans(base, head, "dev")
     assert ("aws-us-west-2", "create") in {(r.name, r.action) for r in diff.resources}
+
+
+def test_a_newly_declared_empty_default_is_no_config_change() -> None:
+    base, head = moved_provider_plans(alias=True)
+    head["config"] = {"demo:cells": [], "demo:region": ""}
+    assert compare_plans(base, head, "dev").status == "unchanged"
+    head["config"] = {"demo:cells": [{"name": "a"}]}
+    assert [c.path for c in compare_plans(base, head, "dev").config] == ["demo:cells"]

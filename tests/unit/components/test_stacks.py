@@ -11,7 +11,7 @@ from mlfleet.engine.harness import preview_stack
 from tests.unit.components.plans import TAG_KEYS, storage_layer
 
 # Resources (components included) of the four storage and identity blocks per stack.
-EXPECTED_COUNTS = {"dev": 34, "staging": 34, "prod": 56, "gcp-dev": 29, "azure-dev": 25}
+EXPECTED_COUNTS = {"dev": 34, "staging": 34, "prod": 55, "gcp-dev": 29, "azure-dev": 25}
 # Logical names may carry only deterministic parts: no random suffixes.
 NAME = re.compile(r"^mlfleet-{stack}-(key|models|images|id)(-[a-z0-9-]+)?$")
 
