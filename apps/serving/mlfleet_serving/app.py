@@ -159,6 +159,7 @@ def _add_security_schemes(app: FastAPI, state: ServingState) -> None:
                 bounds.maxs.tolist(),
                 state.settings.range_policy,
                 state.settings.max_batch_rows,
+                probabilities=served.predict_proba is not None,
             )
             for path, body in (("/predict", predict), (INFER, v2), (INFER_VERSION, v2)):
                 content = schema["paths"][path]["post"]["requestBody"]["content"]

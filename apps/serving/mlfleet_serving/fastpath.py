@@ -108,8 +108,8 @@ class InferenceFastPath:
                 require_json(content_type)
                 body = await _read_body(receive, length, state.settings.max_body_bytes)
                 v2 = route is not PREDICT
-                payload, x, y, flags = score(state, served, body, v2)
-                content = response_body(payload, served, y, flags, v2, rid)
+                scored = score(state, served, body, v2)
+                content = response_body(scored, served, v2, rid)
             except ApiError as exc:
                 status = exc.status
                 response = error_response(rid, exc.status, exc.code, exc.message, exc.details)
@@ -137,7 +137,7 @@ class InferenceFastPath:
             await send({"type": "http.response.body", "body": content})
             shadow = state.manager.shadow
             if shadow is not None and shadow.current is not None:
-                shadow_args = (y, x)
+                shadow_args = (scored.y, scored.x)
         finally:
             in_flight.dec()
             self.observer.done("POST", route, rid, labels, status, time.perf_counter() - start)

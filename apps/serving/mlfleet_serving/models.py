@@ -19,7 +19,7 @@ import numpy as np
 
 from mlfleet_serving.drift import DriftWindow, _edges
 from mlfleet_serving.metrics import ServingMetrics
-from mlfleet_serving.runtime import Predict, RuntimeError_, build_predictor, verification_rows
+from mlfleet_serving.runtime import Predict, PredictProba, RuntimeError_, build_predictor, verification_rows
 from mlfleet_serving.settings import ServingSettings
 from mlfleet_serving.validation import FeatureBounds
 
@@ -36,7 +36,9 @@ class ServedModel:
     classes: list[Any]
     bounds: FeatureBounds
     predict: Predict
+    predict_proba: PredictProba | None  # labels and class probabilities, for classifiers that have them
     runtime: str
+    proba_classes: list[Any]  # the probability columns: the model's classes_, in its order
     feature_schema: list[dict[str, Any]]
     created_ts: float
     loaded_ts: float
@@ -78,7 +80,7 @@ def build_served(loaded: Any, alias: str, variant: str, settings: ServingSetting
     maxs = np.array([np.inf if s.get("max") is None else float(s["max"]) for s in schema])
     reference = dict(manifest.reference_stats or {})
     edges = [_edges(reference[n]["bin_edges"]) if n in reference else np.array([]) for n in names]
-    predict, runtime = build_predictor(
+    runtime = build_predictor(
         loaded.model, len(names), verification_rows(mins, maxs, edges), settings.runtime
     )
     return ServedModel(
@@ -89,8 +91,10 @@ def build_served(loaded: Any, alias: str, variant: str, settings: ServingSetting
         task=str(manifest.task),
         classes=list(manifest.classes or []),
         bounds=FeatureBounds(names, mins, maxs),
-        predict=predict,
-        runtime=runtime,
+        predict=runtime.predict,
+        predict_proba=runtime.predict_proba,
+        proba_classes=[] if runtime.predict_proba is None else np.asarray(loaded.model.classes_).tolist(),
+        runtime=runtime.name,
         feature_schema=schema,
         created_ts=_timestamp(manifest.created_at),
         loaded_ts=time.time(),

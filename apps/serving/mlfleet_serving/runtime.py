@@ -1,18 +1,29 @@
 """Inference runtimes: the scikit-learn model itself, or an ONNX Runtime session compiled from it
 at load time. The compiled one is used only if it reproduces scikit-learn's predictions exactly on
-the verification rows; otherwise we fall back to scikit-learn (and log why)."""
+the verification rows, and for a classifier with `predict_proba` also its class probabilities
+(within PROBA_ATOL: ONNX computes them in float32); otherwise we fall back to scikit-learn (and log
+why)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
 log = logging.getLogger("mlfleet.serving")
 
 Predict = Callable[[np.ndarray], np.ndarray]
+# Labels and class probabilities [rows, classes] (columns in the order of the model's classes_).
+PredictProba = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+PROBA_ATOL = 1e-5
+
+
+class Runtime(NamedTuple):
+    predict: Predict
+    predict_proba: PredictProba | None  # None: not a classifier with predict_proba
+    name: str  # onnx | sklearn
 
 
 class RuntimeError_(Exception):
@@ -24,7 +35,14 @@ def sklearn_predictor(model: Any) -> Predict:
     return lambda x: np.asarray(predict(x))
 
 
-def onnx_predictor(model: Any, n_features: int) -> Predict:
+def sklearn_proba(model: Any) -> PredictProba | None:
+    if getattr(model, "classes_", None) is None or not hasattr(model, "predict_proba"):
+        return None
+    predict, proba = model.predict, model.predict_proba
+    return lambda x: (np.asarray(predict(x)), np.asarray(proba(x), dtype=np.float64))
+
+
+def onnx_predictor(model: Any, n_features: int) -> tuple[Predict, PredictProba | None]:
     import onnxruntime as ort
     from skl2onnx import to_onnx
 
@@ -53,7 +71,7 @@ def onnx_predictor(model: Any, n_features: int) -> Predict:
             result = run([output_name], {input_name: x.astype(np.float32, copy=False)})[0]
             return np.asarray(result).reshape(-1)
 
-        return predict
+        return predict, None
 
     # Classifiers: take the label from the probabilities, rounded so that a float32 sum of an exact
     # tie (e.g. 25 of 50 trees) is still a tie and breaks to the first class as scikit-learn does.
@@ -64,7 +82,11 @@ def onnx_predictor(model: Any, n_features: int) -> Predict:
         proba = run([proba_name], {input_name: x.astype(np.float32, copy=False)})[0]
         return labels[np.argmax(np.round(proba, 5), axis=1)]
 
-    return predict_label
+    def predict_proba(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        proba = run([proba_name], {input_name: x.astype(np.float32, copy=False)})[0]  # one run, both
+        return labels[np.argmax(np.round(proba, 5), axis=1)], proba.astype(np.float64)
+
+    return predict_label, predict_proba
 
 
 def _direct_run(session: Any, input_name: str, n_features: int) -> Callable[..., Any]:
@@ -85,27 +107,49 @@ def _direct_run(session: Any, input_name: str, n_features: int) -> Callable[...,
 
 def build_predictor(
     model: Any, n_features: int, verify_rows: np.ndarray, mode: Literal["auto", "onnx", "sklearn"]
-) -> tuple[Predict, str]:
-    """The fastest predictor that gives scikit-learn's exact predictions on `verify_rows`."""
-    reference = sklearn_predictor(model)
+) -> Runtime:
+    """The fastest runtime that gives scikit-learn's exact predictions on `verify_rows` (and its
+    class probabilities, within PROBA_ATOL, when the model has them)."""
+    reference = Runtime(sklearn_predictor(model), sklearn_proba(model), "sklearn")
     if mode == "sklearn":
-        return reference, "sklearn"
+        return reference
     try:
-        compiled = onnx_predictor(model, n_features)
-        expected = reference(verify_rows)
-        got = compiled(verify_rows)
-        if expected.dtype.kind == "f":
-            same = bool(np.allclose(got.astype(np.float64), expected, rtol=1e-5, atol=1e-6))
-        else:
-            same = bool(np.array_equal(got.astype(expected.dtype), expected))
-        if not same:
-            raise RuntimeError_("ONNX predictions differ from scikit-learn's on the verification rows")
-        return compiled, "onnx"
+        predict, predict_proba = onnx_predictor(model, n_features)
+        compiled = Runtime(predict, predict_proba, "onnx")
+        verify(reference, compiled, verify_rows)
+        return compiled
     except RuntimeError_ as exc:
         if mode == "onnx":
             raise
         log.warning("using scikit-learn runtime: %s", exc)
-        return reference, "sklearn"
+        return reference
+
+
+def verify(reference: Runtime, compiled: Runtime, rows: np.ndarray) -> None:
+    """RuntimeError_ unless `compiled` answers as `reference` does on `rows`: labels exactly (values
+    of a regressor within float32 rounding), probabilities within PROBA_ATOL."""
+    expected = reference.predict(rows)
+    got = compiled.predict(rows)
+    if expected.dtype.kind == "f":
+        same = bool(np.allclose(got.astype(np.float64), expected, rtol=1e-5, atol=1e-6))
+    else:
+        same = bool(np.array_equal(got.astype(expected.dtype), expected))
+    if not same:
+        raise RuntimeError_("ONNX predictions differ from scikit-learn's on the verification rows")
+    if reference.predict_proba is None:
+        return
+    if compiled.predict_proba is None:
+        raise RuntimeError_("the ONNX model has no class probabilities output")
+    labels, proba = compiled.predict_proba(rows)
+    _, expected_proba = reference.predict_proba(rows)
+    if not np.array_equal(labels.astype(expected.dtype), expected):
+        raise RuntimeError_("ONNX labels from probabilities differ from scikit-learn's predictions")
+    if proba.shape != expected_proba.shape or not np.allclose(proba, expected_proba, rtol=0, atol=PROBA_ATOL):
+        worst = float(np.max(np.abs(proba - expected_proba))) if proba.shape == expected_proba.shape else None
+        raise RuntimeError_(
+            f"ONNX class probabilities differ from scikit-learn's (max difference {worst}, "
+            f"tolerance {PROBA_ATOL}) on the verification rows"
+        )
 
 
 def verification_rows(

@@ -19,19 +19,35 @@ class ErrorBody(BaseModel):
     request_id: str
 
 
+class RowError(BaseModel):
+    row: int = Field(description="index of the row in `instances`")
+    code: str = Field(description="out_of_range")
+    message: str
+    details: list[dict[str, Any]] = Field(description="the out-of-range values: feature, value, min, max")
+
+
 class PredictResponse(BaseModel):
-    predictions: list[Any]
+    predictions: list[Any] = Field(description="one per row; null for a row listed in `errors`")
     model: str
     version: str
     variant: str = Field(description="primary or canary")
+    probabilities: list[list[float] | None] | None = Field(
+        default=None, description="with return_probabilities: per row, one per class in `classes` order"
+    )
+    classes: list[Any] | None = Field(default=None, description="the columns of `probabilities`")
     flags: list[dict[str, Any]] | None = Field(default=None, description="out-of-range values (policy flag)")
+    errors: list[RowError] | None = Field(
+        default=None,
+        description="rows rejected under range_policy=reject (the others are scored); absent when none",
+    )
 
 
 class V2Output(BaseModel):
-    name: str
+    name: str = Field(description="predict, or probabilities when asked for in `outputs`")
     shape: list[int]
     datatype: str
     data: list[Any]
+    parameters: dict[str, Any] | None = Field(default=None, description="probabilities: {classes}")
 
 
 class V2InferResponse(BaseModel):
@@ -64,6 +80,19 @@ class V2ServerMetadata(BaseModel):
 
 
 NUMBER = {"type": "number"}
+PROBABILITIES = "return class probabilities (classifiers with predict_proba)"
+ALL_OR_NOTHING = "true: a row out of the schema range (range_policy=reject) fails the whole request"
+V2_PARAMETERS = {
+    "type": "object",
+    "properties": {
+        "all_or_nothing": {
+            "type": "boolean",
+            "default": True,
+            "description": ALL_OR_NOTHING + "; false: such rows are null in the outputs and listed in "
+            "the response's parameters.errors",
+        }
+    },
+}
 
 PREDICT_BODY = {
     "required": True,
@@ -78,7 +107,9 @@ PREDICT_BODY = {
                         "minItems": 1,
                         "description": "rows: number lists (schema order) or objects keyed by feature",
                         "items": {"oneOf": [{"type": "array", "items": NUMBER}, {"type": "object"}]},
-                    }
+                    },
+                    "return_probabilities": {"type": "boolean", "default": False},
+                    "all_or_nothing": {"type": "boolean", "default": False},
                 },
             }
         }
@@ -94,7 +125,8 @@ V2_INFER_BODY = {
                 "required": ["inputs"],
                 "properties": {
                     "id": {"type": "string"},
-                    "parameters": {"type": "object"},
+                    "parameters": V2_PARAMETERS,
+                    "outputs": {"type": "array", "items": {"type": "object"}},
                     "inputs": {
                         "type": "array",
                         "minItems": 1,
@@ -137,7 +169,12 @@ def _number(low: float, high: float) -> dict[str, Any]:
 
 
 def model_bodies(
-    names: list[str], mins: list[float], maxs: list[float], range_policy: str, max_rows: int
+    names: list[str],
+    mins: list[float],
+    maxs: list[float],
+    range_policy: str,
+    max_rows: int,
+    probabilities: bool = False,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The /predict and v2 infer request bodies for the served model: exactly the bodies the server
     accepts, as far as JSON Schema can say it (per feature: a number within float32's range, and
@@ -169,7 +206,30 @@ def model_bodies(
             "instances": {
                 "description": "rows: number lists in schema order, or objects keyed by feature (all alike)",
                 "oneOf": [{**rows, "items": as_list}, {**rows, "items": as_object}],
-            }
+            },
+            "return_probabilities": (
+                {"type": "boolean", "default": False, "description": PROBABILITIES}
+                if probabilities
+                else {"const": False, "description": "this model has no class probabilities"}
+            ),
+            "all_or_nothing": {
+                "type": "boolean",
+                "default": False,
+                "description": ALL_OR_NOTHING + "; false: such a row is null in predictions and listed "
+                "in errors, the others are scored (a request whose every row is rejected is a 422)",
+            },
+        },
+    }
+    output_names = ["predict", "probabilities"] if probabilities else ["predict"]
+    outputs = {
+        "type": "array",
+        "minItems": 1,
+        "uniqueItems": True,
+        "description": "the output tensors wanted (default: predict)",
+        "items": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {"name": {"enum": output_names}, "parameters": {"type": "object"}},
         },
     }
     # Flat data (row after row) cannot be checked per feature; the range is float32's.
@@ -204,7 +264,8 @@ def model_bodies(
         "required": ["inputs"],
         "properties": {
             "id": {"type": "string"},
-            "parameters": {"type": "object"},
+            "parameters": V2_PARAMETERS,
+            "outputs": outputs,
             "inputs": {"type": "array", "minItems": 1, "maxItems": 1, "items": tensor},
         },
     }

@@ -12,7 +12,14 @@ from fastapi import Request
 from mlfleet_serving.errors import ApiError
 from mlfleet_serving.models import ServedModel
 from mlfleet_serving.state import ServingState
-from mlfleet_serving.validation import check_values, parse_json, predict_matrix, require_json, v2_matrix
+from mlfleet_serving.validation import (
+    RowErrors,
+    check_values,
+    parse_json,
+    predict_matrix,
+    require_json,
+    v2_matrix,
+)
 
 log = logging.getLogger("mlfleet.serving")
 
@@ -60,38 +67,157 @@ def pick_served(
     return served
 
 
-def score(
-    state: ServingState, served: ServedModel, body: bytes, v2: bool
-) -> tuple[Any, np.ndarray, np.ndarray, list[dict[str, Any]]]:
-    """Parse and validate a body, score it and record the metrics: (payload, x, y, flags)."""
+class Scored:
+    """A scored request: the payload, the rows scored and their predictions (and class
+    probabilities when asked for), range flags, the v2 outputs asked for, and the per-row outcome
+    when some rows were rejected (then `x`, `y` and `proba` hold only the scored rows)."""
+
+    __slots__ = ("flags", "outputs", "payload", "proba", "rows", "x", "y")
+
+    def __init__(
+        self,
+        payload: Any,
+        x: np.ndarray,
+        y: np.ndarray,
+        proba: np.ndarray | None,
+        flags: list[dict[str, Any]],
+        outputs: tuple[str, ...],
+        rows: RowErrors | None,
+    ) -> None:
+        self.payload, self.x, self.y, self.proba = payload, x, y, proba
+        self.flags, self.outputs, self.rows = flags, outputs, rows
+
+
+PREDICT_ONLY = ("predict",)
+V2_OUTPUTS = ("predict", "probabilities")
+
+
+def score(state: ServingState, served: ServedModel, body: bytes, v2: bool) -> Scored:
+    """Parse and validate a body, score it and record the metrics."""
     payload = parse_json(body)
     settings = state.settings
     parse = v2_matrix if v2 else predict_matrix
     x = parse(payload, served.bounds, settings.max_batch_rows, b"true" in body or b"false" in body)
-    x, flags = check_values(x, served.bounds, settings.range_policy)
-    y = served.predict(x)
+    outputs, per_row = _v2_options(payload) if v2 else _predict_options(payload)
+    x, flags, rows = check_values(x, served.bounds, settings.range_policy, per_row)
+    proba = None
+    if outputs is PREDICT_ONLY:
+        y = served.predict(x)
+    elif served.predict_proba is None:
+        raise ApiError(
+            422,
+            "invalid_input",
+            f"model {served.name} {served.version} ({served.task}) has no class probabilities",
+        )
+    else:
+        y, proba = served.predict_proba(x)
     record(state, served, x, y)
-    return payload, x, y, flags
+    return Scored(payload, x, y, proba, flags, outputs, rows)
 
 
-def response_body(
-    payload: Any, served: ServedModel, y: np.ndarray, flags: list[dict[str, Any]], v2: bool, request_id: str
-) -> bytes:
+def _flag(value: Any, where: str, default: bool) -> bool:
+    if value is None:
+        return default
+    if value is not True and value is not False:
+        raise ApiError(422, "invalid_input", f"{where} must be true or false, got {value!r:.40}")
+    return bool(value)
+
+
+def _predict_options(payload: dict[str, Any]) -> tuple[tuple[str, ...], bool]:
+    """/predict: `return_probabilities` (default false), `all_or_nothing` (default false: a row out
+    of the schema range gets its own error and the others are scored)."""
+    proba = _flag(payload.get("return_probabilities"), "return_probabilities", False)
+    per_row = not _flag(payload.get("all_or_nothing"), "all_or_nothing", False)
+    return (V2_OUTPUTS if proba else PREDICT_ONLY), per_row
+
+
+def _v2_options(payload: dict[str, Any]) -> tuple[tuple[str, ...], bool]:
+    """v2: `outputs` names the output tensors wanted (default: predict), `parameters.all_or_nothing`
+    (default true: v2 tensors cannot hold a missing row, so per-row outcomes are opt-in)."""
+    params = payload.get("parameters")
+    if params is not None and not isinstance(params, dict):
+        raise ApiError(422, "invalid_input", "parameters must be an object")
+    atomic = None if params is None else params.get("all_or_nothing")
+    per_row = not _flag(atomic, "parameters.all_or_nothing", True)
+    requested = payload.get("outputs")
+    if requested is None:
+        return PREDICT_ONLY, per_row
+    names = []
+    if isinstance(requested, list):
+        names = [o.get("name") if isinstance(o, dict) else None for o in requested]
+    # Names checked before the set: a name may be any JSON value, e.g. an unhashable object.
+    if not names or not all(name in V2_OUTPUTS for name in names) or len(set(names)) != len(names):
+        raise ApiError(
+            422,
+            "invalid_input",
+            'outputs must be a non-empty list of distinct {"name": ...} with names among '
+            f"{list(V2_OUTPUTS)}, got {requested!r:.80}",
+        )
+    return (PREDICT_ONLY if names == ["predict"] else tuple(str(name) for name in names)), per_row
+
+
+def response_body(scored: Scored, served: ServedModel, v2: bool, request_id: str) -> bytes:
+    y, proba, rows = scored.y, scored.proba, scored.rows
+    n = len(y) if rows is None else rows.rows
+    predictions: Any = y if rows is None else _spread(y.tolist(), rows)
     body: dict[str, Any]
     if v2:
+        outputs: list[dict[str, Any]] = []
+        for name in scored.outputs:
+            if name == "predict":
+                outputs.append({"name": name, "shape": [n], "datatype": _datatype(y), "data": predictions})
+            else:
+                assert proba is not None
+                k = len(served.proba_classes)
+                data: Any = proba.reshape(-1)
+                if rows is not None:
+                    data = [p for row in _spread(proba.tolist(), rows, [None] * k) for p in row]
+                outputs.append(
+                    {
+                        "name": name,
+                        "shape": [n, k],
+                        "datatype": "FP64",
+                        "data": data,
+                        "parameters": {"classes": served.proba_classes},
+                    }
+                )
+        payload = scored.payload
         body = {
             "model_name": served.name,
             "model_version": served.version,
             "id": str(payload.get("id") or request_id),
-            "outputs": [{"name": "predict", "shape": [len(y)], "datatype": _datatype(y), "data": y}],
+            "outputs": outputs,
         }
-        if flags:
-            body["parameters"] = {"flags": flags}
+        if scored.flags or rows is not None:
+            parameters: dict[str, Any] = {}
+            body["parameters"] = parameters
+            if scored.flags:
+                parameters["flags"] = scored.flags
+            if rows is not None:
+                parameters["errors"] = rows.errors
     else:
-        body = {"predictions": y, "model": served.name, "version": served.version, "variant": served.variant}
-        if flags:
-            body["flags"] = flags
+        body = {
+            "predictions": predictions,
+            "model": served.name,
+            "version": served.version,
+            "variant": served.variant,
+        }
+        if proba is not None:
+            body["probabilities"] = proba if rows is None else _spread(proba.tolist(), rows)
+            body["classes"] = served.proba_classes
+        if scored.flags:
+            body["flags"] = scored.flags
+        if rows is not None:
+            body["errors"] = rows.errors
     return orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def _spread(values: list[Any], rows: RowErrors, missing: Any = None) -> list[Any]:
+    """Values of the scored rows at their places in the request, `missing` at the rejected ones."""
+    out = [missing] * rows.rows
+    for index, value in zip(rows.scored.tolist(), values, strict=True):
+        out[index] = value
+    return out
 
 
 def _datatype(y: np.ndarray) -> str:

@@ -178,12 +178,14 @@ def v2_matrix(payload: Any, bounds: FeatureBounds, max_rows: int, scan: bool = F
 
 
 def check_values(
-    x: np.ndarray, bounds: FeatureBounds, policy: Literal["reject", "clip", "flag"]
-) -> tuple[np.ndarray, list[dict[str, Any]]]:
-    """Finite values always; schema ranges by policy. Returns the matrix to score and the flags."""
+    x: np.ndarray, bounds: FeatureBounds, policy: Literal["reject", "clip", "flag"], per_row: bool = False
+) -> tuple[np.ndarray, list[dict[str, Any]], RowErrors | None]:
+    """Finite values always; schema ranges by policy. Returns the matrix to score, the flags, and
+    (policy reject with `per_row`, when some but not all rows are out of range) the rows rejected:
+    the matrix then holds only the rows to score."""
     # Fast path: one comparison pass; NaN compares False, so it cannot sneak through.
     if bounds.all_bounded and bool(((x >= bounds.mins) & (x <= bounds.maxs)).all()):
-        return x, []
+        return x, [], None
     # Finite, and within float32's range: the runtimes compute in float32 (scikit-learn's trees
     # convert and raise on overflow; ONNX would see inf), so a larger magnitude is not a value the
     # model can take, whatever the range policy.
@@ -199,25 +201,57 @@ def check_values(
     high = x > bounds.maxs
     outside = low | high
     if not outside.any():
-        return x, []
+        return x, [], None
     if policy == "clip":
-        return np.clip(x, bounds.mins, bounds.maxs), []
+        return np.clip(x, bounds.mins, bounds.maxs), [], None
     cells = np.argwhere(outside)
-    flags = [
-        {
-            "row": int(i),
-            "feature": bounds.names[j],
-            "value": float(x[i, j]),
-            "min": float(bounds.mins[j]) if np.isfinite(bounds.mins[j]) else None,
-            "max": float(bounds.maxs[j]) if np.isfinite(bounds.maxs[j]) else None,
-        }
-        for i, j in cells[:20]
-    ]
+    flags = [_cell(x, bounds, i, j) for i, j in cells[:20]]
     if policy == "reject":
+        bad = np.asarray(outside.any(axis=1))
+        if per_row and not bad.all():
+            return x[~bad], [], _row_errors(x, bounds, outside, bad)
         first = flags[0]
         raise _invalid(
             f"row {first['row']} feature {first['feature']!r} = {first['value']:g} is outside the "
             f"schema range [{first['min']}, {first['max']}] ({len(cells)} value(s) out of range)",
             flags,
         )
-    return x, flags
+    return x, flags, None
+
+
+@dataclass(frozen=True)
+class RowErrors:
+    """The outcome of a batch in which some rows were rejected: how many rows, the indices of the
+    scored ones (in order), one error per rejected row."""
+
+    rows: int
+    scored: np.ndarray
+    errors: list[dict[str, Any]]
+
+
+def _cell(x: np.ndarray, bounds: FeatureBounds, i: int, j: int) -> dict[str, Any]:
+    return {
+        "row": int(i),
+        "feature": bounds.names[j],
+        "value": float(x[i, j]),
+        "min": float(bounds.mins[j]) if np.isfinite(bounds.mins[j]) else None,
+        "max": float(bounds.maxs[j]) if np.isfinite(bounds.maxs[j]) else None,
+    }
+
+
+def _row_errors(x: np.ndarray, bounds: FeatureBounds, outside: np.ndarray, bad: np.ndarray) -> RowErrors:
+    errors = []
+    for i in np.flatnonzero(bad):
+        columns = np.flatnonzero(outside[i])
+        cells = [_cell(x, bounds, int(i), int(j)) for j in columns[:10]]
+        first = cells[0]
+        errors.append(
+            {
+                "row": int(i),
+                "code": "out_of_range",
+                "message": f"feature {first['feature']!r} = {first['value']:g} is outside the schema range "
+                f"[{first['min']}, {first['max']}] ({len(columns)} value(s) out of range)",
+                "details": cells,
+            }
+        )
+    return RowErrors(len(x), np.flatnonzero(~bad), errors)

@@ -35,13 +35,15 @@ async def _handle(request: Request, model_name: str | None, version: str | None,
     served = pick_model(request, state, model_name or state.settings.model, version)
     label(request, served)
     body = await read_body(request, state.settings.max_body_bytes)
-    payload, x, y, flags = score(state, served, body, v2)
+    scored = score(state, served, body, v2)
     shadow = state.manager.shadow
     task = (
-        BackgroundTask(run_shadow, state, y, x) if shadow is not None and shadow.current is not None else None
+        BackgroundTask(run_shadow, state, scored.y, scored.x)
+        if shadow is not None and shadow.current is not None
+        else None
     )
     return Response(
-        response_body(payload, served, y, flags, v2, request.scope["mlfleet"]["request_id"]),
+        response_body(scored, served, v2, request.scope["mlfleet"]["request_id"]),
         media_type="application/json",
         headers={"x-model-version": served.version, "x-model-variant": served.variant},
         background=task,

@@ -75,7 +75,14 @@ def _metadata(request: Request, model_name: str, version: str | None) -> dict[st
         "versions": sorted(set(versions)),
         "platform": f"sklearn/{served.runtime}",
         "inputs": [{"name": "input-0", "datatype": "FP64", "shape": [-1, len(served.bounds.names)]}],
-        "outputs": [{"name": "predict", "datatype": out_type, "shape": [-1]}],
+        "outputs": [
+            {"name": "predict", "datatype": out_type, "shape": [-1]},
+            *(
+                [{"name": "probabilities", "datatype": "FP64", "shape": [-1, len(served.proba_classes)]}]
+                if served.predict_proba is not None
+                else []
+            ),
+        ],
         "parameters": {
             "version": served.version,
             "alias": served.alias,
