@@ -104,15 +104,20 @@ class Kubelet:
         return pod
 
     def wait_ready(self, pod: Pod, timeout: float = 180) -> float:
-        """Probe readiness like the kubelet (initialDelay, period, success) until Ready; seconds taken.
-        Fails if the container exits or liveness would restart it."""
-        probe = pod.main.get("readinessProbe") or {}
+        """Wait until the pod is Ready; seconds taken. Readiness is polled often (the rehearsal wants the
+        moment it passes); liveness follows the kubelet's schedule exactly (first probe after
+        initialDelaySeconds, then every periodSeconds, each within timeoutSeconds; failureThreshold
+        consecutive failures restart the container), so a server that starts slower than its liveness
+        probe allows fails here as it would crash-loop in the cluster."""
         url = pod.probe_url("readinessProbe")
-        live = pod.probe_url("livenessProbe")
+        live_url = pod.probe_url("livenessProbe")
+        live = pod.main.get("livenessProbe") or {}
+        period = float(live.get("periodSeconds", 10))
+        threshold = int(live.get("failureThreshold", 3))
+        probe_timeout = float(live.get("timeoutSeconds", 1))
         started = time.monotonic()
-        time.sleep(min(float(probe.get("initialDelaySeconds", 0)), 5.0))
-        live_failures = 0
-        live_threshold = int((pod.main.get("livenessProbe") or {}).get("failureThreshold", 3))
+        next_live = started + float(live.get("initialDelaySeconds", 0))
+        failures = 0
         while time.monotonic() - started < timeout:
             status, code = self.podman.state(pod.container)
             if status != "running":
@@ -123,14 +128,15 @@ class Kubelet:
                 )
             if url is None or 200 <= http_status(url) < 400:
                 return time.monotonic() - started
-            if live is not None and time.monotonic() - started > float(
-                (pod.main.get("livenessProbe") or {}).get("initialDelaySeconds", 0)
-            ):
-                live_failures = live_failures + 1 if not 200 <= http_status(live) < 400 else 0
-                if live_failures >= live_threshold * 3:
+            if live_url is not None and time.monotonic() >= next_live:
+                next_live += period
+                failures = 0 if 200 <= http_status(live_url, probe_timeout) < 400 else failures + 1
+                if failures >= threshold:
                     raise StepFailed(
-                        f"{pod.workload.where('livenessProbe')}: {live} failed {live_failures} times: "
-                        f"would restart pod {pod.name} in a loop:\n{self.podman.logs(pod.container)}"
+                        f"{pod.workload.where('livenessProbe')}: {live_url} failed {failures} times in a row "
+                        f"({time.monotonic() - started:.0f} s after start): kubelet restarts pod {pod.name}, "
+                        f"which would crash-loop:\n{self.podman.logs(pod.container)}",
+                        "give the server time to start (initialDelaySeconds, or a startupProbe)",
                     )
             time.sleep(0.5)
         raise StepFailed(
