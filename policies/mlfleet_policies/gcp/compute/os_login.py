@@ -1,5 +1,4 @@
-"""Instances do not opt out of OS Login (metadata enable-oslogin false) or accept project-wide SSH keys by
-leaving block-project-ssh-keys off when OS Login is off."""
+"""Instances do not opt out of OS Login (metadata enable-oslogin false): SSH access stays under IAM."""
 
 from collections.abc import Iterator
 
