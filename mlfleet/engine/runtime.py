@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import runpy
 import sys
@@ -53,6 +54,7 @@ def run_on_mocks(
     directory: Path | None = None,
 ) -> tuple[list[Registration], dict[str, Any]]:
     """Run `fn` as a Pulumi program on the mock runtime; return registrations and stack outputs."""
+    _ensure_event_loop()
     mocks = PlanMocks()
     monitor = RecordingMonitor(mocks)
     # A fresh root stack and settings per run: otherwise one run's resources and exports leak.
@@ -78,6 +80,19 @@ def run_on_mocks(
     finally:
         settings.reset_options()
     return monitor.registrations, captured
+
+
+def _ensure_event_loop() -> None:
+    """The SDK drives the program with `asyncio.get_event_loop()`, which raises in the main thread
+    once an earlier `asyncio.run()` in this process has closed its loop and unset it (Python 3.11):
+    give the thread a loop again."""
+    try:
+        loop = asyncio.get_event_loop()
+        if not loop.is_closed():
+            return
+    except RuntimeError:
+        pass
+    asyncio.set_event_loop(asyncio.new_event_loop())
 
 
 def run_main(main: Path) -> Callable[[], Any]:

@@ -156,3 +156,20 @@ def test_all_writes_one_plan_per_stack(tmp_path: Path) -> None:
     assert result.exit_code == 1  # the fixture has deliberately broken stacks
     assert json.loads((tmp_path / "ok.json").read_text())["stack"] == "ok"
     assert not (tmp_path / "typo.json").exists()
+
+
+def test_a_program_runs_after_asyncio_run_closed_the_loop() -> None:
+    """asyncio.run() leaves the main thread without a current loop (Python 3.11); the engine must not
+    depend on one being there (tests and tools that used asyncio before previewing broke 80 tests)."""
+    import asyncio
+
+    from mlfleet.engine.harness import run_program
+
+    asyncio.run(asyncio.sleep(0))
+
+    def program() -> None:
+        import pulumi
+
+        pulumi.export("ok", 1)
+
+    assert run_program(program).outputs["ok"] == 1
