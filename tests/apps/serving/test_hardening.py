@@ -41,9 +41,13 @@ class Server:
             return int(read_response(sock)[0])
 
 
+_PENDING: dict[int, bytes] = {}  # bytes read past one response on a socket (pipelined responses)
+
+
 def read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
-    """Read one response (Content-Length framed) or whatever arrives before the close."""
-    data = b""
+    """Read one response (Content-Length framed) or whatever arrives before the close. Bytes that
+    arrive with it and belong to the next response are kept for the next call on this socket."""
+    data = _PENDING.pop(id(sock), b"")
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(65536)
         if not chunk:
@@ -58,6 +62,9 @@ def read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
         if not chunk:
             break
         body += chunk
+    if len(body) > length:
+        _PENDING[id(sock)] = body[length:]
+        body = body[:length]
     return int(lines[0].split()[1]), headers, body
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mlfleet.engine.harness import preview_stack
 from tests.unit.components.plans import as_list, statements, typed
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -83,7 +84,7 @@ def test_prod_protects_and_retains_stateful_resources_dev_does_not(dev_plan, pro
 
 
 def test_prod_replicates_to_a_second_region_with_its_own_key_and_role(prod_plan):
-    replica = typed(prod_plan, "pulumi:providers:aws", "mlfleet-prod-models-us-west-2")
+    replica = typed(preview_stack("prod"), "pulumi:providers:aws", "mlfleet-prod-aws-us-west-2")
     assert replica["inputs"]["region"] == "us-west-2"
     replica_bucket = typed(prod_plan, BUCKET, "mlfleet-prod-models-us-west-2")
     assert replica_bucket["provider"].startswith(replica["urn"])
@@ -104,7 +105,9 @@ def test_prod_replicates_to_a_second_region_with_its_own_key_and_role(prod_plan)
 
 def test_prod_replica_is_hardened_like_the_primary_with_its_own_access_logs(prod_plan):
     """Replica and its log bucket: the primary's sub-resources, in us-west-2 (S3 logs stay in-region)."""
-    replica_provider = typed(prod_plan, "pulumi:providers:aws", "mlfleet-prod-models-us-west-2")["urn"]
+    replica_provider = typed(preview_stack("prod"), "pulumi:providers:aws", "mlfleet-prod-aws-us-west-2")[
+        "urn"
+    ]
     replica_key = next(
         k for k in prod_plan.of_type("aws:kms/key:Key") if k["provider"].startswith(replica_provider)
     )

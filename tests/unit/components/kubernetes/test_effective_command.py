@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from mlfleet.engine.harness import REPO_ROOT, Plan, preview_stack
+from mlfleet.rehearse.podman import ImageConfig
+from mlfleet.rehearse.podspec import effective_command
 
 STACKS = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in (REPO_ROOT / "stacks").glob("Pulumi.*.yaml"))
 DOCKERFILES = {"trainer": "apps/trainer/Dockerfile", "serving": "apps/serving/Dockerfile"}
@@ -38,9 +40,8 @@ def image_exec_form(dockerfile: Path) -> tuple[list[str] | None, list[str] | Non
 def effective_argv(
     entrypoint: list[str] | None, cmd: list[str] | None, command: list[str] | None, args: list[str] | None
 ) -> list[str]:
-    if command is not None:
-        return [*command, *(args or [])]
-    return [*(entrypoint or []), *(args if args is not None else (cmd or []))]
+    """Kubernetes' rule, as the rehearsal's kubelet applies it (one implementation)."""
+    return effective_command(ImageConfig(entrypoint or [], cmd or [], "", {}, "/"), command, args)
 
 
 def containers(plan: Plan) -> list[dict]:
@@ -65,7 +66,8 @@ def test_the_semantics() -> None:
 @pytest.mark.parametrize("stack", STACKS)
 def test_no_flag_overrides_the_environment_the_stack_sets(stack: str) -> None:
     found = containers(preview_stack(stack))
-    assert sorted(c["name"] for c in found) == ["serving", "trainer"]
+    # One serving and one trainer container per cell.
+    assert sorted(set(c["name"] for c in found)) == ["serving", "trainer"]
     for container in found:
         name = container["name"]
         entrypoint, cmd = image_exec_form(REPO_ROOT / DOCKERFILES[name])
