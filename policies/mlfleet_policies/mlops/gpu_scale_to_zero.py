@@ -22,8 +22,8 @@ RULE = resource_rule(
         description="GPU node pools must autoscale to zero.",
         severity=Severity.MEDIUM,
         remediation=(
-            "EKS: scalingConfig.minSize=0; GKE: autoscaling.min_node_count=0; AKS: "
-            "enable_auto_scaling with min_count=0."
+            "EKS: scalingConfig.minSize=0 (Karpenter: keep disruption on, consolidateAfter not Never); "
+            "GKE: autoscaling.min_node_count=0; AKS: enable_auto_scaling with min_count=0."
         ),
         topics=("mlops", "gpu", "cost"),
     ),

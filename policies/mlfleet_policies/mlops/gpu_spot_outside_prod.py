@@ -23,7 +23,10 @@ RULE = resource_rule(
         id="mlops-gpu-pool-spot-outside-prod",
         description="GPU node pools outside prod must use spot/preemptible capacity.",
         severity=Severity.MEDIUM,
-        remediation="EKS: capacityType='SPOT'; GKE: node_config.spot=True; AKS: scale_set_priority='Spot'.",
+        remediation=(
+            "EKS: capacityType='SPOT' (Karpenter: karpenter.sh/capacity-type In [spot]); GKE: "
+            "node_config.spot=True; AKS: scale_set_priority='Spot'."
+        ),
         topics=("mlops", "gpu", "cost"),
     ),
     POOL_TYPES,

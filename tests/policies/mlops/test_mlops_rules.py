@@ -22,6 +22,39 @@ def gpu_pool(name: str = "gpu", tags: dict = TAGS, **changes: object) -> dict:
     return res(NODE_GROUP, inputs, name)
 
 
+def karpenter_pool(
+    name: str = "gpu-k",
+    labels: dict = TAGS,
+    instance: str = "g5.xlarge",
+    capacity: str = "spot",
+    gpu: bool = True,
+    consolidate_after: str = "5m",
+) -> dict:
+    """A Karpenter NodePool shaped like components/addons/karpenter.py's (GPU: taint and limit)."""
+    spec: dict = {
+        "requirements": [
+            {"key": "node.kubernetes.io/instance-type", "operator": "In", "values": [instance]},
+            {"key": "karpenter.sh/capacity-type", "operator": "In", "values": [capacity]},
+        ],
+        "nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "mlfleet"},
+    }
+    limits: dict = {"cpu": "16"}
+    if gpu:
+        spec["taints"] = [{"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"}]
+        limits["nvidia.com/gpu"] = "4"
+    inputs = {
+        "apiVersion": "karpenter.sh/v1",
+        "kind": "NodePool",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "template": {"metadata": {"labels": {"mlfleet.io/pool": "gpu" if gpu else "cpu"}}, "spec": spec},
+            "disruption": {"consolidationPolicy": "WhenEmpty", "consolidateAfter": consolidate_after},
+            "limits": limits,
+        },
+    }
+    return res("kubernetes:karpenter.sh/v1:NodePool", inputs, name)
+
+
 def provider(cloud: str, region: str, name: str, **inputs: object) -> dict:
     return res(f"pulumi:providers:{cloud}", {"region": region, **inputs}, name)
 
@@ -87,15 +120,27 @@ CASES = [
     ),
     Case(
         "mlops-gpu-pool-scale-to-zero",
-        [gpu_pool(), gpu_pool("cpu", instanceTypes=["m6i.large"], scalingConfig={"minSize": 2})],
+        [
+            gpu_pool(),
+            gpu_pool("cpu", instanceTypes=["m6i.large"], scalingConfig={"minSize": 2}),
+            karpenter_pool(),
+            karpenter_pool("cpu-k", instance="m6i.2xlarge", gpu=False, consolidate_after="Never"),
+        ],
         [gpu_pool(scalingConfig={"minSize": 1, "maxSize": 4})],
         "GPU pool minimum size is 1",
+        variants=[([karpenter_pool(consolidate_after="Never")], "never removed (consolidateAfter: Never)")],
     ),
     Case(
         "mlops-gpu-pool-spot-outside-prod",
-        [gpu_pool(), gpu_pool("prod-gpu", PROD_TAGS, capacityType="ON_DEMAND")],
+        [
+            gpu_pool(),
+            gpu_pool("prod-gpu", PROD_TAGS, capacityType="ON_DEMAND"),
+            karpenter_pool(),
+            karpenter_pool("prod-k", labels=PROD_TAGS, capacity="on-demand"),
+        ],
         [gpu_pool(capacityType="ON_DEMAND")],
         "on-demand capacity in environment 'dev'",
+        variants=[([karpenter_pool(capacity="on-demand")], "on-demand capacity in environment 'dev'")],
     ),
     Case(
         "mlops-model-bucket-versioned",
