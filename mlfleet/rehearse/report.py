@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
+from mlfleet.engine.errors import PreviewError
 from mlfleet.rehearse.errors import RehearsalError
 
 
@@ -60,6 +61,9 @@ class Report:
         except RehearsalError as exc:
             step.ok, step.fault, step.fix = False, str(exc).split("\n  fix: ")[0], exc.fix
             raise StepFailed(step.fault, step.fix) from exc
+        except PreviewError as exc:  # the stack's program or config: its own message says what to fix
+            step.ok, step.fault = False, str(exc)
+            raise StepFailed(step.fault) from exc
         except Exception as exc:  # a bug of ours: still a report, with what went wrong where
             step.ok, step.fault = False, f"the rehearsal itself failed: {type(exc).__name__}: {exc}"
             step.fix = "report this as an mlfleet bug (rerun with --workdir DIR to keep the logs)"

@@ -66,7 +66,8 @@ class Rehearsal:
         self.report = Report(stack, progress=progress)
         self._own_workdir = workdir is None
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix=f"mlfleet-rehearse-{stack}-"))
-        self.workdir.chmod(0o700)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.workdir.chmod(0o700)  # it holds the stack's resolved secrets
         self.pods: dict[str, list[Pod]] = {}
         self.proxies: list[ServiceProxy] = []
         self.cloud: CloudStandIn | None = None

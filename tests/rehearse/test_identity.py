@@ -87,3 +87,14 @@ def test_no_service_account_is_a_fault() -> None:
     workload = KubeObject("Deployment", "web", "ns", {"metadata": {}}, "web")
     faults, _ = check_identity("aws", [], workload, {}, None)
     assert "spec.serviceAccountName" in faults[0]
+
+
+def test_a_stack_that_does_not_preview_fails_the_plan_step_with_the_preview_message(tmp_path) -> None:
+    """No podman needed: the plan step comes first and names the problem (no traceback, no bug report)."""
+    from mlfleet.rehearse.runner import Rehearsal
+
+    report = Rehearsal(REPO_ROOT, "no-such-stack", workdir=tmp_path).run()
+    assert not report.ok
+    (step,) = report.steps
+    assert step.name == "plan" and "no-such-stack" in (step.fault or "")
+    assert "mlfleet bug" not in (step.fix or "")
