@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mlfleet.rehearse.errors import RehearsalError
+from mlfleet.rehearse.http import OPENER
 from mlfleet.rehearse.kube import KubeObject
 from mlfleet.rehearse.network import Infra
 
@@ -79,10 +80,8 @@ class CloudStandIn:
         log = self.workdir / f"emulator-{self.bucket.scheme}.log"
         if self.bucket.scheme == "s3":
             self.port = 5000
-            moto = str(Path(sys.executable).with_name("moto_server"))
-            self.infra.spawn([moto, "-H", "0.0.0.0", "-p", str(self.port)], log=log)
-            _wait(f"{self.endpoint}/moto-api/", "moto_server", log)
-            self._make_s3_bucket()
+            start_moto(self.infra, self.port, log)
+            create_s3_bucket(self.endpoint, self.bucket.bucket)
             self.substitutions.append(
                 f"S3 bucket {self.bucket.bucket} -> same-name bucket in moto_server ({self.endpoint})"
             )
@@ -101,14 +100,6 @@ class CloudStandIn:
             )
         else:
             self._start_azurite(log)
-
-    def _make_s3_bucket(self) -> None:
-        import boto3
-
-        boto3.client(
-            "s3", endpoint_url=self.endpoint, aws_access_key_id="rehearsal",
-            aws_secret_access_key="rehearsal", region_name="us-east-1",
-        ).create_bucket(Bucket=self.bucket.bucket)  # fmt: skip
 
     def _start_azurite(self, log: Path) -> None:
         binary = REPO_ROOT / ".tools" / "node" / "bin" / "azurite-blob"
@@ -218,18 +209,35 @@ class CloudStandIn:
         return env, mounts, notes
 
 
+def start_moto(infra: Infra, port: int, log: Path) -> str:
+    """moto_server (S3, STS) inside `infra`'s namespace on `port`; its endpoint once it answers."""
+    moto = str(Path(sys.executable).with_name("moto_server"))
+    infra.spawn([moto, "-H", "0.0.0.0", "-p", str(port)], log=log)
+    endpoint = f"http://{infra.ip}:{port}"
+    _wait(f"{endpoint}/moto-api/", "moto_server", log)
+    return endpoint
+
+
+def create_s3_bucket(endpoint: str, bucket: str) -> None:
+    import boto3
+
+    boto3.client(
+        "s3", endpoint_url=endpoint, aws_access_key_id="rehearsal",
+        aws_secret_access_key="rehearsal", region_name="us-east-1",
+    ).create_bucket(Bucket=bucket)  # fmt: skip
+
+
 def _request(url: str, body: bytes | None = None) -> None:
     headers = {"Content-Type": "application/json"} if body else {}
     request = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310 (our own emulator)
-    urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=10).close()
+    OPENER.open(request, timeout=10).close()
 
 
 def _wait(url: str, name: str, log: Path, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     while time.monotonic() < deadline:
         try:
-            opener.open(url, timeout=2).close()
+            OPENER.open(url, timeout=2).close()
             return
         except urllib.error.HTTPError:
             return

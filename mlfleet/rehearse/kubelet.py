@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mlfleet.rehearse.errors import RehearsalError
+from mlfleet.rehearse.http import http_status
 from mlfleet.rehearse.kube import KubeObject, Objects
 from mlfleet.rehearse.network import ClusterNetwork
 from mlfleet.rehearse.podman import ImageConfig, Podman, run_limits
 from mlfleet.rehearse.podspec import ContainerRun, PodContext, container_run
 from mlfleet.rehearse.report import StepFailed
-
-_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 @dataclass
@@ -34,6 +31,11 @@ class Pod:
     def main(self) -> dict[str, Any]:
         return dict(self.spec["containers"][0])
 
+    @property
+    def readiness(self) -> dict[str, Any] | None:
+        probe = self.main.get("readinessProbe")
+        return dict(probe) if probe else None
+
     def probe_url(self, kind: str) -> str | None:
         probe = self.main.get(kind) or {}
         http = probe.get("httpGet")
@@ -42,16 +44,6 @@ class Pod:
         port = http.get("port")
         number = int(port) if isinstance(port, int) or str(port).isdigit() else self.ports[str(port)]
         return f"http://{self.ip}:{number}{http.get('path', '/')}"
-
-
-def http_status(url: str, timeout: float = 2.0) -> int:
-    try:
-        with _NO_PROXY.open(url, timeout=timeout) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except (TimeoutError, OSError):
-        return 0
 
 
 class Kubelet:

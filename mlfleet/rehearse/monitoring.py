@@ -36,6 +36,8 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from components.kubernetes.monitoring.alertmanager import CHART_INHIBIT_RULES, NULL_RECEIVER
+from mlfleet.rehearse.http import OPENER
 from mlfleet.rehearse.processes import stop_all
 
 SERVICE_MONITOR = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor"
@@ -60,33 +62,17 @@ ALERTMANAGER_ROUTE_DEFAULTS = {"group_wait": "30s", "group_interval": "5m", "rep
 # lists replaced whole, so e.g. `route.group_by: [namespace]` stays unless the stack sets it.
 CHART_ALERTMANAGER_CONFIG: dict[str, Any] = {
     "global": {"resolve_timeout": "5m"},
-    "inhibit_rules": [
-        {
-            "source_matchers": ["severity = critical"],
-            "target_matchers": ["severity =~ warning|info"],
-            "equal": ["namespace", "alertname"],
-        },
-        {
-            "source_matchers": ["severity = warning"],
-            "target_matchers": ["severity = info"],
-            "equal": ["namespace", "alertname"],
-        },
-        {
-            "source_matchers": ["alertname = InfoInhibitor"],
-            "target_matchers": ["severity = info"],
-            "equal": ["namespace"],
-        },
-        {"target_matchers": ["alertname = InfoInhibitor"]},
-    ],
+    # One copy of the chart's default inhibit rules: the stack re-declares them when it sets the config.
+    "inhibit_rules": copy.deepcopy(CHART_INHIBIT_RULES),
     "route": {
         "group_by": ["namespace"],
         "group_wait": "30s",
         "group_interval": "5m",
         "repeat_interval": "12h",
-        "receiver": "null",
-        "routes": [{"receiver": "null", "matchers": ['alertname = "Watchdog"']}],
+        "receiver": NULL_RECEIVER,
+        "routes": [{"receiver": NULL_RECEIVER, "matchers": ['alertname = "Watchdog"']}],
     },
-    "receivers": [{"name": "null"}],
+    "receivers": [{"name": NULL_RECEIVER}],
     "templates": ["/etc/alertmanager/config/*.tmpl"],
 }
 
@@ -1088,7 +1074,7 @@ class Delivery:
 
 
 def _get_json(url: str, timeout: float = 5.0) -> Any:
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (our own servers)
+    with OPENER.open(url, timeout=timeout) as response:
         return json.load(response)
 
 
@@ -1218,7 +1204,7 @@ class MonitoringRehearsal:
         while True:
             self._check_alive()
             try:
-                with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (our own servers)
+                with OPENER.open(url, timeout=2) as response:
                     if response.status == 200:
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError):

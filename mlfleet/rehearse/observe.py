@@ -16,8 +16,8 @@ import signal
 import time
 from typing import TYPE_CHECKING, Any
 
+from mlfleet.rehearse.http import http_status
 from mlfleet.rehearse.kube import KubeObject, Objects, pod_template, selector_matches
-from mlfleet.rehearse.kubelet import http_status
 from mlfleet.rehearse.monitoring import (
     MonitoringConfig,
     MonitoringRehearsal,
@@ -26,7 +26,7 @@ from mlfleet.rehearse.monitoring import (
 )
 from mlfleet.rehearse.network import ClusterNetwork
 from mlfleet.rehearse.report import StepFailed
-from mlfleet.rehearse.runner import _Load
+from mlfleet.rehearse.runner import _Load, _post
 
 if TYPE_CHECKING:
     from mlfleet.rehearse.resolved import ResolvedStack
@@ -159,8 +159,6 @@ def _dashboards(
 ) -> None:  # fmt: skip
     """Every panel's query returns data, or (for panels counting events that did not happen, such as
     5xx) every metric it reads has series: the panel is wired to what the server exports."""
-    from mlfleet.rehearse.runner import _post
-
     with rehearsal.report.step("dashboards have data") as step:
         for _ in range(20):  # traffic so rates and histograms have samples
             _post(f"{url}/predict", {"instances": [row]}, {header: key})
@@ -215,8 +213,6 @@ def _drift_alert(
     rehearsal: Rehearsal, monitoring: MonitoringRehearsal, url: str, header: str, key: str,
     row: dict[str, float], serving_env: dict[str, str],
 ) -> None:  # fmt: skip
-    from mlfleet.rehearse.runner import _post
-
     with rehearsal.report.step("alert: drifted inputs") as step, step_guard(step):
         manifest = rehearsal.manifest(serving_env)
         shifted = {
@@ -275,13 +271,9 @@ def _rescrape(
 ) -> None:
     """A new pod behind the Service is discovered by Prometheus (Endpoints list not-ready addresses
     too): add it to the Service's endpoints, rewrite the scrape config and reload Prometheus (SIGHUP)."""
-    from mlfleet.rehearse.runner import _readiness
-    from mlfleet.rehearse.services import Endpoint
-
     for proxy in rehearsal.proxies:
-        meta, _ = pod_template(pod.workload)
-        if selector_matches(proxy.service.spec.get("selector"), meta.get("labels") or {}):
-            proxy.endpoints.append(Endpoint(pod.name, pod.ip, pod.ports, _readiness(pod)))
+        if proxy.selects(pod.workload):
+            proxy.add(pod)
     config = MonitoringConfig.from_plan(
         {"resources": resolved.resources}, scrape_targets(rehearsal, objects), host=monitoring.config.host
     )

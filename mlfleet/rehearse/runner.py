@@ -23,19 +23,19 @@ from pathlib import Path
 from typing import Any
 
 from mlfleet.rehearse import images as image_builds
-from mlfleet.rehearse.clouds import Bucket, CloudStandIn
+from mlfleet.rehearse.clouds import Bucket, CloudStandIn, create_s3_bucket, start_moto
+from mlfleet.rehearse.http import OPENER
 from mlfleet.rehearse.identity import check_identity
-from mlfleet.rehearse.kube import KubeObject, Objects, kube_objects, pod_template, replicas, selector_matches
+from mlfleet.rehearse.kube import KubeObject, Objects, kube_objects, pod_template, replicas
 from mlfleet.rehearse.kubelet import Kubelet, Pod
 from mlfleet.rehearse.network import ClusterNetwork
 from mlfleet.rehearse.podman import ImageConfig, Podman
 from mlfleet.rehearse.podspec import PodContext, resolve_env
 from mlfleet.rehearse.report import Report, StepFailed
 from mlfleet.rehearse.resolved import ResolvedStack, resolve_stack
-from mlfleet.rehearse.services import Endpoint, ServiceProxy
+from mlfleet.rehearse.services import ServiceProxy
 
 API_KEY_OUTPUT = "servingApiKey"
-_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 # Images we do not build and cannot pull here, and what stands in for them (matched by repository).
 THIRD_PARTY = {"quay.io/minio/minio": "minio"}
@@ -320,23 +320,10 @@ class Rehearsal:
         container = spec["containers"][0]
         port = next(int(p["containerPort"]) for p in container.get("ports") or [])
         infra = cluster.infra(f"pod-{workload.name}")
-        import sys
-
-        moto = str(Path(sys.executable).with_name("moto_server"))
-        log = self.workdir / f"{workload.name}.log"
-        infra.spawn([moto, "-H", "0.0.0.0", "-p", str(port)], log=log)
-        from mlfleet.rehearse.clouds import _wait
-
-        _wait(f"http://{infra.ip}:{port}/moto-api/", "moto_server", log)
+        endpoint = start_moto(infra, port, self.workdir / f"{workload.name}.log")
         # The plan's command creates the registry bucket (`mkdir -p /data/<bucket>`): do the same.
-        command = " ".join(container.get("command") or [])
-        for bucket in _mkdir_buckets(command):
-            import boto3
-
-            boto3.client(
-                "s3", endpoint_url=f"http://{infra.ip}:{port}", aws_access_key_id="x",
-                aws_secret_access_key="x", region_name="us-east-1",
-            ).create_bucket(Bucket=bucket)  # fmt: skip
+        for bucket in _mkdir_buckets(" ".join(container.get("command") or [])):
+            create_s3_bucket(endpoint, bucket)
         # moto does not serve MinIO's health paths: the stand-in is Ready once it answers S3.
         probed = {k: v for k, v in container.items() if k not in ("readinessProbe", "livenessProbe")}
         ports = {p["name"]: int(p["containerPort"]) for p in container.get("ports") or [] if p.get("name")}
@@ -354,14 +341,10 @@ class Rehearsal:
         for proxy in services.values():
             if proxy.endpoints:
                 continue
-            selector = proxy.service.spec.get("selector") or {}
             for pods in self.pods.values():
                 for pod in pods:
-                    meta, _ = pod_template(pod.workload)
-                    if pod.workload.namespace == proxy.service.namespace and selector_matches(
-                        selector, meta.get("labels") or {}
-                    ):
-                        proxy.endpoints.append(Endpoint(pod.name, pod.ip, pod.ports, _readiness(pod)))
+                    if proxy.selects(pod.workload):
+                        proxy.add(pod)
             if proxy.endpoints:
                 proxy.start(self.workdir)
                 details.append(
@@ -373,9 +356,8 @@ class Rehearsal:
                 )
 
     def _service_for(self, workload: KubeObject) -> ServiceProxy:
-        meta, _ = pod_template(workload)
         for proxy in self.proxies:
-            if selector_matches(proxy.service.spec.get("selector"), meta.get("labels") or {}):
+            if proxy.selects(workload):
                 return proxy
         raise StepFailed(f"no Service selects the pods of {workload.kind} {workload.name}")
 
@@ -383,8 +365,7 @@ class Rehearsal:
         """The registry as the pods see it (through the emulator), opened from this machine."""
         from mlfleet_registry import open_registry
 
-        env = self.cloud.host_env() if self.cloud else self._object_store_env(serving_env)
-        with _environ(env):
+        with _environ(self._client_env(serving_env)):
             return open_registry(serving_env["MLFLEET_REGISTRY"])
 
     def _object_store_env(self, serving_env: dict[str, str]) -> dict[str, str]:
@@ -401,8 +382,7 @@ class Rehearsal:
     def _check_published(self, serving_env: dict[str, str], details: list[str]) -> str:
         model, alias = serving_env.get("MLFLEET_MODEL", ""), serving_env.get("MLFLEET_ALIAS", "production")
         registry = self._registry(serving_env)
-        env = self.cloud.host_env() if self.cloud else self._object_store_env(serving_env)
-        with _environ(env):
+        with _environ(self._client_env(serving_env)):
             aliases = registry.aliases(model)
             models = registry.list_models()
         if alias not in aliases:
@@ -416,11 +396,8 @@ class Rehearsal:
         return str(aliases[alias])
 
     def _example_row(self, serving_env: dict[str, str]) -> dict[str, float]:
-        registry = self._registry(serving_env)
-        env = self.cloud.host_env() if self.cloud else self._object_store_env(serving_env)
-        model, alias = serving_env["MLFLEET_MODEL"], serving_env.get("MLFLEET_ALIAS", "production")
-        with _environ(env):
-            manifest = registry.manifest(model, registry.resolve(model, alias))
+        """A production-like row: the middle of every feature's training range."""
+        manifest = self.manifest(serving_env)
         return {f.name: ((f.min or 0.0) + (f.max or 0.0)) / 2 for f in manifest.feature_schema}
 
     def manifest(self, serving_env: dict[str, str]) -> Any:
@@ -463,11 +440,6 @@ class Rehearsal:
         return self.cloud.host_env() if self.cloud else self._object_store_env(serving_env)
 
 
-def _readiness(pod: Pod) -> dict[str, Any] | None:
-    probe = pod.main.get("readinessProbe")
-    return dict(probe) if probe else None
-
-
 def _http_port(proxy: ServiceProxy) -> int:
     ports = proxy.service.spec.get("ports") or []
     chosen = next((p for p in ports if p.get("name") == "http"), ports[0])
@@ -503,7 +475,7 @@ def _post(url: str, body: dict[str, Any], headers: dict[str, str]) -> tuple[int,
         url, data=json.dumps(body).encode(), headers={"content-type": "application/json", **headers}
     )
     try:
-        with _NO_PROXY.open(request, timeout=10) as response:
+        with OPENER.open(request, timeout=10) as response:
             return int(response.status), response.read(), {k.lower(): v for k, v in response.headers.items()}
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read(), {k.lower(): v for k, v in exc.headers.items()}

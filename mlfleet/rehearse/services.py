@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from mlfleet.rehearse.errors import RehearsalError
-from mlfleet.rehearse.kube import KubeObject
+from mlfleet.rehearse.kube import KubeObject, pod_template, selector_matches
+from mlfleet.rehearse.kubelet import Pod
 from mlfleet.rehearse.network import Infra
 
 
@@ -39,6 +40,17 @@ class ServiceProxy:
     @property
     def ip(self) -> str:
         return self.infra.ip
+
+    def selects(self, workload: KubeObject) -> bool:
+        """Whether the Service's selector picks this workload's pods (same namespace, labels match)."""
+        meta, _ = pod_template(workload)
+        return workload.namespace == self.service.namespace and selector_matches(
+            self.service.spec.get("selector"), meta.get("labels") or {}
+        )
+
+    def add(self, pod: Pod) -> None:
+        """An endpoint for `pod`, with the readiness probe that gates its traffic."""
+        self.endpoints.append(Endpoint(pod.name, pod.ip, pod.ports, pod.readiness))
 
     def dns_names(self) -> list[str]:
         name, ns = self.service.name, self.service.namespace
