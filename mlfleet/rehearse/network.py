@@ -10,7 +10,6 @@ and pods reach them by that IP. The host reaches every IP on the bridge directly
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import uuid
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from typing import IO
 from mlfleet.rehearse.errors import RehearsalError
 from mlfleet.rehearse.podman import Podman, run_limits
 from mlfleet.rehearse.processes import stop_all
+from mlfleet.rehearse.tools import find_tool
 
 Spawn = Callable[[list[str]], "subprocess.Popen[bytes]"]
 
@@ -43,7 +43,7 @@ class Infra:
         cwd: Path | None = None,
     ) -> subprocess.Popen[bytes]:
         """Run `argv` (a host binary) inside this namespace; stopped with the cluster."""
-        nsenter = shutil.which("nsenter") or "nsenter"
+        nsenter = find_tool("nsenter") or "nsenter"
         out: IO[bytes] | int = log.open("ab") if log else subprocess.DEVNULL
         proc = subprocess.Popen(
             [nsenter, f"--net=/proc/{self.pid}/ns/net", *argv],

@@ -11,12 +11,12 @@ import json
 import os
 import resource
 import shlex
-import shutil
 import subprocess
 from dataclasses import dataclass
 from typing import Any
 
 from mlfleet.rehearse.errors import RehearsalError
+from mlfleet.rehearse.tools import find_tool
 
 DEFAULT_FLAGS = "--runtime runc --storage-driver vfs"
 
@@ -34,8 +34,8 @@ class ImageConfig:
 
 class Podman:
     def __init__(self, flags: str | None = None) -> None:
-        binary = shutil.which("podman")
-        if binary is None or shutil.which("runc") is None:
+        binary = find_tool("podman")
+        if binary is None or find_tool("runc") is None:
             raise RehearsalError(
                 "podman and runc are not installed",
                 fix="apt-get install podman buildah runc debootstrap (make tools does this)",

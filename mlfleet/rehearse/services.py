@@ -8,7 +8,6 @@ checks the probe's path, period and failure threshold itself.
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import time
@@ -20,6 +19,7 @@ from mlfleet.rehearse.errors import RehearsalError
 from mlfleet.rehearse.kube import KubeObject, pod_template, selector_matches
 from mlfleet.rehearse.kubelet import Pod
 from mlfleet.rehearse.network import Infra
+from mlfleet.rehearse.tools import find_tool
 
 
 @dataclass
@@ -98,7 +98,7 @@ class ServiceProxy:
         return "\n".join(lines) + "\n"
 
     def start(self, workdir: Path) -> None:
-        haproxy = shutil.which("haproxy")
+        haproxy = find_tool("haproxy")
         if haproxy is None:
             raise RehearsalError("haproxy is not installed", fix="apt-get install haproxy (make tools)")
         config = workdir / f"haproxy-{self.service.namespace}-{self.service.name}.cfg"

@@ -8,12 +8,12 @@ machine without root or podman skips with the reason; in CI (`CI=true`) that is 
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from mlfleet.rehearse.runner import Rehearsal
+from mlfleet.rehearse.tools import find_tool
 from tests.support import REPO_ROOT
 
 # One stack per cloud, and the Kubernetes-only one.
@@ -22,7 +22,7 @@ STACKS = ["local", "dev", "gcp-dev", "azure-dev"]
 
 def _require_runtime() -> None:
     missing = [
-        tool for tool in ("podman", "runc", "nsenter", "haproxy", "prometheus") if shutil.which(tool) is None
+        tool for tool in ("podman", "runc", "nsenter", "haproxy", "prometheus") if find_tool(tool) is None
     ]
     reason = None
     if os.geteuid() != 0:
