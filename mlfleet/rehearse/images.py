@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import os
 import re
 import subprocess
 import tempfile
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from mlfleet.rehearse.errors import RehearsalError
 from mlfleet.rehearse.podman import Podman
+from mlfleet.rehearse.tools import SBIN
 
 BASE_SCRIPT = "scripts/build-base-image.sh"
 CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
@@ -88,7 +90,12 @@ def base_image(repo_root: Path) -> str:
     python:3.11-slim cannot be pulled on these machines."""
     with _build_lock():
         result = subprocess.run(
-            ["bash", str(repo_root / BASE_SCRIPT)], capture_output=True, text=True, timeout=1800
+            ["bash", str(repo_root / BASE_SCRIPT)],
+            capture_output=True,
+            text=True,
+            timeout=1800,
+            # debootstrap lives in /usr/sbin, which a minimal PATH lacks.
+            env={**os.environ, "PATH": os.pathsep.join([os.environ.get("PATH", ""), *SBIN])},
         )
     lines = result.stdout.strip().splitlines()
     if result.returncode != 0 or not lines or "@sha256:" not in lines[-1]:
@@ -139,7 +146,7 @@ def _build(podman: Podman, repo_root: Path, app: str, base_ref: str, ref: str) -
         args += ["--secret", f"id=build_ca,src={CA_BUNDLE}"]
     started = time.monotonic()
     result = subprocess.run(
-        [*podman.prefix, *args, str(repo_root)], capture_output=True, text=True, timeout=3600
+        [*podman.prefix, *args, str(repo_root)], capture_output=True, text=True, timeout=3600, env=podman.env
     )
     if result.returncode != 0:
         raise RehearsalError(

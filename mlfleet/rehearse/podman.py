@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlfleet.rehearse.errors import RehearsalError
-from mlfleet.rehearse.tools import find_tool
+from mlfleet.rehearse.tools import SBIN, find_tool
 
 DEFAULT_FLAGS = "--runtime runc --storage-driver vfs"
 
@@ -40,13 +40,20 @@ class Podman:
                 "podman and runc are not installed",
                 fix="apt-get install podman buildah runc debootstrap (make tools does this)",
             )
+        # podman's CNI plugins exec iptables (Debian: /usr/sbin), which a minimal PATH lacks.
+        self.env = {**os.environ, "PATH": os.pathsep.join([os.environ.get("PATH", ""), *SBIN])}
         self.prefix = [binary, *shlex.split(flags or os.environ.get("MLFLEET_PODMAN_FLAGS", DEFAULT_FLAGS))]
 
     def run(
         self, *args: str, check: bool = True, timeout: float = 600, input_text: str | None = None
     ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [*self.prefix, *args], capture_output=True, text=True, timeout=timeout, input=input_text
+            [*self.prefix, *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            input=input_text,
+            env=self.env,
         )
         if check and result.returncode != 0:
             raise RehearsalError(
