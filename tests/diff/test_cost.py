@@ -1,0 +1,141 @@
+"""The cost delta from real plans: the dev stack and variants of it previewed by the offline engine
+(`mlfleet preview`'s run_preview), priced from the repository's price table."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from components.pricing.table import HOURS_PER_MONTH, PriceTable, default_table, parse
+from mlfleet.diff.compare import compare_all
+from mlfleet.diff.cost import CostLine, cost_delta, render_cost_markdown
+from mlfleet.engine.harness import REPO_ROOT
+from mlfleet.engine.preview import run_preview
+from mlfleet.engine.project import load_project
+
+STACK = "dev"
+GPU_POOL = "mlfleet-dev-gpu-karpenter-gpu-gpu"
+BIG_POOL = "mlfleet-dev-gpu-karpenter-gpu-big"
+
+
+def _preview(directory: Path, changes: dict[str, Any]) -> dict[str, Any]:
+    config = yaml.safe_load((REPO_ROOT / "stacks" / f"Pulumi.{STACK}.yaml").read_text())["config"]
+    config.update(changes)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"Pulumi.{STACK}.yaml").write_text(yaml.safe_dump({"config": config}))
+    project = dataclasses.replace(load_project(REPO_ROOT), stack_config_dir=directory)
+    return run_preview(REPO_ROOT, STACK, project)
+
+
+@pytest.fixture(scope="module")
+def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    root = tmp_path_factory.mktemp("cost")
+    cluster = yaml.safe_load((REPO_ROOT / "stacks" / f"Pulumi.{STACK}.yaml").read_text())["config"][
+        "mlfleet:cluster"
+    ]
+    pools = {
+        "gpu": {"instanceType": "g5.2xlarge"},
+        "big": {"instanceType": "g5.12xlarge", "gpusPerNode": 4, "maxNodes": 2},
+    }
+    return {
+        "base": _preview(root / "base", {}),
+        "head": _preview(root / "head", {"mlfleet:cluster": {**cluster, "gpuPools": pools}}),
+        "lifecycle": _preview(root / "lifecycle", {"mlfleet:modelBucket": {"noncurrentVersionDays": 60}}),
+    }
+
+
+def _delta(base: dict | None, head: dict | None, table: PriceTable | None = None) -> list[CostLine]:
+    before = {STACK: base} if base else {}
+    after = {STACK: head} if head else {}
+    costs = cost_delta(compare_all(before, after), before, after, table)
+    return [line for cost in costs for line in cost.lines]
+
+
+def _price(sku: str) -> float:
+    price = default_table().hourly("aws", "us-east-1", sku)
+    assert price is not None, f"the table has no price for {sku}"
+    return price.usd
+
+
+def _row(lines: list[CostLine], name: str) -> CostLine:
+    (row,) = [line for line in lines if line.name == name]
+    return row
+
+
+def test_a_new_gpu_pool_costs_nothing_idle_and_its_price_times_hours_times_limit_at_the_limit(plans) -> None:
+    row = _row(_delta(plans["base"], plans["head"]), BIG_POOL)
+    assert row.action == "create"
+    assert row.on_demand == 0  # Karpenter pools start empty: no invented node count
+    # limits.cpu 96 over g5.12xlarge's 48 vCPUs: 2 nodes.
+    assert row.at_limit == pytest.approx(_price("g5.12xlarge") * HOURS_PER_MONTH * 2)
+    assert row.on_demand_price is not None and row.on_demand_price.usd == _price("g5.12xlarge")
+
+
+def test_a_changed_instance_type_costs_the_price_difference_at_the_pools_limit(plans) -> None:
+    row = _row(_delta(plans["base"], plans["head"]), GPU_POOL)
+    assert row.action == "update"
+    assert row.at_limit == pytest.approx((_price("g5.2xlarge") - _price("g5.xlarge")) * HOURS_PER_MONTH * 4)
+    assert "was g5.xlarge" in row.note
+
+
+def test_a_new_stack_costs_its_running_nodes_and_control_plane(plans) -> None:
+    lines = _delta(None, plans["base"])
+    system = _row(lines, "mlfleet-dev-gpu-system")  # the EKS managed node group: desired size 2
+    assert system.on_demand == pytest.approx(_price("m6i.large") * HOURS_PER_MONTH * 2)
+    control = _row(lines, "mlfleet-dev-gpu")
+    assert control.kind == "control-plane"
+    assert control.on_demand == pytest.approx(0.10 * HOURS_PER_MONTH)
+
+
+def test_a_removed_stack_is_a_saving(plans) -> None:
+    lines = _delta(plans["base"], None)
+    assert _row(lines, "mlfleet-dev-gpu-system").on_demand == pytest.approx(
+        -_price("m6i.large") * HOURS_PER_MONTH * 2
+    )
+
+
+def test_a_change_that_resizes_nothing_has_no_cost_rows(plans) -> None:
+    assert _delta(plans["base"], plans["lifecycle"]) == []
+
+
+def test_spot_is_priced_beside_on_demand_when_the_table_has_a_spot_price(plans) -> None:
+    spot = {
+        "cloud": "aws",
+        "service": "compute",
+        "sku": "m6i.large",
+        "region": "us-east-1",
+        "unit": "hour",
+        "usd": 0.04,
+        "capacity": "spot",
+        "source": "https://example.com/spot",
+        "retrieved": "2026-12-02",
+    }
+    entries = [p.to_dict() for p in default_table().prices] + [spot]
+    table = parse({"format": "mlfleet.prices", "version": 1, "prices": entries})
+    row = _row(_delta(None, plans["base"], table), "mlfleet-dev-gpu-system")
+    assert row.spot == pytest.approx(0.04 * HOURS_PER_MONTH * 2)
+    assert row.on_demand == pytest.approx(_price("m6i.large") * HOURS_PER_MONTH * 2)
+
+
+def test_the_markdown_names_unpriced_rows_totals_and_the_table_date(plans) -> None:
+    before, after = {}, {STACK: plans["base"]}
+    costs = cost_delta(compare_all(before, after), before, after)
+    text = render_cost_markdown(costs)
+    dates = default_table().dates()
+    assert dates and dates[1] in text
+    assert "**total**" in text
+    assert "No price in the table for:" in text and "`mlfleet-dev-gpu-nat`" in text
+    capped = render_cost_markdown(costs, max_rows=2)
+    assert "more row(s)" in capped
+    assert capped.count("| `dev` | + |") == 2
+
+
+def test_no_changes_render_nothing(plans) -> None:
+    assert (
+        render_cost_markdown(cost_delta(compare_all({STACK: plans["base"]}, {STACK: plans["base"]}), {}, {}))
+        == ""
+    )
