@@ -10,8 +10,8 @@ from mlfleet_trainer.config import DataConfig
 from mlfleet_trainer.errors import TrainerError
 
 
-def load_frame(config: DataConfig) -> pd.DataFrame:
-    """The whole table, target column included."""
+def load_frame(config: DataConfig, what: str = "training data") -> pd.DataFrame:
+    """The whole table, target column included; `what` names the table in errors."""
     if config.source == "sklearn:breast_cancer":
         from sklearn.datasets import load_breast_cancer
 
@@ -29,15 +29,15 @@ def load_frame(config: DataConfig) -> pd.DataFrame:
     try:
         raw = read_url(source)
     except RegistryError as exc:
-        raise TrainerError(f"cannot read training data {source}: {exc}") from exc
+        raise TrainerError(f"cannot read {what} {source}: {exc}") from exc
     try:
         if source.endswith((".parquet", ".pq")):
             return pd.read_parquet(io.BytesIO(raw))
         if source.endswith((".csv", ".csv.gz")):
             return pd.read_csv(io.BytesIO(raw), compression="infer" if source.endswith(".gz") else None)
     except Exception as exc:
-        raise TrainerError(f"{source} could not be parsed: {exc}") from exc
-    raise TrainerError(f"{source}: unsupported file type; use .csv, .csv.gz or .parquet")
+        raise TrainerError(f"{what} {source} could not be parsed: {exc}") from exc
+    raise TrainerError(f"{what} {source}: unsupported file type; use .csv, .csv.gz or .parquet")
 
 
 def split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:

@@ -1,4 +1,5 @@
-"""What the registry records about the training data: schema, ranges, drift reference, fingerprint."""
+"""What the registry records about the training data besides its input ranges (mlfleet_trainer.domain):
+drift reference and fingerprint."""
 
 from __future__ import annotations
 
@@ -7,21 +8,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from mlfleet_registry import FeatureSpec
 
 REFERENCE_BINS = 10
-
-
-def feature_schema(features: pd.DataFrame) -> list[FeatureSpec]:
-    return [
-        FeatureSpec(
-            name=str(column),
-            dtype=str(features[column].dtype),
-            min=float(features[column].min()),
-            max=float(features[column].max()),
-        )
-        for column in features.columns
-    ]
 
 
 def reference_stats(features: pd.DataFrame, bins: int = REFERENCE_BINS) -> dict[str, dict[str, Any]]:

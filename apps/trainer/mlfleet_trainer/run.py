@@ -11,12 +11,19 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlfleet_registry import AliasConflict, Manifest, Registry, VersionDeleted, open_registry
 
 from mlfleet_trainer.config import TrainConfig
 from mlfleet_trainer.errors import DataValidationError, GateRejected, NotPromoted, TrainerError
+
+if TYPE_CHECKING:  # the heavy imports stay lazy (the CLI answers --help without pandas)
+    import numpy as np
+    import pandas as pd
+    from mlfleet_registry import FeatureSpec
+
+    from mlfleet_trainer.gate import Candidate
 
 # How often a promotion re-gates against a production that moved while this run trained.
 MAX_REGATES = 3
@@ -67,10 +74,11 @@ def train(config: TrainConfig, registry: Registry | str | None = None, say: Say 
     from sklearn.model_selection import GridSearchCV, train_test_split
 
     from mlfleet_trainer.data import load_frame, split_target
+    from mlfleet_trainer.domain import input_domain
     from mlfleet_trainer.estimators import build_pipeline, validate_search
     from mlfleet_trainer.evaluation import evaluate
-    from mlfleet_trainer.gate import run_gate
-    from mlfleet_trainer.profile import feature_schema, fingerprint, reference_stats
+    from mlfleet_trainer.gate import Candidate, run_gate
+    from mlfleet_trainer.profile import fingerprint, reference_stats
     from mlfleet_trainer.validation import validate
 
     reg = registry if isinstance(registry, Registry) else open_registry(registry)
@@ -85,6 +93,8 @@ def train(config: TrainConfig, registry: Registry | str | None = None, say: Say 
     say(report.render())
     if not report.ok:
         raise DataValidationError(report.render())
+    schema, domain = input_domain(features, config.domain, config.data.source)
+    reference_source, reference = gate_reference(config, features, schema, say)  # fails before training
 
     stratify = target if config.task == "classification" else None
     x_train, x_test, y_train, y_test = train_test_split(
@@ -112,7 +122,8 @@ def train(config: TrainConfig, registry: Registry | str | None = None, say: Say 
 
     metrics = evaluate(model, x_test, y_test, config.task)
     say("[trainer] holdout metrics: " + ", ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
-    gate = run_gate(reg, config.model_name, config.gate, metrics, (x_test, y_test), config.task)
+    candidate = Candidate(metrics, (x_test, y_test), schema, reference, reference_source)
+    gate = run_gate(reg, config.model_name, config.gate, candidate, config.task)
     say(f"[trainer] gate {'passed' if gate['passed'] else 'REJECTED'}: {gate['reason']}")
     who = actor()
     if not gate["passed"]:
@@ -124,8 +135,8 @@ def train(config: TrainConfig, registry: Registry | str | None = None, say: Say 
             config.model_name,
             model,
             metrics=metrics,
-            params={"estimator": config.estimator, "seed": config.seed, **params},
-            feature_schema=feature_schema(x_train),
+            params={"estimator": config.estimator, "seed": config.seed, **params, "input_domain": domain},
+            feature_schema=schema,
             reference_stats=reference_stats(x_train),
             data_fingerprint=fingerprint(frame),
             task=config.task,
@@ -142,10 +153,26 @@ def train(config: TrainConfig, registry: Registry | str | None = None, say: Say 
     promoted = None
     if config.promote_to:
         judged = gate.get("incumbent_version") if config.promote_to == config.gate.against else promote_from
-        promote(reg, config, manifest, judged, (x_test, y_test), who, say)
+        promote(reg, config, manifest, judged, candidate, who, say)
         promoted = config.promote_to
         say(f"[trainer] {config.promote_to} -> {manifest.version}")
     return TrainResult(manifest=manifest, gate=gate, promoted_to=promoted, validation=report.render())
+
+
+def gate_reference(
+    config: TrainConfig, features: pd.DataFrame, schema: list[FeatureSpec], say: Say
+) -> tuple[str, np.ndarray]:
+    """The rows the gate's domain check replays: gate.reference, else the whole of data.source."""
+    from mlfleet_trainer.config import DataConfig
+    from mlfleet_trainer.data import load_frame
+    from mlfleet_trainer.domain import reference_matrix
+
+    source = config.gate.reference
+    if source is None:
+        return f"{config.data.source} (data.source)", reference_matrix(features, schema, "data.source")
+    with step(say, f"loading gate.reference {source}"):
+        frame = load_frame(DataConfig(source=source, target=config.data.target), "gate.reference")
+    return f"{source} (gate.reference)", reference_matrix(frame, schema, f"gate.reference {source}")
 
 
 def check_registry(reg: Registry, config: TrainConfig) -> str | None:
@@ -174,7 +201,7 @@ def promote(
     config: TrainConfig,
     manifest: Manifest,
     judged: str | None,
-    holdout: Any,
+    candidate: Candidate,
     who: str,
     say: Say,
 ) -> None:
@@ -208,8 +235,7 @@ def promote(
             f"[trainer] {alias} moved from {expected or 'unset'} to {moved_to or 'unset'} while training; "
             "gating again"
         )
-        features, target = holdout
-        gate = run_gate(reg, name, config.gate, manifest.metrics, (features, target), config.task)
+        gate = run_gate(reg, name, config.gate, candidate, config.task)
         if not gate["passed"]:
             reg.record(
                 "gate-rejected", model=name, version=version, actor=who, reason=gate["reason"], gate=gate
