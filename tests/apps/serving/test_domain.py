@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 from fastapi.testclient import TestClient
 from mlfleet_registry import open_registry
+from mlfleet_serving import validation
+from mlfleet_trainer import domain
 from mlfleet_trainer.config import DataConfig, TrainConfig
 from mlfleet_trainer.domain import rejected_cells
 from mlfleet_trainer.run import train
@@ -77,3 +79,6 @@ def test_the_gate_counts_the_rows_the_server_rejects(
     expected = np.flatnonzero(rejected_cells(result.manifest.feature_schema, np.array(data)).any(axis=1))
     assert refused == expected.tolist()
     assert len(refused) == result.gate["domain"]["newly_rejected"] > 0
+    # Beyond the ranges, both refuse what float32 cannot hold (the trainer keeps its own copy of
+    # the limit: it does not depend on the serving package).
+    assert domain.FLOAT32_MAX == validation.FLOAT32_MAX
