@@ -48,6 +48,7 @@ def test_a_retrain_with_another_seed_records_the_same_ranges(tmp_path: Path) -> 
     first = train(TrainConfig(params=FAST, seed=42), registry, say=quiet).manifest
     second = train(TrainConfig(params=FAST, seed=43, gate=ANY_METRIC), registry, say=quiet)
     assert second.manifest.feature_schema == first.feature_schema
+    assert second.manifest.reference_stats == first.reference_stats  # drift reference: all rows too
     domain = second.gate["domain"]
     assert domain["passed"] and domain["newly_rejected"] == 0 and domain["incumbent_accepts"] == 569
 
