@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 import pulumi
 
 from components.errors import ComponentArgumentError
+from components.kubernetes.monitoring.gpu_cost import GpuIdleCost
 
 if TYPE_CHECKING:
     import pulumi_kubernetes as k8s
@@ -50,6 +51,9 @@ class MonitoringStackArgs:
     error_rate_threshold: float = 0.05
     # Where Alertmanager sends alerts, by receiver name (at least one: else alerts reach no one).
     alert_receivers: Mapping[str, AlertReceiver] = field(default_factory=dict)
+    # The GPU pools' hourly prices and the idle-GPU budget of MlfleetGpuIdleCost (rules/gpu_cost.yaml);
+    # None: the alert has no prices and stays silent.
+    gpu_idle_cost: GpuIdleCost | None = None
 
     def __post_init__(self) -> None:
         name = "MonitoringStack"

@@ -13,7 +13,8 @@ from components.kubernetes.monitoring.rules import alerts, rule_files
 from tests.support import REPO_ROOT, require_tool
 
 pytestmark = pytest.mark.integration
-RULE_TESTS = REPO_ROOT / "tests/unit/components/kubernetes/monitoring/serving_rules_test.yaml"
+# One promtool unit-test file per rules file (serving, gpu_cost).
+RULE_TESTS = sorted((REPO_ROOT / "tests/unit/components/kubernetes/monitoring").glob("*_rules_test.yaml"))
 
 
 def _promtool(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -28,16 +29,17 @@ def test_rules_are_valid() -> None:
 
 
 def test_rule_unit_tests_pass() -> None:
-    result = _promtool("test", "rules", RULE_TESTS)
+    result = _promtool("test", "rules", *RULE_TESTS)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_every_alert_is_tested_firing_and_silent() -> None:
     fires: set[str] = set()
     silent: set[str] = set()
-    for case in yaml.safe_load(RULE_TESTS.read_text())["tests"]:
-        for check in case.get("alert_rule_test", []):
-            (fires if check["exp_alerts"] else silent).add(check["alertname"])
+    for path in RULE_TESTS:
+        for case in yaml.safe_load(path.read_text())["tests"]:
+            for check in case.get("alert_rule_test", []):
+                (fires if check["exp_alerts"] else silent).add(check["alertname"])
     names = {alert["alert"] for alert in alerts()}
     assert names - fires == set(), "alerts never shown to fire"
     assert names - silent == set(), "alerts never shown to stay silent"

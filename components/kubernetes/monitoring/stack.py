@@ -11,11 +11,13 @@ import pulumi_random as random
 
 from components.kubernetes.monitoring.alertmanager import alertmanager_config
 from components.kubernetes.monitoring.dashboards import dashboards_json
+from components.kubernetes.monitoring.gpu_cost import groups as gpu_cost_groups
 from components.kubernetes.monitoring.rules import rule_groups
 from components.kubernetes.node_pools import POOL_LABEL
 from components.monitoring_stack import GRAFANA_VERSION, MonitoringStackArgs
 
 REPOSITORY = "https://prometheus-community.github.io/helm-charts"
+INSTANCE_TYPE_LABEL = "node.kubernetes.io/instance-type"
 
 
 def chart_values(args: MonitoringStackArgs, admin_password: pulumi.Input[str]) -> dict[str, Any]:
@@ -63,8 +65,10 @@ def chart_values(args: MonitoringStackArgs, admin_password: pulumi.Input[str]) -
             "persistence": grafana_persistence,
             "sidecar": {"dashboards": {"enabled": True, "label": "grafana_dashboard", "labelValue": "1"}},
         },
-        # The GPU-idle alert joins on the node pool label; kube-state-metrics exports only allowed labels.
-        "kube-state-metrics": {"metricLabelsAllowlist": [f"nodes=[{POOL_LABEL}]"]},
+        # The GPU-idle alerts join on the node pool label and price nodes by instance type (the
+        # well-known label); kube-state-metrics exports only allowed labels (`nodes=[a,b]`:
+        # kubernetes/kube-state-metrics docs/developer/cli-arguments.md, --metric-labels-allowlist).
+        "kube-state-metrics": {"metricLabelsAllowlist": [f"nodes=[{POOL_LABEL},{INSTANCE_TYPE_LABEL}]"]},
     }
 
 
@@ -110,7 +114,7 @@ class KubernetesMonitoringStack(pulumi.ComponentResource):
             metadata=k8s.meta.v1.ObjectMetaArgs(
                 name="mlfleet-serving", namespace=args.namespace, labels=meta_labels
             ),
-            spec={"groups": rule_groups()},
+            spec={"groups": [*rule_groups(), *gpu_cost_groups(args.gpu_idle_cost)]},
             opts=after_release,
         )
         for file_name, board in dashboards_json().items():

@@ -16,6 +16,8 @@ FUNCTIONS_AND_KEYWORDS = {
     "count",
     "rate",
     "increase",
+    "sum_over_time",
+    "label_replace",
     "histogram_quantile",
     "time",
     "absent",
@@ -32,14 +34,15 @@ FUNCTIONS_AND_KEYWORDS = {
 
 def documented() -> set[str]:
     text = (REPO_ROOT / "docs/metrics.md").read_text()
-    names = set(re.findall(r"`((?:mlfleet|DCGM|kube)_[A-Za-z0-9_]+)`", text))
+    # Recording rules are named level:metric (mlfleet:gpu_idle_usd_per_hour).
+    names = set(re.findall(r"`((?:mlfleet|DCGM|kube)[_:][A-Za-z0-9_:]+)`", text))
     return names | {f"{n}_{s}" for n in names for s in ("bucket", "sum", "count")}
 
 
 def metric_names(expr: str) -> set[str]:
     stripped = re.sub(r"\{[^}]*\}|\"[^\"]*\"|\[[^\]]*\]", "", expr)
-    stripped = re.sub(r"\b(by|on|without|ignoring)\s*\([^)]*\)", "", stripped)
-    return {t for t in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", stripped) if t not in FUNCTIONS_AND_KEYWORDS}
+    stripped = re.sub(r"\b(by|on|without|ignoring|group_left|group_right)\s*\([^)]*\)", "", stripped)
+    return {t for t in re.findall(r"[A-Za-z_:][A-Za-z0-9_:]*", stripped) if t not in FUNCTIONS_AND_KEYWORDS}
 
 
 def test_alerts_use_documented_metrics() -> None:

@@ -1,0 +1,71 @@
+"""The per-stack price rules of the GPU-idle cost alert: one constant series per priced GPU instance
+type, spot priced at the spot price or else on-demand, unpriced types left out."""
+
+from __future__ import annotations
+
+from components.kubernetes.monitoring.gpu_cost import (
+    BUDGET_METRIC,
+    DEFAULT_GPU_IDLE_USD,
+    PRICE_METRIC,
+    GpuIdleCost,
+    gpu_idle_cost,
+    gpu_node_prices,
+    price_rules,
+)
+from components.pricing.table import default_table, parse
+
+SPOT = {
+    "cloud": "aws",
+    "service": "compute",
+    "sku": "g5.xlarge",
+    "region": "us-east-1",
+    "unit": "hour",
+    "usd": 0.4,
+    "capacity": "spot",
+    "source": "https://example.com/spot",
+    "retrieved": "2026-12-02",
+}
+
+
+def _with_spot():
+    entries = [p.to_dict() for p in default_table().prices] + [SPOT]
+    return parse({"format": "mlfleet.prices", "version": 1, "prices": entries})
+
+
+def test_pools_of_one_instance_type_share_one_price_series() -> None:
+    prices = gpu_node_prices("aws", "us-east-1", {"gpu": "g5.xlarge", "batch": "g5.xlarge"}, spot=False)
+    assert [(p.instance_type, p.pools) for p in prices] == [("g5.xlarge", "batch,gpu")]
+    on_demand = default_table().hourly("aws", "us-east-1", "g5.xlarge")
+    assert on_demand is not None and prices[0].usd_per_hour == on_demand.usd
+
+
+def test_spot_pools_use_the_spot_price_when_the_table_has_one() -> None:
+    (price,) = gpu_node_prices("aws", "us-east-1", {"gpu": "g5.xlarge"}, spot=True, table=_with_spot())
+    assert price.usd_per_hour == 0.4
+    (upper,) = gpu_node_prices("aws", "us-east-1", {"gpu": "g5.xlarge"}, spot=True)
+    assert upper.usd_per_hour == default_table().hourly("aws", "us-east-1", "g5.xlarge").usd  # type: ignore[union-attr]
+
+
+def test_instance_types_without_a_price_get_no_series() -> None:
+    assert gpu_node_prices("aws", "us-east-1", {"gpu": "no-such.type"}, spot=False) == ()
+
+
+def test_the_rules_carry_each_price_and_the_budget() -> None:
+    group = price_rules(GpuIdleCost(gpu_node_prices("aws", "us-east-1", {"gpu": "g5.2xlarge"}, False), 75))
+    price = default_table().hourly("aws", "us-east-1", "g5.2xlarge")
+    assert price is not None
+    assert {
+        "record": PRICE_METRIC,
+        "expr": f"vector({price.usd!r})",
+        "labels": {"instance_type": "g5.2xlarge", "pools": "gpu"},
+    } in group["rules"]
+    assert {"record": BUDGET_METRIC, "expr": "vector(75.0)"} in group["rules"]
+
+
+def test_a_cells_default_gpu_machine_and_budget() -> None:
+    cost = gpu_idle_cost("aws", "us-east-1", {"gpu": None}, spot=True)
+    assert cost is not None and cost.budget_usd == DEFAULT_GPU_IDLE_USD
+    from components.aws.eks_cluster import GPU_INSTANCE
+
+    assert [p.instance_type for p in cost.node_prices] == [GPU_INSTANCE]
+    assert gpu_idle_cost("kubernetes", "", {"gpu": None}, spot=False) is None
