@@ -24,13 +24,16 @@ NAMED_FEATURES = 5
 @dataclass(frozen=True)
 class Candidate:
     """What the gate judges: holdout metrics, the holdout itself (to score the incumbent on), the
-    input ranges the manifest will record, and the reference rows in the schema's column order."""
+    input ranges the manifest will record, the reference rows in the schema's column order, and the
+    data fingerprint and holdout split (params["holdout"])."""
 
     metrics: dict[str, float]
     holdout: tuple[pd.DataFrame, pd.Series]
     schema: list[FeatureSpec]
     reference: np.ndarray
     reference_source: str
+    fingerprint: str
+    split: dict[str, Any]
 
 
 def run_gate(
@@ -67,10 +70,16 @@ def run_gate(
     score = evaluate(incumbent.model, features, target, task)[cfg.metric]
     metric_passed = better_or_close(decision["candidate"], score, cfg.metric, cfg.tolerance)
     verdict = "beats or matches" if metric_passed else "is worse than"
+    split = incumbent_split(candidate, incumbent.manifest)
     metric_reason = (
         f"candidate {cfg.metric}={decision['candidate']:.4f} {verdict} {cfg.against} "
         f"{incumbent_version} {cfg.metric}={score:.4f} (tolerance {cfg.tolerance})"
     )
+    if split == "different":
+        metric_reason += (
+            f" [{cfg.against} {incumbent_version} was trained on another split of the same data, so "
+            "part of this holdout is rows it trained on and its score is optimistic]"
+        )
     domain = domain_decision(
         cfg, candidate, incumbent.manifest.feature_schema, f"{cfg.against} {incumbent_version}"
     )
@@ -83,9 +92,21 @@ def run_gate(
         "passed": passed,
         "incumbent_version": incumbent_version,
         "incumbent": score,
+        "incumbent_split": split,
         "domain": domain,
         "reason": reason,
     }
+
+
+def incumbent_split(candidate: Candidate, incumbent: Any) -> str:
+    """Whether the incumbent was trained outside this holdout: "same" split of the same data,
+    "different" split of it (it trained on part of the holdout), or "other data" (unknown)."""
+    if incumbent.data_fingerprint != candidate.fingerprint:
+        return "other data"
+    # Versions from before params["holdout"] split with their estimator seed, other settings default.
+    theirs = incumbent.params.get("holdout") or {"split_seed": incumbent.params.get("seed")}
+    same = all(theirs.get(key) == value for key, value in candidate.split.items() if key in theirs)
+    return "same" if same else "different"
 
 
 def domain_decision(

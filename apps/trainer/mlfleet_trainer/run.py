@@ -98,7 +98,11 @@ def train(config: TrainConfig, registry: Registry | str | None = None, say: Say 
 
     stratify = target if config.task == "classification" else None
     x_train, x_test, y_train, y_test = train_test_split(
-        features, target, test_size=config.data.test_size, random_state=config.seed, stratify=stratify
+        features,
+        target,
+        test_size=config.data.test_size,
+        random_state=config.data.split_seed,
+        stratify=stratify,
     )
     np.random.seed(config.seed)
     params: dict[str, Any] = dict(config.params)
@@ -122,7 +126,15 @@ def train(config: TrainConfig, registry: Registry | str | None = None, say: Say 
 
     metrics = evaluate(model, x_test, y_test, config.task)
     say("[trainer] holdout metrics: " + ", ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
-    candidate = Candidate(metrics, (x_test, y_test), schema, reference, reference_source)
+    candidate = Candidate(
+        metrics,
+        (x_test, y_test),
+        schema,
+        reference,
+        reference_source,
+        fingerprint(frame),
+        holdout_record(config),
+    )
     gate = run_gate(reg, config.model_name, config.gate, candidate, config.task)
     say(f"[trainer] gate {'passed' if gate['passed'] else 'REJECTED'}: {gate['reason']}")
     who = actor()
@@ -135,10 +147,16 @@ def train(config: TrainConfig, registry: Registry | str | None = None, say: Say 
             config.model_name,
             model,
             metrics=metrics,
-            params={"estimator": config.estimator, "seed": config.seed, **params, "input_domain": domain},
+            params={
+                "estimator": config.estimator,
+                "seed": config.seed,
+                **params,
+                "holdout": candidate.split,
+                "input_domain": domain,
+            },
             feature_schema=schema,
             reference_stats=reference_stats(features),  # the whole table, like the ranges
-            data_fingerprint=fingerprint(frame),
+            data_fingerprint=candidate.fingerprint,
             task=config.task,
             classes=[c.item() if hasattr(c, "item") else c for c in model.classes_]
             if config.task == "classification"
@@ -157,6 +175,15 @@ def train(config: TrainConfig, registry: Registry | str | None = None, say: Say 
         promoted = config.promote_to
         say(f"[trainer] {config.promote_to} -> {manifest.version}")
     return TrainResult(manifest=manifest, gate=gate, promoted_to=promoted, validation=report.render())
+
+
+def holdout_record(config: TrainConfig) -> dict[str, Any]:
+    """How the holdout was split (params["holdout"]): the gate compares it with the incumbent's."""
+    return {
+        "split_seed": config.data.split_seed,
+        "test_size": config.data.test_size,
+        "stratified": config.task == "classification",
+    }
 
 
 def gate_reference(

@@ -46,7 +46,8 @@ def test_ranges_cover_the_whole_data_widened_and_say_how(tmp_path: Path) -> None
 def test_a_retrain_with_another_seed_records_the_same_ranges(tmp_path: Path) -> None:
     registry = open_registry(str(tmp_path / "reg"))
     first = train(TrainConfig(params=FAST, seed=42), registry, say=quiet).manifest
-    second = train(TrainConfig(params=FAST, seed=43, gate=ANY_METRIC), registry, say=quiet)
+    second = train(TrainConfig(params=FAST, seed=43), registry, say=quiet)  # the default gate
+    assert second.gate["passed"] and second.gate["incumbent_split"] == "same"
     assert second.manifest.feature_schema == first.feature_schema
     assert second.manifest.reference_stats == first.reference_stats  # drift reference: all rows too
     domain = second.gate["domain"]
@@ -104,6 +105,7 @@ def test_gate_refuses_a_candidate_whose_domain_rejects_reference_traffic(tmp_pat
     assert not domain["passed"] and domain["rows"] == 569 and domain["incumbent_accepts"] == 569
     assert domain["share"] == domain["newly_rejected"] / 569 > 0.01
     assert next(iter(domain["features"])) in {"mean radius", "mean perimeter", "mean area"}
+    assert event["gate"]["incumbent_split"] == "other data"
 
     # The same candidate passes when the operator accepts that share (the limit is what decides).
     loose = narrowed.model_copy(update={"gate": narrowed.gate.model_copy(update={"max_newly_rejected": 0.5})})
@@ -122,6 +124,20 @@ def test_gate_judges_a_version_registered_before_domain_ranges(tmp_path: Path) -
     domain = result.gate["domain"]
     assert result.gate["incumbent_version"] == "v0002"
     assert domain["passed"] and domain["newly_rejected"] == 0 and domain["incumbent_accepts"] < 569
+    assert result.gate["incumbent_split"] == "same"  # it split with its seed, 42: the default split seed
+
+
+def test_gate_says_when_the_incumbent_trained_on_part_of_the_holdout(tmp_path: Path) -> None:
+    """The holdout split follows data.split_seed, not seed: a seed-only retrain is judged on rows
+    neither version trained on; another split of the same data is judged but flagged optimistic."""
+    registry = open_registry(str(tmp_path / "reg"))
+    first = train(TrainConfig(params=FAST), registry, say=quiet).manifest
+    assert first.params["holdout"] == {"split_seed": 42, "test_size": 0.25, "stratified": True}
+    other = TrainConfig(params=FAST, data=DataConfig(split_seed=7), gate=ANY_METRIC)
+    result = train(other, registry, say=quiet)
+    assert result.gate["incumbent_split"] == "different"
+    assert "production v0001 was trained on another split of the same data" in result.gate["reason"]
+    assert result.manifest.params["holdout"]["split_seed"] == 7
 
 
 def publish_split_ranged(registry: Registry, like, split) -> None:  # type: ignore[no-untyped-def]
@@ -131,7 +147,7 @@ def publish_split_ranged(registry: Registry, like, split) -> None:  # type: igno
         FeatureSpec(name=str(c), dtype="float64", min=float(split[c].min()), max=float(split[c].max()))
         for c in split.columns
     ]
-    params = {k: v for k, v in like.params.items() if k != "input_domain"}
+    params = {k: v for k, v in like.params.items() if k not in ("input_domain", "holdout")}
     manifest = registry.publish(
         like.name,
         loaded.model,
