@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from mlfleet_registry import FeatureSpec, NotFound, Registry
+from mlfleet_registry import FeatureSpec, Manifest, NotFound, Registry
 
 from mlfleet_trainer.config import GateConfig
 from mlfleet_trainer.domain import compare
@@ -98,7 +98,7 @@ def run_gate(
     }
 
 
-def incumbent_split(candidate: Candidate, incumbent: Any) -> str:
+def incumbent_split(candidate: Candidate, incumbent: Manifest) -> str:
     """Whether the incumbent was trained outside this holdout: "same" split of the same data,
     "different" split of it (it trained on part of the holdout), or "other data" (unknown)."""
     if incumbent.data_fingerprint != candidate.fingerprint:
