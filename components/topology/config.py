@@ -12,8 +12,9 @@ import typing
 from typing import Any
 
 import pulumi
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from components.budget import MAX_NOTIFICATIONS, MAX_RECIPIENTS, split_addresses
 from components.context import Cloud, PlatformContext
 from components.errors import ConfigError
 from components.topology.compute_config import (
@@ -62,6 +63,36 @@ class GithubConfig(_Section):
     environment: str | None = None
 
 
+class BudgetConfig(_Section):
+    """`mlfleet:budget`: each cell's monthly cost budget (docs/budgets.md). Alerts at percentages of
+    the amount, for actual and for forecast spend, e-mailed to the alert receivers' addresses."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, alias_generator=_camel)
+    amount: float = Field(gt=0)
+    # The billing account's currency (AWS and GCP reject any other; Azure takes none).
+    currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
+    actual_thresholds: list[typing.Annotated[float, Field(gt=0, le=1000)]] = Field(
+        default_factory=lambda: [50.0, 80.0, 100.0]
+    )
+    forecast_thresholds: list[typing.Annotated[float, Field(gt=0, le=1000)]] = Field(
+        default_factory=lambda: [100.0]
+    )
+    # stack: the cell's own costs (AWS: `environment` cost allocation tag, GCP: its project, Azure:
+    # its resource group); account: the whole AWS account / billing account / subscription.
+    scope: typing.Literal["stack", "account"] = "stack"
+    gcp_billing_account: str | None = Field(None, pattern=r"^[0-9A-Fa-f]{6}-[0-9A-Fa-f]{6}-[0-9A-Fa-f]{6}$")
+
+    @model_validator(mode="after")
+    def _notifications_fit(self) -> BudgetConfig:
+        count = len(self.actual_thresholds) + len(self.forecast_thresholds)
+        if not 1 <= count <= MAX_NOTIFICATIONS:
+            raise ValueError(
+                f"actualThresholds and forecastThresholds hold {count} thresholds; keep 1 to "
+                f"{MAX_NOTIFICATIONS} (Azure's limit of notifications per budget)"
+            )
+        return self
+
+
 CellRole = typing.Literal["primary", "active", "standby"]
 
 
@@ -98,6 +129,8 @@ class PlatformConfig(_Section):
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)  # type: ignore[arg-type]
     # Several cells (clouds/regions) in one stack; without it the stack is one cell (cloud, region).
     cells: list[CellConfig] = Field(default_factory=list)
+    # Each cell's monthly cost budget; required on prod stacks of a cloud.
+    budget: BudgetConfig | None = None
 
 
 # The config keys the program reads, in the order errors are reported.
@@ -132,6 +165,8 @@ def load_config(
         value = config.get(key) if _is_text(field.annotation) else config.get_object(key)
         if value is not None:
             raw[key] = value
+    if raw.get("budget") == {}:
+        del raw["budget"]  # Pulumi.yaml's default: not set
     if raw.get("cells"):
         _primary_cell_as_stack_cloud(raw, path, stack)
     elif not raw.get("cloud"):
@@ -161,6 +196,7 @@ def load_config(
             "is required when mlfleet:cloud is 'gcp'",
             f"pulumi config set mlfleet:gcpProject <project-id> --stack {stack}",
         )
+    _check_budget(parsed, path, stack)
     context = PlatformContext(
         project=project,
         stack=stack,
@@ -241,6 +277,63 @@ def _check_cells(config: PlatformConfig, path: str, stack: str) -> None:
                         fix,
                     )
             networks.append((index, network))
+
+
+BUDGET_EXAMPLE = (
+    "mlfleet:budget: {amount: 5000, currency: USD, actualThresholds: [50, 80, 100], "
+    "forecastThresholds: [100]}"
+)
+
+
+def _check_budget(config: PlatformConfig, path: str, stack: str) -> None:
+    """A prod stack on a cloud has a budget; a budget has someone to e-mail and, on GCP, a billing
+    account; a kubernetes-only stack has no cloud bill to budget."""
+    clouds: set[str] = {c.cloud for c in config.cells} or {config.cloud}
+    if config.budget is None:
+        if config.environment == "prod" and clouds != {"kubernetes"}:
+            raise ConfigError(
+                path,
+                "mlfleet:budget",
+                "is required on a prod stack (its spend must be capped and watched)",
+                f"add to {path}: {BUDGET_EXAMPLE} (docs/budgets.md)",
+            )
+        return
+    if clouds == {"kubernetes"}:
+        raise ConfigError(
+            path,
+            "mlfleet:budget",
+            "is set on a kubernetes stack, which has no cloud bill to budget",
+            f"pulumi config rm mlfleet:budget --stack {stack}",
+        )
+    if "gcp" in clouds and not config.budget.gcp_billing_account:
+        raise ConfigError(
+            path,
+            "mlfleet:budget.gcpBillingAccount",
+            "is required for a budget on gcp (the billing account the project is billed to)",
+            f"pulumi config set --path mlfleet:budget.gcpBillingAccount 012345-6789AB-CDEF01 --stack {stack}",
+        )
+    recipients = budget_recipients(config)
+    if not 1 <= len(recipients) <= MAX_RECIPIENTS:
+        raise ConfigError(
+            path,
+            "mlfleet:monitoring.receivers",
+            f"has {len(recipients)} e-mail addresses; budget alerts go to the e-mail receivers' addresses "
+            f"(1 to {MAX_RECIPIENTS}, GCP's limit of channels per budget)",
+            f"add an email receiver (or trim its `to`) in {path} (docs/budgets.md)",
+        )
+
+
+def budget_recipients(config: PlatformConfig) -> tuple[str, ...]:
+    """The alert receivers' e-mail addresses (an email receiver's `to`, else monitoring.alertEmail, as
+    for the alerts themselves), in receiver order, each once."""
+    monitoring = config.monitoring
+    addresses = [
+        address
+        for receiver in monitoring.receivers.values()
+        if receiver.email is not None
+        for address in split_addresses(receiver.email.to or monitoring.alert_email or "")
+    ]
+    return tuple(dict.fromkeys(addresses))
 
 
 def _config_error(path: str, stack: str, exc: ValidationError) -> ConfigError:

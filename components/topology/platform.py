@@ -11,6 +11,7 @@ from typing import Any
 
 from components.context import PlatformContext
 from components.target import CloudTarget
+from components.topology.budget import build_budget
 from components.topology.cells import Cell, cell_config, stack_cells
 from components.topology.compute import build_compute_layer
 from components.topology.config import PlatformConfig
@@ -62,5 +63,8 @@ def build_cell(
 
     # --- compute: training cluster, serving, training job, monitoring ---
     exports.update(build_compute_layer(config, context, target, storage))
+
+    # --- budget: the cell's monthly cost budget, alerting the alert receivers ---
+    exports.update(build_budget(config, context, target))
 
     return exports

@@ -201,6 +201,7 @@ def test_every_rule_has_a_battery(pack) -> None:
     from tests.policies.kubernetes.test_pod_rules import CASES as PODS
     from tests.policies.kubernetes.test_rbac_and_exposure_rules import CASES as K8S_RBAC
     from tests.policies.kubernetes.test_serving_rules import CASES as K8S_SERVING
+    from tests.policies.mlops.test_day2_rules import CASES as DAY2
 
     batteries = (
         AWS,
@@ -213,6 +214,7 @@ def test_every_rule_has_a_battery(pack) -> None:
         K8S_SERVING,
         K8S_RBAC,
         CASES,
+        DAY2,
     )
     covered = [c.rule for cases in batteries for c in cases]
     assert sorted(set(pack.rules) - set(covered)) == []
