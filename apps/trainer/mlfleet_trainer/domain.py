@@ -51,7 +51,7 @@ def input_domain(
 
 
 def widen(low: float, high: float, cfg: DomainConfig) -> tuple[float, float]:
-    # A constant feature has no range: widen by the margin of its magnitude (or of 1 at zero).
+    # A constant feature has no range: widen by the margin of max(|value|, 1) instead.
     span = high - low or max(abs(low), 1.0)
     lower, upper = low - cfg.margin * span, high + cfg.margin * span
     if cfg.keep_sign and low >= 0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from mlfleet_registry import FeatureSpec, Registry, open_registry
 from mlfleet_trainer.config import DataConfig, DomainConfig, TrainConfig, load_config
@@ -58,13 +59,17 @@ def test_a_retrain_with_another_seed_records_the_same_ranges(tmp_path: Path) -> 
 def test_margin_is_a_fraction_of_the_observed_range(
     low: float, high: float, expected: tuple[float, float]
 ) -> None:
-    import pandas as pd
-
     table = pd.DataFrame({"x": [low, high]})
     [spec], _ = input_domain(table, DomainConfig(margin=0.5, keep_sign=False), "t")
     assert (spec.min, spec.max) == expected
     [spec], _ = input_domain(table, DomainConfig(margin=2.0), "t")  # sign kept: never crosses zero
     assert (spec.min, spec.max) == ((0.0, 8.0) if low > 0 else (-8.0, 0.0))
+
+
+@pytest.mark.parametrize(("value", "expected"), [(3.0, (1.5, 4.5)), (0.0, (0.0, 0.5)), (0.2, (0.0, 0.7))])
+def test_a_constant_feature_is_widened_by_its_magnitude(value: float, expected: tuple[float, float]) -> None:
+    [spec], _ = input_domain(pd.DataFrame({"x": [value] * 3}), DomainConfig(), "t")
+    assert (spec.min, spec.max) == pytest.approx(expected)
 
 
 def test_default_margin_keeps_unseen_rows_of_the_same_population() -> None:
