@@ -1,0 +1,283 @@
+"""Reading the clouds' public price lists into price-table entries (used by scripts/refresh_prices.py).
+
+Each parser takes one response document in the format the cloud documents and returns the entries
+it could find; a SKU it cannot find is simply not returned (the table then says "no price" for it).
+
+- AWS Price List Bulk API offer files (`products` + `terms.OnDemand[sku][term].priceDimensions`):
+  https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/reading-service-price-list-file-for-services.html
+  EC2 instances filtered as Karpenter's price generator does (Linux, Shared tenancy, preInstalledSw
+  NA, capacitystatus Used; aws/karpenter-provider-aws pkg/providers/pricing/pricing.go).
+- Azure Retail Prices API (`Items[]` with armSkuName, armRegionName, retailPrice, unitOfMeasure,
+  skuName, productName, type, `NextPageLink`):
+  https://learn.microsoft.com/rest/api/cost-management/retail-prices/azure-retail-prices
+- GCP Cloud Billing Catalog API, `services/{id}/skus` (`skus[]` with description, category.usageType,
+  serviceRegions, pricingInfo[].pricingExpression.tieredRates[].unitPrice{units, nanos}):
+  https://cloud.google.com/billing/v1/how-tos/catalog-api
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from components.pricing.table import Capacity, Price
+
+AWS_OFFER_URL = "https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/{offer}/current/{region}/index.json"
+AZURE_RETAIL_URL = "https://prices.azure.com/api/retail/prices"
+GCP_SKUS_URL = "https://cloudbilling.googleapis.com/v1/services/{service}/skus"
+GCP_COMPUTE_SERVICE = "6F81-5844-456A"  # Compute Engine's service id in the Cloud Billing Catalog
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """Where and when a document was read: every entry parsed from it carries both."""
+
+    source: str
+    retrieved: str  # YYYY-MM-DD
+
+
+def _entry(
+    cloud: str,
+    service: str,
+    sku: str,
+    region: str,
+    unit: str,
+    usd: float,
+    capacity: Capacity,
+    at: Retrieval,
+    note: str,
+) -> Price:
+    return Price(
+        cloud, service, sku, region, unit, round(usd, 6), capacity, at.source, at.retrieved, None, note
+    )
+
+
+# --- AWS ----------------------------------------------------------------------------------------
+
+
+def _on_demand_usd(offer: Mapping[str, Any], sku: str, unit: str) -> float | None:
+    """The first-tier on-demand USD price of a product in `unit` (Hrs, GB-Mo)."""
+    for term in ((offer.get("terms") or {}).get("OnDemand") or {}).get(sku, {}).values():
+        dimensions = sorted(
+            (term.get("priceDimensions") or {}).values(), key=lambda d: float(d.get("beginRange") or 0)
+        )
+        for dimension in dimensions:
+            if dimension.get("unit") == unit and "USD" in (dimension.get("pricePerUnit") or {}):
+                return float(dimension["pricePerUnit"]["USD"])
+    return None
+
+
+def aws_offer_prices(
+    offer: Mapping[str, Any], region: str, instance_types: Iterable[str], at: Retrieval
+) -> list[Price]:
+    """From one regional offer file (AmazonEC2, AmazonEKS, AWSELB or AmazonS3): on-demand Linux
+    instance hours of `instance_types`, NAT gateway hours, the EKS cluster hour (standard support),
+    the Application Load Balancer hour and S3 Standard's first-tier GB-month."""
+    wanted = set(instance_types)
+    out: dict[tuple[str, str], Price] = {}
+    for sku, product in (offer.get("products") or {}).items():
+        attributes = product.get("attributes") or {}
+        if attributes.get("regionCode", region) != region:
+            continue
+        family, usage = product.get("productFamily"), str(attributes.get("usagetype", ""))
+        found: tuple[str, str, str, str] | None = None  # service, sku, unit, note
+        if (
+            family == "Compute Instance"
+            and attributes.get("instanceType") in wanted
+            and attributes.get("operatingSystem") == "Linux"
+            and attributes.get("tenancy") == "Shared"
+            and attributes.get("preInstalledSw") == "NA"
+            and attributes.get("capacitystatus") == "Used"
+        ):
+            found = ("compute", attributes["instanceType"], "Hrs", "EC2 on-demand, Linux, shared tenancy")
+        elif family == "NAT Gateway" and usage.endswith("NatGateway-Hours"):
+            found = ("nat-gateway", "nat-gateway", "Hrs", "NAT gateway hour (data processed billed apart)")
+        elif usage.endswith("AmazonEKS-Hours:perCluster"):
+            found = ("control-plane", "eks-standard-support", "Hrs", "EKS cluster hour, standard support")
+        elif family == "Load Balancer-Application" and usage.endswith("LoadBalancerUsage"):
+            found = ("load-balancer", "alb", "Hrs", "Application Load Balancer hour (LCUs billed apart)")
+        elif (
+            family == "Storage"
+            and attributes.get("volumeType") == "Standard"
+            and usage.endswith("TimedStorage-ByteHrs")
+        ):
+            found = ("object-storage", "s3-standard", "GB-Mo", "S3 Standard, first tier")
+        if found is None:
+            continue
+        service, name, unit, note = found
+        usd = _on_demand_usd(offer, sku, unit)
+        if usd is not None and (service, name) not in out:
+            table_unit = "hour" if unit == "Hrs" else "GB-month"
+            out[(service, name)] = _entry(
+                "aws", service, name, region, table_unit, usd, "on-demand", at, note
+            )
+    return sorted(out.values(), key=lambda p: (p.service, p.sku))
+
+
+def aws_query_offer(price_list: Iterable[str]) -> dict[str, Any]:
+    """Price List Query API `GetProducts` items (each a JSON string `{"product", "terms":
+    {"OnDemand": {term: ...}}}`) in the offer-file shape aws_offer_prices reads."""
+    products: dict[str, Any] = {}
+    on_demand: dict[str, Any] = {}
+    for raw in price_list:
+        item = json.loads(raw)
+        sku = item["product"]["sku"]
+        products[sku] = item["product"]
+        on_demand[sku] = (item.get("terms") or {}).get("OnDemand") or {}
+    return {"products": products, "terms": {"OnDemand": on_demand}}
+
+
+def aws_spot_prices(history: Iterable[Mapping[str, Any]], region: str, at: Retrieval) -> list[Price]:
+    """Linux/UNIX spot prices from DescribeSpotPriceHistory's `SpotPriceHistory`
+    (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSpotPriceHistory.html): the
+    latest price of each zone, and the highest of the zones (a node may land in any of them)."""
+    latest: dict[tuple[str, str], tuple[str, float]] = {}
+    for record in history:
+        if record.get("ProductDescription") != "Linux/UNIX":
+            continue
+        zone, instance_type = str(record.get("AvailabilityZone")), str(record.get("InstanceType"))
+        stamp, price = str(record.get("Timestamp")), float(record.get("SpotPrice") or 0)
+        if (instance_type, zone) not in latest or stamp > latest[(instance_type, zone)][0]:
+            latest[(instance_type, zone)] = (stamp, price)
+    highest: dict[str, float] = {}
+    for (instance_type, _zone), (_stamp, price) in latest.items():
+        highest[instance_type] = max(price, highest.get(instance_type, 0.0))
+    return [
+        _entry(
+            "aws",
+            "compute",
+            t,
+            region,
+            "hour",
+            usd,
+            "spot",
+            at,
+            "EC2 spot, Linux/UNIX, highest zone at retrieval",
+        )
+        for t, usd in sorted(highest.items())
+    ]
+
+
+# --- Azure --------------------------------------------------------------------------------------
+
+
+def azure_vm_filter(region: str, vm_sizes: Iterable[str]) -> str:
+    """The Retail Prices API `$filter` for the consumption prices of these VM sizes in a region."""
+    sizes = " or ".join(f"armSkuName eq '{size}'" for size in sorted(vm_sizes))
+    return (
+        f"serviceName eq 'Virtual Machines' and armRegionName eq '{region}' "
+        f"and priceType eq 'Consumption' and ({sizes})"
+    )
+
+
+def azure_retail_prices(items: Iterable[Mapping[str, Any]], at: Retrieval) -> list[Price]:
+    """Linux pay-as-you-go and Spot VM hours, and Blob storage GB-months, from Retail Prices items.
+    Windows meters, Low Priority meters, reservations and non-USD prices are skipped."""
+    out: dict[tuple[str, str, str, str], Price] = {}
+    for item in items:
+        if item.get("currencyCode", "USD") != "USD" or item.get("type") != "Consumption":
+            continue
+        region, sku_name = str(item.get("armRegionName", "")), str(item.get("skuName", ""))
+        product, usd = str(item.get("productName", "")), float(item.get("retailPrice") or 0)
+        if item.get("serviceName") == "Virtual Machines" and item.get("unitOfMeasure") == "1 Hour":
+            if "Windows" in product or "Low Priority" in sku_name:
+                continue
+            capacity: Capacity = "spot" if sku_name.endswith(" Spot") else "on-demand"
+            size = str(item.get("armSkuName", ""))
+            key = ("compute", size, region, capacity)
+            note = f"{product}, {sku_name}"
+            out.setdefault(key, _entry("azure", "compute", size, region, "hour", usd, capacity, at, note))
+        elif (
+            item.get("serviceName") == "Storage"
+            and "Block Blob" in product
+            and str(item.get("meterName", "")).endswith("Data Stored")
+            and item.get("unitOfMeasure") == "1 GB/Month"
+            and float(item.get("tierMinimumUnits") or 0) == 0
+        ):
+            tier, _, redundancy = sku_name.partition(" ")
+            sku = f"blob-{tier.lower()}-{redundancy.lower()}"
+            key = ("object-storage", sku, region, "on-demand")
+            note = f"{product}, {item.get('meterName')}, first tier"
+            out.setdefault(
+                key, _entry("azure", "object-storage", sku, region, "GB-month", usd, "on-demand", at, note)
+            )
+    return sorted(out.values(), key=lambda p: (p.service, p.region, p.sku, p.capacity))
+
+
+# --- GCP ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MachineShape:
+    """A predefined machine type: vCPUs, memory (GB) and attached GPUs (model as the catalog
+    names it, e.g. "Nvidia L4")."""
+
+    vcpus: int
+    memory_gb: float
+    gpus: int = 0
+    gpu_model: str = ""
+
+
+# The machine types of our GKE pools (components/gcp/gke_cluster.py defaults). Shapes from
+# https://cloud.google.com/compute/docs/general-purpose-machines (E2, N2 standard: 4 GB per vCPU)
+# and https://cloud.google.com/compute/docs/accelerator-optimized-machines (g2-standard-8: 8 vCPUs,
+# 32 GB, one L4).
+MACHINES: dict[str, MachineShape] = {
+    "e2-standard-4": MachineShape(4, 16),
+    "n2-standard-8": MachineShape(8, 32),
+    "g2-standard-8": MachineShape(8, 32, 1, "Nvidia L4"),
+}
+
+
+def _unit_price(sku: Mapping[str, Any]) -> float | None:
+    for info in sku.get("pricingInfo") or []:
+        rates = ((info.get("pricingExpression") or {}).get("tieredRates")) or []
+        for rate in sorted(rates, key=lambda r: float(r.get("startUsageAmount") or 0)):
+            price = rate.get("unitPrice") or {}
+            if price.get("currencyCode", "USD") == "USD":
+                return float(price.get("units") or 0) + float(price.get("nanos") or 0) / 1e9
+    return None
+
+
+def _catalog_rate(skus: Iterable[Mapping[str, Any]], region: str, what: str, spot: bool) -> float | None:
+    """The hourly rate of the SKU whose description names `what` ("N2 Instance Core"), in `region`,
+    on-demand or spot (usageType Preemptible); custom, sole-tenant and commitment SKUs excluded."""
+    for sku in skus:
+        description = str(sku.get("description", ""))
+        usage = (sku.get("category") or {}).get("usageType")
+        if region not in (sku.get("serviceRegions") or []) or what not in description:
+            continue
+        if any(word in description for word in ("Custom", "Sole Tenancy", "Commitment", "Reserved")):
+            continue
+        if usage != ("Preemptible" if spot else "OnDemand"):
+            continue
+        return _unit_price(sku)
+    return None
+
+
+def gcp_machine_prices(
+    skus: Sequence[Mapping[str, Any]], region: str, machine_types: Iterable[str], at: Retrieval
+) -> list[Price]:
+    """On-demand and spot hours of predefined machine types: vCPUs x core rate + GB x RAM rate (+ GPUs
+    x GPU rate for accelerator-optimized types), from the Compute Engine SKUs."""
+    out = []
+    for machine in sorted(machine_types):
+        shape = MACHINES.get(machine)
+        if shape is None:
+            continue
+        family = machine.split("-", 1)[0].upper()
+        for capacity in ("on-demand", "spot"):
+            spot = capacity == "spot"
+            core = _catalog_rate(skus, region, f"{family} Instance Core", spot)
+            ram = _catalog_rate(skus, region, f"{family} Instance Ram", spot)
+            gpu = _catalog_rate(skus, region, f"{shape.gpu_model} GPU", spot) if shape.gpus else 0.0
+            if core is None or ram is None or gpu is None:
+                continue
+            usd = shape.vcpus * core + shape.memory_gb * ram + shape.gpus * gpu
+            note = f"{shape.vcpus} x {family} core + {shape.memory_gb:g} GB x RAM" + (
+                f" + {shape.gpus} x {shape.gpu_model}" if shape.gpus else ""
+            )
+            out.append(_entry("gcp", "compute", machine, region, "hour", usd, capacity, at, note))  # type: ignore[arg-type]
+    return out

@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""Refresh components/pricing/prices.json from the clouds' public price lists, dated today.
+
+    .venv/bin/python scripts/refresh_prices.py [--only aws|gcp|azure ...] [--output FILE]
+
+What it asks for: the instance types, machine types and VM sizes the table already lists plus the
+defaults of our cluster modules, in the regions our stacks use (stacks/*.yaml), and the NAT gateway,
+EKS cluster, Application Load Balancer, S3 Standard and Blob storage prices there.
+
+- AWS: the Price List Bulk API's regional offer files for EKS, ELB and S3 (no credentials). EC2
+  instance and NAT gateway prices come from the Price List Query API (GetProducts, filtered as
+  Karpenter does) and spot prices from EC2 DescribeSpotPriceHistory: both need AWS credentials
+  (any account; read-only `pricing:GetProducts`, `ec2:DescribeSpotPriceHistory`) because the EC2
+  offer file of a region is several GB. Without credentials those are skipped with a note.
+- Azure: the Retail Prices API, no credentials.
+- GCP: the Cloud Billing Catalog API needs an API key: create one in a project with the Cloud
+  Billing API enabled (https://cloud.google.com/billing/v1/how-tos/catalog-api) and pass it in
+  GCP_PRICING_API_KEY (never on the command line, never committed). Without it GCP is skipped.
+
+Entries it refreshes are replaced; every other entry is kept as it is (with its own source and
+date). When a host cannot be reached it stops with one line and leaves the file unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from components.pricing.sources import (  # noqa: E402
+    AWS_OFFER_URL,
+    AZURE_RETAIL_URL,
+    GCP_COMPUTE_SERVICE,
+    GCP_SKUS_URL,
+    Retrieval,
+    aws_offer_prices,
+    aws_query_offer,
+    aws_spot_prices,
+    azure_retail_prices,
+    azure_vm_filter,
+    gcp_machine_prices,
+)
+from components.pricing.table import PRICES_FILE, Price, document, load  # noqa: E402
+
+TIMEOUT = 60
+# Offer files small enough to download whole (AmazonEC2's are several GB: Query API instead).
+AWS_OFFERS = ("AmazonEKS", "AWSELB", "AmazonS3")
+# Karpenter's on-demand filter (aws/karpenter-provider-aws pkg/providers/pricing/pricing.go).
+EC2_FILTERS = {
+    "operatingSystem": "Linux",
+    "tenancy": "Shared",
+    "preInstalledSw": "NA",
+    "capacitystatus": "Used",
+    "marketoption": "OnDemand",
+}
+
+
+class PriceListError(Exception):
+    """A price list could not be read: the message is the one line to print."""
+
+
+def fetch_json(url: str) -> Any:
+    host = urllib.parse.urlsplit(url).hostname
+    if not url.startswith("https://"):
+        raise PriceListError(f"{url}: only https price lists are read")
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310 (https only)
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 (https URLs only)
+            return json.load(response)
+    except urllib.error.HTTPError as exc:
+        raise PriceListError(f"{host} answered HTTP {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise PriceListError(f"cannot reach {host} ({reason}); refreshing needs internet access") from None
+    except json.JSONDecodeError as exc:
+        raise PriceListError(f"{host} did not answer JSON ({exc.msg})") from None
+
+
+def _aws_ec2(region: str, types: set[str], today: str) -> list[Price]:
+    """On-demand instance and NAT gateway hours (Query API) and spot prices (EC2), with credentials."""
+    import boto3
+    import botocore.exceptions
+
+    try:
+        pricing = boto3.client("pricing", region_name="us-east-1")
+
+        def products(filters: dict[str, str]) -> list[str]:
+            terms = [
+                {"Type": "TERM_MATCH", "Field": k, "Value": v}
+                for k, v in {**filters, "regionCode": region}.items()
+            ]
+            pages = pricing.get_paginator("get_products").paginate(ServiceCode="AmazonEC2", Filters=terms)
+            return [item for page in pages for item in page["PriceList"]]
+
+        items = [item for t in sorted(types) for item in products({**EC2_FILTERS, "instanceType": t})]
+        items += products({"productFamily": "NAT Gateway"})
+        query = Retrieval(
+            f"https://api.pricing.us-east-1.amazonaws.com (GetProducts AmazonEC2 {region})", today
+        )
+        out = aws_offer_prices(aws_query_offer(items), region, types, query)
+        ec2 = boto3.client("ec2", region_name=region)
+        now = datetime.datetime.now(datetime.UTC)
+        pages = ec2.get_paginator("describe_spot_price_history").paginate(
+            InstanceTypes=sorted(types), ProductDescriptions=["Linux/UNIX"], StartTime=now
+        )
+        history = [record for page in pages for record in page["SpotPriceHistory"]]
+        spot = Retrieval(f"https://ec2.{region}.amazonaws.com (DescribeSpotPriceHistory)", today)
+        return out + aws_spot_prices(
+            [{**r, "Timestamp": str(r.get("Timestamp"))} for r in history], region, spot
+        )
+    except botocore.exceptions.NoCredentialsError:
+        print(
+            f"aws {region}: EC2 instance, NAT and spot prices skipped (no AWS credentials)", file=sys.stderr
+        )
+        return []
+    except botocore.exceptions.EndpointConnectionError as exc:
+        raise PriceListError(
+            f"cannot reach {exc.kwargs.get('endpoint_url')}; refreshing needs internet access"
+        ) from None
+
+
+def stack_regions() -> dict[str, set[str]]:
+    """cloud -> regions the stacks deploy to (mlfleet:region, mlfleet:cells, replication regions)."""
+    out: dict[str, set[str]] = {}
+    for path in sorted((REPO / "stacks").glob("Pulumi.*.yaml")):
+        config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
+        cells = config.get("mlfleet:cells") or [
+            {"cloud": config.get("mlfleet:cloud"), "region": config.get("mlfleet:region")}
+        ]
+        for cell in cells:
+            if cell.get("cloud") in ("aws", "gcp", "azure") and cell.get("region"):
+                out.setdefault(cell["cloud"], set()).add(cell["region"])
+        replica = (config.get("mlfleet:modelBucket") or {}).get("replicationRegion")
+        if replica:
+            out.setdefault("aws", set()).add(replica)
+    return out
+
+
+def machine_types(cloud: str, table_prices: Iterable[Price]) -> set[str]:
+    """What the table lists for a cloud plus the cluster modules' defaults."""
+    listed = {p.sku for p in table_prices if p.cloud == cloud and p.service == "compute"}
+    if cloud == "aws":
+        from components.aws.eks_cluster import CPU_INSTANCE, GPU_INSTANCE, SYSTEM_INSTANCE
+
+        return listed | {SYSTEM_INSTANCE, CPU_INSTANCE, GPU_INSTANCE}
+    if cloud == "gcp":
+        from components.gcp.gke_cluster import CPU_MACHINE, GPU_MACHINE, SYSTEM_MACHINE
+
+        return listed | {SYSTEM_MACHINE, CPU_MACHINE, GPU_MACHINE}
+    from components.azure.aks_cluster import CPU_VM, GPU_VM, SYSTEM_VM
+
+    return listed | {SYSTEM_VM, CPU_VM, GPU_VM}
+
+
+def refresh_aws(regions: set[str], types: set[str], today: str) -> list[Price]:
+    out: list[Price] = []
+    for region in sorted(regions):
+        for offer in AWS_OFFERS:
+            url = AWS_OFFER_URL.format(offer=offer, region=region)
+            out += aws_offer_prices(fetch_json(url), region, types, Retrieval(url, today))
+        out += _aws_ec2(region, types, today)
+    return out
+
+
+def refresh_azure(regions: set[str], sizes: set[str], today: str) -> list[Price]:
+    out: list[Price] = []
+    for region in sorted(regions):
+        filters = [
+            azure_vm_filter(region, sizes),
+            f"serviceName eq 'Storage' and armRegionName eq '{region}' and priceType eq 'Consumption'"
+            " and contains(productName, 'Block Blob')",
+        ]
+        for expression in filters:
+            url: str | None = f"{AZURE_RETAIL_URL}?{urllib.parse.urlencode({'$filter': expression})}"
+            first = url
+            while url:
+                page = fetch_json(url)
+                out += azure_retail_prices(page.get("Items") or [], Retrieval(str(first), today))
+                url = page.get("NextPageLink") or None
+    return out
+
+
+def refresh_gcp(regions: set[str], machines: set[str], today: str, api_key: str) -> list[Price]:
+    skus: list[dict[str, Any]] = []
+    base = GCP_SKUS_URL.format(service=GCP_COMPUTE_SERVICE)
+    token = ""
+    while True:
+        query = {"key": api_key, "currencyCode": "USD", **({"pageToken": token} if token else {})}
+        page = fetch_json(f"{base}?{urllib.parse.urlencode(query)}")
+        skus += page.get("skus") or []
+        token = page.get("nextPageToken") or ""
+        if not token:
+            break
+    # The key never goes into the table: the source is the catalog URL without it.
+    return [
+        p
+        for region in sorted(regions)
+        for p in gcp_machine_prices(skus, region, machines, Retrieval(base, today))
+    ]
+
+
+def merge(old: Iterable[Price], new: Iterable[Price]) -> list[Price]:
+    def key(p: Price) -> tuple[str, ...]:
+        return (p.cloud, p.service, p.sku, p.region, p.capacity)
+
+    merged = {key(p): p for p in old}
+    merged.update({key(p): p for p in new})
+    return list(merged.values())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--only", action="append", choices=("aws", "gcp", "azure"), help="refresh only these clouds"
+    )
+    parser.add_argument(
+        "--output", type=Path, default=PRICES_FILE, help="the table to update (default: %(default)s)"
+    )
+    args = parser.parse_args(argv)
+    table = load(args.output if args.output.exists() else PRICES_FILE)
+    today = datetime.datetime.now(datetime.UTC).date().isoformat()
+    regions = stack_regions()
+    clouds = args.only or ["aws", "azure", "gcp"]
+    fresh: list[Price] = []
+    try:
+        if "aws" in clouds and regions.get("aws"):
+            fresh += refresh_aws(regions["aws"], machine_types("aws", table.prices), today)
+        if "azure" in clouds and regions.get("azure"):
+            fresh += refresh_azure(regions["azure"], machine_types("azure", table.prices), today)
+        if "gcp" in clouds and regions.get("gcp"):
+            key = os.environ.get("GCP_PRICING_API_KEY")
+            if key:
+                fresh += refresh_gcp(regions["gcp"], machine_types("gcp", table.prices), today, key)
+            else:
+                print("gcp: skipped (set GCP_PRICING_API_KEY to a Cloud Billing API key)", file=sys.stderr)
+    except PriceListError as exc:
+        print(f"error: {exc}; {args.output} is unchanged", file=sys.stderr)
+        return 2
+    prices = merge(table.prices, fresh)
+    args.output.write_text(json.dumps(document(prices), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"{len(fresh)} price(s) refreshed, {len(prices)} in {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
