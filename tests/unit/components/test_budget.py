@@ -117,10 +117,22 @@ def test_no_budget_on_a_kubernetes_stack() -> None:
     assert not [r for r in preview_stack("local").resources if r["type"].endswith(":Budget")]
 
 
-def test_account_scope_drops_the_filters(tmp_path: Path) -> None:
-    settings = {**stack_config("dev")["mlfleet:budget"], "scope": "account"}
-    plan = preview_with(tmp_path, "dev", {"mlfleet:budget": settings})
-    assert "costFilters" not in plan.one("aws:budgets/budget:Budget")["inputs"]
+@pytest.mark.parametrize(
+    ("stack", "token", "scoped"),
+    [
+        ("dev", "aws:budgets/budget:Budget", lambda inputs: "costFilters" not in inputs),
+        ("gcp-dev", "gcp:billing/budget:Budget", lambda inputs: "budgetFilter" not in inputs),
+        (
+            "azure-dev",
+            "azure-native:consumption:Budget",
+            lambda inputs: re.fullmatch(r"/subscriptions/[0-9a-f-]+", inputs["scope"]),
+        ),
+    ],
+)
+def test_account_scope_counts_the_whole_account(tmp_path: Path, stack: str, token: str, scoped: Any) -> None:
+    settings = {**stack_config(stack)["mlfleet:budget"], "scope": "account"}
+    plan = preview_with(tmp_path, stack, {"mlfleet:budget": settings})
+    assert scoped(plan.one(token)["inputs"])
 
 
 def test_every_email_receiver_is_notified_once(tmp_path: Path) -> None:
