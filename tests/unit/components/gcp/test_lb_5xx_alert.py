@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from mlfleet.engine.harness import preview_stack
-from tests.unit.components.plans import TAG_KEYS
+from tests.unit.components.plans import TAG_KEYS, typed
 
 
 def test_alert_policy_on_the_lb_5xx_share_notifies_the_email_channel():
     plan = preview_stack("gcp-dev")
-    channel = plan.one("gcp:monitoring/notificationChannel:NotificationChannel")
+    # The budget has channels of its own (tests/unit/components/test_budget.py).
+    channel = typed(plan, "gcp:monitoring/notificationChannel:NotificationChannel", "mlfleet-gcp-dev-lb-5xx")
     assert channel["inputs"]["type"] == "email"
     assert channel["inputs"]["labels"] == {"email_address": "mlfleet-oncall@example.com"}
     policy = plan.one("gcp:monitoring/alertPolicy:AlertPolicy")["inputs"]
