@@ -27,17 +27,32 @@ def _data() -> dict[str, Any]:
 
 
 @cache
-def _known_types() -> frozenset[str]:
-    return frozenset(t for tokens in _data()["covered"].values() for t in tokens)
+def _without_paths() -> frozenset[str]:
+    return frozenset(t for tokens in _data()["noReplacePaths"].values() for t in tokens)
+
+
+_KUBERNETES_KIND = re.compile(r"^kubernetes:[^:/]+/[^:/]+:[A-Za-z0-9]+$")
 
 
 def replace_paths(resource_type: str) -> frozenset[str] | None:
     """Force-new property paths of a type ("a.b.c", camelCase Pulumi wire names, list levels not
     indexed); None when the type is not in the data."""
-    paths = _data()["types"].get(resource_type)
+    data = _data()
+    if _KUBERNETES_KIND.match(resource_type):
+        # pulumi-kubernetes decides per group/version/kind; any other kind (CRDs included) replaces
+        # on metadata.name/namespace only.
+        kubernetes = data["kubernetes"]
+        return frozenset(kubernetes["kinds"].get(resource_type, kubernetes["everyKind"]))
+    paths = data["types"].get(resource_type)
     if paths is not None:
         return frozenset(paths)
-    return frozenset() if resource_type in _known_types() else None
+    return frozenset() if resource_type in _without_paths() else None
+
+
+def _change_above_replaces(resource_type: str) -> bool:
+    data = _data()
+    package = data["packages"].get(resource_type.split(":", 1)[0])
+    return bool(package and data["providers"][package]["changeAboveReplaces"])
 
 
 def split_path(path: str) -> tuple[str, ...]:
@@ -65,22 +80,26 @@ def replace_reasons(resource_type: str, changed_paths: Iterable[str]) -> list[st
 
     A change at or below a force-new path hits it (`vpcConfig.subnetIds[1]` hits
     `vpcConfig.subnetIds`). A change above one (a whole block or list item added or removed, e.g.
-    `vpcConfig` or `ebsBlockDevices[2]`) hits every force-new path below it: the provider diffs the
-    block's attributes one by one, and an added or removed block changes each force-new attribute it
-    sets from or to nothing (Terraform's schema.Resource diff: an attribute going "" -> value with
-    ForceNew is RequiresNew). The plan does not say which attributes the block set, so this errs on
-    the side of showing a replacement.
+    `remoteAccess` or `ebsBlockDevices[2]`) is decided the way the type's provider does it:
+    - bridged Terraform providers (aws, gcp, random, tls): it hits every force-new path below it. The
+      provider diffs the block attribute by attribute, and an added or removed block changes each
+      force-new attribute it sets from or to nothing ("" -> value on a ForceNew attribute is
+      RequiresNew). The plan does not say which attributes the block set, so this errs on the side of
+      a replacement.
+    - pulumi-kubernetes: the same (the JSON patch replacing `spec` contains `spec.selector`).
+    - azure-native: it does not: the provider marks an added or removed key as a replacement only
+      when that key itself is force-new (provider/pkg/provider/diff.go, calculateObjectDiff).
     """
     force_new = replace_paths(resource_type)
     if not force_new:
         return []
+    above = _change_above_replaces(resource_type)
     targets = {path: tuple(path.split(".")) for path in force_new}
     hits: set[str] = set()
     for changed in changed_paths:
         parts = split_path(changed)
         for path, target in targets.items():
-            n = min(len(parts), len(target))
-            if parts[:n] == target[:n]:
+            if parts[: len(target)] == target or (above and target[: len(parts)] == parts):
                 hits.add(path)
     return sorted(hits)
 

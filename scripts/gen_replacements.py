@@ -1,0 +1,1160 @@
+#!/usr/bin/env python3
+"""Generate mlfleet/diff/data/replacements.json: the input properties whose change makes each provider
+replace a resource, read from the providers' own sources, never typed in by hand.
+
+Inputs (bare git mirrors, read with `git show <ref>:<path>`; the refs are in SOURCES below):
+- pulumi-aws: terraform-provider-aws's resource schemas as indexed per release tag by
+  lonegunmanb/terraform-provider-aws-index (one file per Go function/method, `index/internal/...`):
+  SDKv2 `ForceNew: true` and plugin-framework `...planmodifier.RequiresReplace()`. Tokens and
+  camelCase names are matched against the installed pulumi_aws SDK (the exact version in uv.lock).
+- pulumi-gcp: hashicorp/terraform-provider-google-beta at the commit pulumi-gcp's `upstream`
+  submodule points to (SDKv2 `ForceNew: true`), TF -> Pulumi tokens from pulumi-gcp's
+  `provider/cmd/pulumi-resource-gcp/bridge-metadata.json`.
+- pulumi-random, pulumi-tls: hashicorp/terraform-provider-{random,tls} (plugin framework
+  `RequiresReplace()`), tokens from the Pulumi repos' bridge-metadata.json.
+- pulumi-kubernetes: pulumi-kubernetes `provider/pkg/provider/diff.go` (the `forceNew` table and the
+  metadata/container/label-selector helpers), `helm_release.go` (a Release replaces on name/namespace).
+- pulumi-azure-native: the provider replaces on a change of any parameter of the resource's URL path
+  (`calculateDetailedDiff` in provider/pkg/provider/diff.go); the path is the import ID documented in
+  every resource of the installed SDK (`pulumi import azure-native:... /subscriptions/{...}/...`).
+  Create-only body properties (x-ms-mutability) live in the provider's generated metadata, which is not
+  published: they are NOT in the data (see docs/pr-diffs.md, "Where replacements come from").
+
+Rerun: `.venv/bin/python scripts/gen_replacements.py` (add `--mirrors DIR` if the mirrors are not in
+/work/.mirror; fetch them with `git clone --mirror https://github.com/<owner>/<repo>` into
+DIR/<owner>+<repo>/repo). `--check` exits 1 when the committed data differs from a fresh run.
+After bumping a provider in uv.lock: move the SOURCES ref to the matching tag/commit and rerun.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib.metadata
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "mlfleet" / "diff" / "data" / "replacements.json"
+
+
+@dataclass(frozen=True)
+class Source:
+    repo: str  # owner/name
+    ref: str  # tag or commit used
+    note: str = ""
+    pulumi_version: str | None = None  # the provider release these sources belong to, when known
+
+
+# Where each provider's data comes from. `ref` is the tag/commit read; when the mirror has no ref
+# matching the version pinned in uv.lock, the closest older one is used and the data says so.
+SOURCES: dict[str, list[Source]] = {
+    "pulumi-aws": [
+        Source(
+            "lonegunmanb/terraform-provider-aws-index",
+            "v6.58.0",
+            "terraform-provider-aws v6.58.0 (newest indexed release); pulumi-aws 7.51.1's upstream "
+            "commit is not in any reachable mirror (pulumi-aws's repository is too large to mirror here)",
+        )
+    ],
+    "pulumi-gcp": [
+        Source("pulumi/pulumi-gcp", "v9.35.0", "newest tag in the mirror; uv.lock pins 10.2.0", "9.35.0"),
+        Source(
+            "hashicorp/terraform-provider-google-beta",
+            "3dc173a397749158369ea839a2890d89f8c9c370",
+            "v7.45.0, the `upstream` submodule of pulumi-gcp v9.35.0",
+        ),
+    ],
+    "pulumi-kubernetes": [
+        Source(
+            "pulumi/pulumi-kubernetes", "v4.32.0", "newest tag in the mirror; uv.lock pins 4.34.2", "4.32.0"
+        )
+    ],
+    "pulumi-random": [
+        Source("pulumi/pulumi-random", "v4.21.1", "newest tag in the mirror; uv.lock pins 4.21.4", "4.21.1"),
+        Source(
+            "hashicorp/terraform-provider-random",
+            "v3.9.0",
+            "the version pulumi-random's go.mod requires (f8d869dc98d9)",
+        ),
+    ],
+    "pulumi-tls": [
+        Source("pulumi/pulumi-tls", "v5.5.1", "newest tag in the mirror; uv.lock pins 5.6.2", "5.5.1"),
+        Source(
+            "hashicorp/terraform-provider-tls",
+            "bba5b873b0fb1809dae4a378f83aa43b1950b8df",
+            "newest commit in the mirror (2026-04-30); pulumi-tls's go.mod requires 609226f53114, "
+            "which is not mirrored",
+        ),
+    ],
+    "pulumi-azure-native": [],  # the installed SDK itself (exact version)
+}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Git mirrors
+
+
+class Mirror:
+    def __init__(self, root: Path, source: Source) -> None:
+        self.git_dir = root / source.repo.replace("/", "+") / "repo"
+        if not self.git_dir.is_dir():
+            raise SystemExit(f"error: mirror of {source.repo} not found at {self.git_dir} (see --mirrors)")
+        self.ref = source.ref
+
+    def _git(self, *args: str) -> str:
+        done = subprocess.run(
+            ["git", "--git-dir", str(self.git_dir), *args], capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            raise FileNotFoundError(done.stderr.strip())
+        return done.stdout
+
+    def commit(self) -> str:
+        return self._git("rev-parse", f"{self.ref}^{{commit}}").strip()
+
+    def show(self, path: str) -> str:
+        return self._git("show", f"{self.ref}:{path}")
+
+    def ls(self, path: str) -> list[str]:
+        return self._git("ls-tree", "-r", "--name-only", self.ref, "--", path).split()
+
+    def grep(self, pattern: str, *paths: str) -> list[tuple[str, str]]:
+        try:
+            out = self._git("grep", "-n", "-E", pattern, self.ref, "--", *paths)
+        except FileNotFoundError:
+            return []
+        hits = []
+        for line in out.splitlines():
+            _ref, path, _lineno, text = line.split(":", 3)
+            hits.append((path, text))
+        return hits
+
+
+# ---------------------------------------------------------------------------------------------------
+# A small reader for Go composite literals: enough to walk Terraform schema maps.
+
+_TOKEN = re.compile(
+    r"""(?P<ws>\s+)|(?P<comment>//[^\n]*|/\*.*?\*/)|(?P<str>"(?:[^"\\\n]|\\.)*"|`[^`]*`)|(?P<rune>'(?:[^'\\]|\\.)+')"""
+    r"""|(?P<ident>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)|(?P<num>\d[\w.]*)|(?P<op>\.\.\.|:=|[{}()\[\],:;&*+\-=<>!|.^%/~?])""",
+    re.S,
+)
+
+
+@dataclass
+class Group:
+    """A bracketed group ({...}, (...) or [...]), its content split at top-level commas into items."""
+
+    kind: str
+    items: list[list[object]] = field(default_factory=list)
+
+    def entries(self) -> Iterator[tuple[list[object], list[object]]]:
+        """`key: value` items as (key elements, value elements)."""
+        for item in self.items:
+            for i, element in enumerate(item):
+                if element == ":":
+                    yield item[:i], item[i + 1 :]
+                    break
+
+    def get(self, key: str) -> list[object] | None:
+        for k, v in self.entries():
+            if k == [key]:
+                return v
+        return None
+
+
+def parse_go(text: str) -> Group:
+    tokens: list[str] = []
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind in ("ws", "comment"):
+            continue
+        tokens.append(match.group())
+    pos = 0
+
+    def group(kind: str, closer: str) -> Group:
+        nonlocal pos
+        node = Group(kind)
+        item: list[object] = []
+        while pos < len(tokens):
+            tok = tokens[pos]
+            pos += 1
+            if tok == closer:
+                break
+            if tok in "{([" and len(tok) == 1:
+                item.append(group(tok, {"{": "}", "(": ")", "[": "]"}[tok]))
+            elif tok in (",", ";"):
+                node.items.append(item)
+                item = []
+            else:
+                item.append(tok)
+        if item:
+            node.items.append(item)
+        return node
+
+    return group("file", "\0")
+
+
+def groups_in(elements: list[object]) -> Iterator[Group]:
+    for element in elements:
+        if isinstance(element, Group):
+            yield element
+
+
+def walk_groups(node: Group) -> Iterator[Group]:
+    yield node
+    for item in node.items:
+        for child in groups_in(item):
+            yield from walk_groups(child)
+
+
+def first_braces(elements: list[object]) -> Group | None:
+    return next((g for g in groups_in(elements) if g.kind == "{"), None)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Terraform schemas -> force-new attribute paths (TF names)
+
+_ACRONYM_PLURALS = {
+    "IDs": "Ids",
+    "ARNs": "Arns",
+    "IPv4": "Ipv4",
+    "IPv6": "Ipv6",
+    "ACLs": "Acls",
+    "URLs": "Urls",
+}
+
+
+def attr_constant(name: str) -> str:
+    """terraform-provider-aws `names.AttrCIDRBlock` -> "cidr_block" (names/attr_consts_gen.go spells
+    each constant as the CamelCase of its value)."""
+    word = name.split(".", 1)[1].removeprefix("Attr")
+    for acronym, plain in _ACRONYM_PLURALS.items():
+        word = word.replace(acronym, plain)
+    word = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", word)
+    word = re.sub(r"([a-z\d])([A-Z])", r"\1_\2", word)
+    return word.lower()
+
+
+def key_name(key: list[object]) -> str | None:
+    if len(key) != 1 or not isinstance(key[0], str):
+        return None
+    tok = key[0]
+    if tok.startswith('"'):
+        return str(json.loads(tok))
+    if tok.startswith("names.Attr"):
+        return attr_constant(tok)
+    return None
+
+
+def is_schema_map(node: Group) -> bool:
+    entries = list(node.entries())
+    return node.kind == "{" and bool(entries) and all(key_name(k) is not None for k, _ in entries)
+
+
+Resolver = Callable[[str], Group | None]  # Go identifier (function or var) -> its parsed source
+
+
+@dataclass
+class TfSchema:
+    force_new: set[tuple[str, ...]] = field(default_factory=set)
+    attributes: set[tuple[str, ...]] = field(default_factory=set)
+    unresolved: set[str] = field(default_factory=set)
+
+
+def _resolve_value(value: list[object], resolve: Resolver, out: TfSchema) -> Group | None:
+    """The braces holding an attribute's definition: inline, or in a same-package helper function/var."""
+    braces = first_braces(value)
+    if braces is not None:
+        return braces
+    # `helper()`, `someVar`, or a local one passed through a library call: `maps.Clone(queueSchema)`
+    idents = [
+        v for v in value if isinstance(v, str) and re.match(r"[A-Za-z_]", v) and v not in ("func", "map")
+    ]
+    for args in groups_in(value):
+        if args.kind == "(":
+            idents += [str(a[0]) for a in args.items if len(a) == 1 and re.match(r"[A-Za-z_]", str(a[0]))]
+    source = next((found for name in idents if (found := resolve(name)) is not None), None)
+    if source is None:
+        out.unresolved.update(idents)
+        return None
+    return next(
+        (g for g in walk_groups(source) if g.kind == "{" and (is_schema_map(g) or _is_attribute(g))), None
+    )
+
+
+def _is_attribute(node: Group) -> bool:
+    keys = {k[0] for k, _ in node.entries() if len(k) == 1}
+    return bool(
+        keys & {"Type", "Required", "Optional", "Computed", "ForceNew", "PlanModifiers", "NestedObject"}
+    )
+
+
+# plugin-framework plan modifiers that replace on any change of a set value:
+# stringplanmodifier.RequiresReplace(), ...RequiresReplaceIfConfigured(), and
+# terraform-provider-random's mapplanmodifiers.RequiresReplaceIfValuesNotNull().
+FRAMEWORK_REPLACE = r"\.RequiresReplace(IfConfigured|IfValuesNotNull)?$"
+
+
+def _forces_new(body: Group) -> bool:
+    force = body.get("ForceNew")
+    if force == ["true"]:
+        return True
+    modifiers = body.get("PlanModifiers")
+    if modifiers:
+        for g in groups_in(modifiers):
+            for item in g.items:
+                # framework: stringplanmodifier.RequiresReplace(), listplanmodifier.RequiresReplace(), ...
+                # (RequiresReplaceIf(func) is conditional on the provider's own logic: not counted)
+                if item and isinstance(item[0], str) and re.search(FRAMEWORK_REPLACE, item[0]):
+                    return True
+    return False
+
+
+def walk_schema_map(node: Group, prefix: tuple[str, ...], resolve: Resolver, out: TfSchema) -> None:
+    for key, value in node.entries():
+        name = key_name(key)
+        if name is None:
+            continue
+        path = (*prefix, name)
+        out.attributes.add(path)
+        body = _resolve_value(value, resolve, out)
+        if body is None:
+            continue
+        if is_schema_map(body):  # a helper returned a whole map: merge (rare)
+            walk_schema_map(body, prefix, resolve, out)
+            continue
+        if _forces_new(body):
+            out.force_new.add(path)
+        for child in _nested_maps(body, resolve, out):
+            walk_schema_map(child, path, resolve, out)
+
+
+def _nested_maps(body: Group, resolve: Resolver, out: TfSchema) -> Iterator[Group]:
+    elem = body.get("Elem")
+    if elem is not None:  # SDKv2: Elem: &schema.Resource{Schema: map...}
+        resource = _resolve_value(elem, resolve, out)
+        if resource is not None:
+            if is_schema_map(resource):
+                yield resource
+            else:
+                inner = resource.get("Schema")
+                if inner is not None:
+                    found = _resolve_value(inner, resolve, out)
+                    if found is not None and is_schema_map(found):
+                        yield found
+    nested = body.get("NestedObject")  # framework: NestedObject: schema.NestedBlockObject{Attributes, Blocks}
+    if nested is not None:
+        obj = first_braces(nested)
+        if obj is not None:
+            yield from _framework_maps(obj, resolve, out)
+    yield from _framework_maps(body, resolve, out)  # SingleNestedAttribute/Block: Attributes/Blocks inline
+
+
+def _framework_maps(node: Group, resolve: Resolver, out: TfSchema) -> Iterator[Group]:
+    for key in ("Attributes", "Blocks"):
+        value = node.get(key)
+        if value is not None:
+            found = _resolve_value(value, resolve, out)
+            if found is not None and is_schema_map(found):
+                yield found
+
+
+def _schema_maps(value: list[object], resolve: Resolver, out: TfSchema) -> list[Group]:
+    """The schema map(s) of a `Schema:` value: a literal, `SchemaFunc: func() ... { return map... }`, a
+    local var or helper, or `tpgresource.MergeSchemas(a, b, ...)` of any of those."""
+    braces = first_braces(value)
+    if braces is not None:
+        return [next((g for g in walk_groups(braces) if is_schema_map(g)), braces)] if braces.items else []
+    call = next((g for g in groups_in(value) if g.kind == "("), None)
+    if call is not None and len(call.items) > 1:
+        return [m for arg in call.items for m in _schema_maps(arg, resolve, out)]
+    found = _resolve_value(value, resolve, out)
+    if found is None:
+        return []
+    return [found] if is_schema_map(found) else [g for g in walk_groups(found) if is_schema_map(g)][:1]
+
+
+def read_tf_resource(source: Group, resolve: Resolver) -> TfSchema:
+    """Force-new paths of one resource: `source` is its SDKv2 factory function or framework Schema method."""
+    out = TfSchema()
+    for node in walk_groups(source):
+        if node.kind != "{":
+            continue
+        schema = node.get("SchemaFunc") or node.get("Schema")
+        if schema is not None and node.get("Type") is None:  # &schema.Resource{Schema: ...}
+            for found in _schema_maps(schema, resolve, out):
+                walk_schema_map(found, (), resolve, out)
+            return out
+        if (
+            node.get("Attributes") is not None or node.get("Blocks") is not None
+        ):  # framework schema.Schema{...}
+            for found in _framework_maps(node, resolve, out):
+                walk_schema_map(found, (), resolve, out)
+            return out
+    # `resp.Schema = passwordSchemaV3()`: the schema is built by a helper
+    flat = [e for item in source.items for e in item]
+    for node in walk_groups(source):
+        flat += [e for item in node.items for e in item]
+    for i, e in enumerate(flat[:-2]):
+        call = flat[i + 2]
+        if e == "=" and isinstance(flat[i + 1], str) and isinstance(call, Group) and call.kind == "(":
+            helper = resolve(str(flat[i + 1]))
+            if helper is not None:
+                return read_tf_resource(helper, resolve)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# TF names -> Pulumi names, checked against the installed SDK
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _plurals(name: str) -> list[str]:
+    forms = [name]
+    if name.endswith("y") and not name.endswith(("ay", "ey", "oy", "uy")):
+        forms.append(name[:-1] + "ies")
+    forms += [name + "s", name + "es"]
+    return forms
+
+
+_GETTER = re.compile(r'@pulumi\.getter(?:\(name="(?P<wire>[^"]+)"\))?\s+def (?P<py>\w+)\(')
+
+
+class SdkNames:
+    """The wire names a Pulumi Python SDK module declares (resource args/state and nested input types)."""
+
+    def __init__(self, package: str) -> None:
+        spec = importlib.util.find_spec(package)
+        if spec is None or spec.submodule_search_locations is None:
+            raise SystemExit(
+                f"error: {package} is not installed (run: .tools/uv/uv sync --frozen --all-packages)"
+            )
+        self.root = Path(next(iter(spec.submodule_search_locations)))
+        self.tokens: dict[str, Path] = {}
+        for path in self.root.rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            for token in re.findall(r"super\(\w+, __self__\)\.__init__\(\s*'([^']+)'", text):
+                if ":" in token and not token.startswith("pulumi:providers"):
+                    self.tokens[token] = path
+        self._cache: dict[Path, set[str]] = {}
+
+    def names(self, path: Path) -> set[str]:
+        if path not in self._cache:
+            found: set[str] = set()
+            for m in _GETTER.finditer(path.read_text(encoding="utf-8")):
+                found.add(m.group("wire") or m.group("py"))
+            self._cache[path] = found
+        return self._cache[path]
+
+    def property_path(self, token: str, tf_path: tuple[str, ...]) -> tuple[str, bool]:
+        """camelCase path and whether every level was found in the SDK."""
+        resource = self.tokens[token]
+        nested = (
+            self.names(resource.parent / "_inputs.py") if (resource.parent / "_inputs.py").exists() else set()
+        )
+        out, verified = [], True
+        for level, tf_name in enumerate(tf_path):
+            known = self.names(resource) if level == 0 else nested
+            by_letters = {k.lower(): k for k in known}
+            for form in _plurals(tf_name):
+                if camel(form) in known:
+                    out.append(camel(form))
+                    break
+                if form.replace("_", "") in by_letters:  # vpcid (names.AttrVPCID) -> vpcId
+                    out.append(by_letters[form.replace("_", "")])
+                    break
+            else:
+                out.append(camel(tf_name))
+                verified = False
+        return ".".join(out), verified
+
+
+# ---------------------------------------------------------------------------------------------------
+# Providers
+
+
+@dataclass
+class ProviderData:
+    types: dict[str, list[str]] = field(default_factory=dict)
+    covered: set[str] = field(default_factory=set)
+    sources: list[dict[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    change_above_replaces: bool = True
+
+
+def _record(mirror: Mirror, source: Source, paths: list[str]) -> dict[str, str]:
+    return {
+        "repo": source.repo,
+        "ref": source.ref,
+        "commit": mirror.commit(),
+        "paths": ", ".join(paths),
+        "note": source.note,
+    }
+
+
+def _bridged(
+    data: ProviderData,
+    sdk: SdkNames,
+    token_of: dict[str, str],
+    schemas: Iterator[tuple[str, TfSchema]],
+) -> None:
+    unverified: list[str] = []
+    for tf_type, schema in schemas:
+        token = token_of.get(tf_type)
+        if token is None or token not in sdk.tokens:
+            continue
+        data.covered.add(token)
+        paths = set()
+        for tf_path in schema.force_new:
+            path, ok = sdk.property_path(token, tf_path)
+            if tf_path[0] in ("id",):
+                continue
+            paths.add(path)
+            if not ok:
+                unverified.append(f"{token} {path}")
+        if paths:
+            data.types[token] = sorted(paths)
+    if unverified:
+        data.notes.append(
+            f"{len(unverified)} force-new paths whose camelCase name is not declared by the SDK (kept as "
+            "camelCase of the TF name; often computed-only or renamed): e.g. "
+            + ", ".join(sorted(unverified)[:5])
+        )
+
+
+def _bridge_tokens(mirror: Mirror, path: str) -> dict[str, str]:
+    """TF type -> Pulumi token from bridge-metadata.json (`auto-aliasing`, or the older `renames`)."""
+    meta = json.loads(mirror.show(path))
+    tokens = {
+        tf: info["current"]
+        for tf, info in meta.get("auto-aliasing", {}).get("resources", {}).items()
+        if "current" in info
+    }
+    tokens.update({tf: token for token, tf in meta.get("renames", {}).get("resources", {}).items()})
+    return tokens
+
+
+def gen_aws(mirrors: Path) -> ProviderData:
+    (source,) = SOURCES["pulumi-aws"]
+    mirror = Mirror(mirrors, source)
+    sdk = SdkNames("pulumi_aws")
+    index = json.loads(mirror.show("index/terraform-provider-aws-index.json"))
+    data = ProviderData(
+        sources=[
+            _record(mirror, source, ["index/terraform-provider-aws-index.json", "index/internal/service/*"])
+        ]
+    )
+    token_of = _aws_tokens(index, sdk)
+    files = set(mirror.ls("index/internal"))
+    lower = {f.lower(): f for f in files}
+
+    def schemas() -> Iterator[tuple[str, TfSchema]]:
+        for service in index["services"]:
+            package = service["package_path"].split("terraform-provider-aws/", 1)[1]
+            directory = f"index/{package}"
+
+            def resolve(name: str, directory: str = directory) -> Group | None:
+                if "." in name:
+                    return None  # another package's helper (tags, framework.IDAttribute): not force-new
+                for kind in ("func", "var"):
+                    path = f"{directory}/{kind}.{name}.goindex"
+                    if path in files:
+                        return parse_go(mirror.show(path))
+                return None
+
+            crud = service.get("resource_crud_methods", {})
+            for tf_type, info in service.get("aws_sdk_resources", {}).items():
+                # The index's factory_function is not always the real name (resourceVpc for resourceVPC);
+                # the Read method's name is: resourceVPCRead -> resourceVPC.
+                methods = crud.get(tf_type, {})
+                factory = info["factory_function"]
+                unprefixed = re.sub(rf"^resource{service['service_name']}", "resource", factory, flags=re.I)
+                names = [methods.get("read_method", "").removesuffix("Read"), factory, unprefixed]
+                path = next(
+                    (lower[p] for n in names if (p := f"{directory}/func.{n}.goindex".lower()) in lower), None
+                )
+                if path is not None:
+                    yield tf_type, read_tf_resource(parse_go(mirror.show(path)), resolve)
+            for tf_type, info in service.get("aws_framework_resources", {}).items():
+                struct = info.get("struct_type") or info.get("factory_function", "")
+                path = f"{directory}/method.{struct}.Schema.goindex"
+                if path not in files:
+                    continue
+                yield tf_type, read_tf_resource(parse_go(mirror.show(path)), resolve)
+
+    _bridged(data, sdk, token_of, schemas())
+    return data
+
+
+def _aws_tokens(index: dict, sdk: SdkNames) -> dict[str, str]:
+    """terraform-provider-aws type -> pulumi-aws token. pulumi-aws names most resources by the TF name
+    without `aws_` and the service prefix, camelCased (provider/resources.go); matched on letters only."""
+    by_letters: dict[str, list[str]] = {}
+    for token in sdk.tokens:
+        module, name = token.split(":")[1].split("/")
+        for candidate in (name, module + name):
+            by_letters.setdefault(candidate.lower(), []).append(token)
+    out = {}
+    for service in index["services"]:
+        for group in ("aws_sdk_resources", "aws_framework_resources"):
+            for tf_type in service.get(group, {}):
+                letters = tf_type.removeprefix("aws_").replace("_", "")
+                tokens = by_letters.get(letters, [])
+                # Prefer a token whose module is the TF service (aws_eks_cluster -> aws:eks/cluster).
+                exact = [
+                    t for t in tokens if letters == (t.split(":")[1].split("/")[0] + t.split(":")[2]).lower()
+                ]
+                same_service = [t for t in tokens if t.split(":")[1].split("/")[0] == service["service_name"]]
+                choice = exact or same_service or tokens
+                if len(choice) == 1:
+                    out[tf_type] = choice[0]
+    out.update(AWS_TOKEN_OVERRIDES)
+    return out
+
+
+# pulumi-aws names that the letter match above cannot find (pulumi/pulumi-aws provider/resources.go).
+AWS_TOKEN_OVERRIDES = {
+    "aws_s3_bucket_replication_configuration": "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+}
+
+
+def gen_gcp(mirrors: Path) -> ProviderData:
+    pulumi_src, upstream_src = SOURCES["pulumi-gcp"]
+    pulumi, upstream = Mirror(mirrors, pulumi_src), Mirror(mirrors, upstream_src)
+    meta_path = "provider/cmd/pulumi-resource-gcp/bridge-metadata.json"
+    token_of = _bridge_tokens(pulumi, meta_path)
+    data = ProviderData(
+        sources=[_record(pulumi, pulumi_src, [meta_path]), _record(upstream, upstream_src, ["google-beta/"])]
+    )
+    sdk = SdkNames("pulumi_gcp")
+    functions = _go_index(upstream, "google-beta")
+    registrations = upstream.grep(r'^\s+Name: +"google_', "google-beta/services")
+
+    def resolve(name: str) -> Group | None:
+        short = name.rsplit(".", 1)[-1]
+        path = functions.get(short)
+        if path is None:
+            return None
+        return _go_decl(upstream, path, short)
+
+    def schemas() -> Iterator[tuple[str, TfSchema]]:
+        seen: set[tuple[str, str]] = set()
+        for path, line in registrations:
+            tf_type = json.loads(line.split(":", 1)[1].strip().rstrip(","))
+            if (path, tf_type) in seen or tf_type not in token_of:
+                continue
+            seen.add((path, tf_type))
+            block = _registration(upstream, path, tf_type)
+            if block is None:
+                continue
+            kind, schema_expr = block
+            if kind == "registry.SchemaTypeResource":
+                call = [e for e in schema_expr if isinstance(e, str)]
+                if call:
+                    source = resolve(call[0])
+                    if source is not None:
+                        yield tf_type, read_tf_resource(source, resolve)
+            elif kind == "registry.SchemaTypeIAMResource":
+                yield tf_type, _gcp_iam(schema_expr, resolve)
+
+    _bridged(data, sdk, token_of, schemas())
+    return data
+
+
+def _go_index(mirror: Mirror, root: str) -> dict[str, str]:
+    """Top-level Go func and var names -> file, for a tree."""
+    out: dict[str, str] = {}
+    for path, text in mirror.grep(r"^(func|var) [A-Za-z_]", root):
+        if path.endswith("_test.go"):
+            continue
+        m = re.match(r"(?:func|var) ([A-Za-z_][A-Za-z0-9_]*)", text)
+        if m:
+            out.setdefault(m.group(1), path)
+    return out
+
+
+_FILES: dict[tuple[str, str], str] = {}
+
+
+def _file(mirror: Mirror, path: str) -> str:
+    key = (str(mirror.git_dir), path)
+    if key not in _FILES:
+        _FILES[key] = mirror.show(path)
+    return _FILES[key]
+
+
+def _go_decl(mirror: Mirror, path: str, name: str) -> Group | None:
+    text = _file(mirror, path)
+    m = re.search(rf"^(?:func|var) {re.escape(name)}\b", text, re.M)
+    if m is None:
+        return None
+    end = re.search(r"^\}", text[m.start() :], re.M)
+    return parse_go(text[m.start() : m.start() + (end.end() if end else len(text))])
+
+
+def _registration(mirror: Mirror, path: str, tf_type: str) -> tuple[str, list[object]] | None:
+    text = _file(mirror, path)
+    for m in re.finditer(r"registry\.Schema\{", text):
+        body = parse_go(text[m.end() - 1 : m.end() + 2000])
+        block = first_braces(body.items[0]) if body.items else None
+        if block is None or block.get("Name") != [json.dumps(tf_type)]:
+            continue
+        kind, schema = block.get("Type"), block.get("Schema")
+        if kind and schema:
+            return str(kind[0]), schema
+    return None
+
+
+def _gcp_iam(schema_expr: list[object], resolve: Resolver) -> TfSchema:
+    """`tpgiamresource.ResourceIamMember(ParentSchema, ...)`, possibly inside a wrapper function: read
+    ResourceIamMember's own schema (google-beta/tpgiamresource/resource_iam_member.go) with its
+    parentSpecificSchema parameter bound to the argument."""
+    call: tuple[str, Group] | None = None
+    for _ in range(3):  # unwrap ProjectIamMemberResource() -> tpgiamresource.ResourceIamMember(...)
+        flat = _flatten(schema_expr)
+        for i, e in enumerate(flat[:-1]):
+            if isinstance(e, str) and re.search(r"(^|\.)ResourceIam(Member|Binding|Policy)$", e):
+                nxt = flat[i + 1]
+                if isinstance(nxt, Group) and nxt.kind == "(":
+                    call = (e.rsplit(".", 1)[-1], nxt)
+                    break
+        if call is not None:
+            break
+        name = next((e for e in schema_expr if isinstance(e, str)), "")
+        wrapper = resolve(name)
+        if wrapper is None:
+            break
+        schema_expr = [wrapper]
+    out = TfSchema()
+    if call is None or not call[1].items:
+        return out
+    func_name, args = call
+    source = resolve(func_name)
+    if source is None:
+        out.unresolved.add(func_name)
+        return out
+    params = next((g for g in groups_in(_flatten([source])) if g.kind == "("), None)
+    param = str(params.items[0][0]) if params and params.items else ""
+    parent = args.items[0]
+
+    return read_tf_resource(source, lambda n: _bind(n, param, parent, resolve))
+
+
+def _bind(name: str, param: str, value: list[object], resolve: Resolver) -> Group | None:
+    if name != param:
+        return resolve(name)
+    ident = next((e for e in value if isinstance(e, str)), None)
+    return resolve(ident) if ident else None
+
+
+def _flatten(elements: list[object]) -> list[object]:
+    flat: list[object] = []
+    for e in elements:
+        flat.append(e)
+        if isinstance(e, Group):
+            for item in e.items:
+                flat.extend(_flatten(item))
+    return flat
+
+
+def gen_framework_provider(mirrors: Path, package: str, prefix: str) -> ProviderData:
+    """terraform-provider-random / -tls: plugin-framework resources in internal/provider/resource_*.go."""
+    pulumi_src, upstream_src = SOURCES[package]
+    pulumi, upstream = Mirror(mirrors, pulumi_src), Mirror(mirrors, upstream_src)
+    name = package.removeprefix("pulumi-")
+    meta_path = f"provider/cmd/pulumi-resource-{name}/bridge-metadata.json"
+    token_of = _bridge_tokens(pulumi, meta_path)
+    data = ProviderData(
+        sources=[
+            _record(pulumi, pulumi_src, [meta_path]),
+            _record(upstream, upstream_src, ["internal/provider/"]),
+        ]
+    )
+    sdk = SdkNames(f"pulumi_{name}")
+
+    def schemas() -> Iterator[tuple[str, TfSchema]]:
+        for path in upstream.ls("internal/provider"):
+            if not re.search(r"/resource_[a-z0-9_]+\.go$", path) or path.endswith("_test.go"):
+                continue
+            text = upstream.show(path)
+            tf_type = f"{prefix}_" + re.search(r"resource_([a-z0-9_]+)\.go$", path).group(1)  # type: ignore[union-attr]
+            m = re.search(r"^func \([a-z]+ \*?\w+\) Schema\(", text, re.M)
+            if m is None:
+                continue
+            end = re.search(r"^\}", text[m.start() :], re.M)
+            source = parse_go(text[m.start() : m.start() + (end.end() if end else len(text))])
+            helpers = {n: path for n in re.findall(r"^func ([A-Za-z_]\w*)\(", text, re.M)}
+
+            def resolve(ident: str, text: str = text, helpers: dict[str, str] = helpers) -> Group | None:
+                if ident not in helpers:
+                    return None
+                start = re.search(rf"^func {re.escape(ident)}\(", text, re.M)
+                assert start is not None
+                stop = re.search(r"^\}", text[start.start() :], re.M)
+                return parse_go(text[start.start() : start.start() + (stop.end() if stop else len(text))])
+
+            yield tf_type, read_tf_resource(source, resolve)
+
+    _bridged(data, sdk, token_of, schemas())
+    return data
+
+
+def gen_kubernetes(mirrors: Path) -> dict:
+    (source,) = SOURCES["pulumi-kubernetes"]
+    mirror = Mirror(mirrors, source)
+    diff_go = mirror.show("provider/pkg/provider/diff.go")
+    helm_go = mirror.show("provider/pkg/provider/helm_release.go")
+    kinds = _k8s_force_new(parse_go(diff_go))
+    metadata = kinds.pop("*metadata*")
+    m = re.search(r"forceNewFields := \[\]string\{([^}]*)\}", helm_go)
+    if m is None:
+        raise SystemExit(
+            "error: helm_release.go: forceNewFields not found (the source changed: update the generator)"
+        )
+    helm = sorted(_k8s_path(json.loads(s)) for s in re.findall(r'"[^"]*"', m.group(1)))
+    return {
+        "source": _record(
+            mirror, source, ["provider/pkg/provider/diff.go", "provider/pkg/provider/helm_release.go"]
+        ),
+        "everyKind": metadata,
+        "kinds": kinds,
+        "tokens": {"kubernetes:helm.sh/v3:Release": helm},
+        "assumes": "provider defaults enableConfigMapMutable=false, enableSecretMutable=false (provider.go)",
+    }
+
+
+def _k8s_path(path: str) -> str:
+    return path.lstrip(".").replace("[*]", "")
+
+
+def _k8s_force_new(file: Group) -> dict[str, list[str]]:
+    """Evaluate diff.go's tables: `var x = properties{...}` / append(...) / helper calls, the `forceNew`
+    group -> version -> kind map and the Secret/ConfigMap special cases in forceNewProperties."""
+    decls: dict[str, list[object]] = {}
+    funcs: dict[str, Group] = {}
+    for segment in _declarations(file):
+        head = segment[0]
+        if head == "var" and len(segment) > 3 and segment[2] == "=":
+            decls[str(segment[1])] = segment[3:]
+        elif head == "func":
+            rest = segment[2:] if isinstance(segment[1], Group) else segment[1:]  # skip a method receiver
+            body = next((g for g in groups_in(rest[2:]) if g.kind == "{"), None)
+            if body is not None:
+                funcs[str(rest[0])] = body
+
+    def strings(elements: list[object], env: dict[str, str]) -> list[str]:
+        """Value of a `properties` expression as a list of paths."""
+        out: list[str] = []
+        idx = 0
+        while idx < len(elements):
+            e = elements[idx]
+            nxt = elements[idx + 1] if idx + 1 < len(elements) else None
+            if isinstance(e, str) and e.startswith('"'):
+                out.append(json.loads(e))
+                idx += 1
+                continue
+            if e == "append" and isinstance(nxt, Group):
+                for arg in nxt.items:
+                    out += strings(arg, env)
+                idx += 2
+                continue
+            if isinstance(e, str) and e in funcs and isinstance(nxt, Group) and nxt.kind == "(":
+                # The helpers take `prefix string` or `prefixes ...string` and return
+                # properties{prefix + ".x", ...}.
+                for arg in nxt.items:
+                    for value in strings(arg, env):
+                        out += _returned(funcs[e], {**env, "prefix": value})
+                idx += 2
+                continue
+            if isinstance(e, Group) and e.kind == "{":
+                for it in e.items:
+                    out += _concat(it, env)
+                idx += 1
+                continue
+            if isinstance(e, str) and e in decls and e not in ("forceNew", "core"):
+                out += strings(decls[e], env)
+            idx += 1
+        return out
+
+    def _returned(body: Group, env: dict[str, str]) -> list[str]:
+        found: list[str] = []
+        for g in walk_groups(body):
+            if g.kind == "{" and any("+" in it for it in g.items):
+                for it in g.items:
+                    found += _concat(it, env)
+        return found
+
+    def _concat(item: list[object], env: dict[str, str]) -> list[str]:
+        parts = []
+        for e in item:
+            if isinstance(e, str) and e.startswith('"'):
+                parts.append(json.loads(e))
+            elif isinstance(e, str) and e in env:
+                parts.append(env[e])
+            elif e == "+":
+                continue
+            elif isinstance(e, str) and e in decls:
+                return strings(decls[e], env)
+            else:
+                return []
+        return ["".join(parts)] if parts else []
+
+    def versions(elements: list[object]) -> dict[str, dict[str, list[str]]]:
+        table = first_braces(elements)
+        out: dict[str, dict[str, list[str]]] = {}
+        if table is None:
+            return out
+        for vkey, vval in table.entries():
+            kinds_group = first_braces(vval)
+            if kinds_group is None:
+                continue
+            out[json.loads(str(vkey[0]))] = {
+                json.loads(str(k[0])): sorted({_k8s_path(p) for p in strings(v, {})})
+                for k, v in kinds_group.entries()
+            }
+        return out
+
+    tokens: dict[str, list[str]] = {}
+    groups = first_braces(decls["forceNew"])
+    assert groups is not None, "diff.go: forceNew table not found"
+    for gkey, gval in groups.entries():
+        group = json.loads(str(gkey[0]))
+        table = versions(decls[str(gval[0])]) if len(gval) == 1 and str(gval[0]) in decls else versions(gval)
+        for version, kinds in table.items():
+            pulumi_group = "core" if group in ("", "core") else group
+            for kind, paths in kinds.items():
+                tokens[f"kubernetes:{pulumi_group}/{version}:{kind}"] = paths
+    # forceNewProperties: a Secret (group core) replaces on type/stringData/data, a ConfigMap on
+    # binaryData/data, with the provider's default settings.
+    special = funcs.get("forceNewProperties")
+    assert special is not None, "diff.go: forceNewProperties not found"
+    secret = _k8s_special(diff_text_of(special), "IsSecret")
+    config_map = _k8s_special(diff_text_of(special), "IsConfigMap")
+    tokens["kubernetes:core/v1:Secret"] = sorted(
+        set(tokens.get("kubernetes:core/v1:Secret", [])) | set(secret)
+    )
+    tokens["kubernetes:core/v1:ConfigMap"] = sorted(
+        set(tokens.get("kubernetes:core/v1:ConfigMap", [])) | set(config_map)
+    )
+    metadata = sorted(
+        _k8s_path(p) for p in strings(["metadataForceNewProperties", Group("(", [['".metadata"']])], {})
+    )
+    tokens["*metadata*"] = metadata
+    return tokens
+
+
+def _declarations(file: Group) -> Iterator[list[object]]:
+    """A Go file's top level cut into declarations (var/func/type/const/import): Go statements are
+    separated by newlines, which the tokenizer drops."""
+    flat = [e for item in file.items for e in item]
+    current: list[object] = []
+    for e in flat:
+        if e in ("var", "func", "type", "const", "import", "package") and current:
+            yield current
+            current = []
+        current.append(e)
+    if current:
+        yield current
+
+
+def diff_text_of(node: Group) -> list[object]:
+    flat: list[object] = []
+    for item in node.items:
+        for e in item:
+            flat.append(e)
+            if isinstance(e, Group):
+                flat.extend(diff_text_of(e))
+    return flat
+
+
+def _k8s_special(flat: list[object], predicate: str) -> list[str]:
+    """The `properties{...}` appended in the branch guarded by clients.<predicate>(obj)."""
+    for i, e in enumerate(flat):
+        if e == f"clients.{predicate}":
+            for later in flat[i:]:
+                if (
+                    isinstance(later, Group)
+                    and later.kind == "{"
+                    and later.items
+                    and all(len(it) == 1 and str(it[0]).startswith('"') for it in later.items)
+                ):
+                    return [_k8s_path(json.loads(str(it[0]))) for it in later.items]
+    raise SystemExit(
+        f"error: diff.go: the {predicate} branch of forceNewProperties not found (update the generator)"
+    )
+
+
+def gen_azure_native() -> ProviderData:
+    """Path parameters of each resource's ARM URL. The provider replaces on any change of one
+    (provider/pkg/provider/diff.go calculateDetailedDiff: "All the parameters that are part of the
+    resource path cause a replacement"). The SDK's `get_<resource>` invoke is generated from the GET on
+    that same path: its arguments are the path parameters (plus the odd query parameter such as
+    `expand`, which is no resource input and drops out of the intersection with the resource's inputs)."""
+    sdk = SdkNames("pulumi_azure_native")
+    data = ProviderData(change_above_replaces=False)
+    data.sources.append(
+        {
+            "repo": "pulumi/pulumi-azure-native",
+            "ref": "installed SDK pulumi_azure_native " + importlib.metadata.version("pulumi-azure-native"),
+            "paths": "<module>/get_<resource>.py invoke arguments (the ARM path) intersected with the "
+            "resource's inputs",
+            "note": "path parameters only; create-only (x-ms-mutability) body properties and "
+            "gen/replacement.go's forceNewMap are in the provider's generated metadata, which is not "
+            "published: not included",
+        }
+    )
+    invokes: dict[str, set[str]] = {}
+    for path in sdk.root.rglob("get_*.py"):
+        text = path.read_text(encoding="utf-8")
+        for token in set(re.findall(r"invoke(?:_output)?\('(azure-native:[^']+)'", text)):
+            invokes[token] = set(re.findall(r"__args__\['([A-Za-z0-9_]+)'\]", text))
+    for token, path in sdk.tokens.items():
+        if not token.startswith("azure-native:"):
+            continue
+        data.covered.add(token)
+        module, name = token.split(":")[1:]
+        params = invokes.get(f"azure-native:{module}:get{name}", set()) & sdk.names(path)
+        if params:
+            data.types[token] = sorted(params)
+    data.notes.append(
+        "a change above a force-new path does not replace: the provider compares replace keys exactly "
+        "(calculateObjectDiff marks ADD/DELETE of a key as replace only when that key itself is force-new)"
+    )
+    return data
+
+
+# ---------------------------------------------------------------------------------------------------
+
+
+# Token prefix (`aws:ec2/vpc:Vpc` -> aws) -> the Python package (as in uv.lock) whose provider decides.
+PACKAGE_OF_PREFIX = {
+    "aws": "pulumi-aws",
+    "gcp": "pulumi-gcp",
+    "azure-native": "pulumi-azure-native",
+    "kubernetes": "pulumi-kubernetes",
+    "random": "pulumi-random",
+    "tls": "pulumi-tls",
+}
+
+
+def generate(mirrors: Path) -> dict:
+    providers: dict[str, dict] = {}
+    types: dict[str, list[str]] = {}
+    covered: dict[str, list[str]] = {}
+    generators: dict[str, Callable[[], ProviderData]] = {
+        "pulumi-aws": lambda: gen_aws(mirrors),
+        "pulumi-gcp": lambda: gen_gcp(mirrors),
+        "pulumi-random": lambda: gen_framework_provider(mirrors, "pulumi-random", "random"),
+        "pulumi-tls": lambda: gen_framework_provider(mirrors, "pulumi-tls", "tls"),
+        "pulumi-azure-native": gen_azure_native,
+    }
+    for package, run in generators.items():
+        print(f"{package} ...", file=sys.stderr)
+        data = run()
+        providers[package] = {
+            "version": importlib.metadata.version(package),
+            "sourceVersion": _source_version(package),
+            "generatedFrom": data.sources,
+            "typesCovered": len(data.covered | set(data.types)),
+            "typesWithReplacePaths": len(data.types),
+            "changeAboveReplaces": data.change_above_replaces,
+            "notes": data.notes,
+        }
+        types.update({token: _outermost(paths) for token, paths in data.types.items()})
+        covered[package] = sorted(data.covered - set(data.types))
+    kubernetes = gen_kubernetes(mirrors)
+    providers["pulumi-kubernetes"] = {
+        "version": importlib.metadata.version("pulumi-kubernetes"),
+        "sourceVersion": _source_version("pulumi-kubernetes"),
+        "generatedFrom": [kubernetes["source"]],
+        "changeAboveReplaces": True,
+        "notes": [kubernetes["assumes"]],
+    }
+    return {
+        "format": "mlfleet.replacements",
+        "version": 1,
+        "generated": datetime.date.today().isoformat(),
+        "generator": "scripts/gen_replacements.py",
+        "providers": providers,
+        # Every kubernetes:<group>/<version>:<Kind> replaces on `everyKind`; the kinds listed replace on
+        # their own full list (a Release is no Kubernetes object: its name/namespace, not metadata's).
+        "kubernetes": {
+            "everyKind": kubernetes["everyKind"],
+            "kinds": {k: _outermost([*v, *kubernetes["everyKind"]]) for k, v in kubernetes["kinds"].items()}
+            | kubernetes["tokens"],
+        },
+        "packages": PACKAGE_OF_PREFIX,
+        "types": dict(sorted(types.items())),
+        "noReplacePaths": covered,
+    }
+
+
+def _source_version(package: str) -> str | None:
+    """The provider release whose sources were read: the installed SDK itself for azure-native, the
+    Pulumi tag for the others, None when unknown (pulumi-aws: its upstream pin could not be read)."""
+    if package == "pulumi-azure-native":
+        return importlib.metadata.version(package)
+    return next((s.pulumi_version for s in SOURCES[package] if s.pulumi_version), None)
+
+
+def _outermost(paths: list[str]) -> list[str]:
+    """Drop paths below another force-new path: a change there hits the outer one anyway."""
+    kept: list[str] = []
+    for path in sorted(set(paths)):
+        if not any(path.startswith(outer + ".") for outer in kept):
+            kept.append(path)
+    return kept
+
+
+def dump(data: dict) -> str:
+    """Compact, one line per type, so a regeneration reads as a reviewable diff."""
+    lines = []
+    for key, value in data.items():
+        if key == "types":
+            rows = ",\n".join(f"  {json.dumps(t)}: {json.dumps(p)}" for t, p in value.items())
+            lines.append(f'"types": {{\n{rows}\n}}')
+        else:
+            lines.append(f"{json.dumps(key)}: {json.dumps(value, indent=1, sort_keys=True)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--mirrors", type=Path, default=Path("/work/.mirror"), help="directory of owner+repo/repo git mirrors"
+    )
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--check", action="store_true", help="fail if --out differs from a fresh run (ignoring the date)"
+    )
+    args = parser.parse_args()
+    data = generate(args.mirrors)
+    text = dump(data)
+    if args.check:
+        old = json.loads(args.out.read_text(encoding="utf-8"))
+        old["generated"] = data["generated"]
+        if old != data:
+            print(f"error: {args.out} is stale: run scripts/gen_replacements.py", file=sys.stderr)
+            return 1
+        return 0
+    args.out.write_text(text, encoding="utf-8")
+    print(
+        f"wrote {args.out} ({len(text) // 1024} KiB, {len(data['types'])} types with replace paths)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
