@@ -38,11 +38,25 @@ def diff(
         Path | None,
         typer.Option("--policy", help="A `mlfleet policy check --format json` report, for markdown."),
     ] = None,
+    base_policy: Annotated[
+        Path | None,
+        typer.Option(
+            "--base-policy", help="The base branch's policy report (markdown: only new violations)."
+        ),
+    ] = None,
+    head_sha: Annotated[
+        str | None, typer.Option("--head-sha", help="The head commit, named in the markdown header.")
+    ] = None,
+    run_url: Annotated[
+        str | None, typer.Option("--run-url", help="The CI run, linked from the markdown header.")
+    ] = None,
     fail_on_changes: Annotated[
         bool, typer.Option("--fail-on-changes", help="Exit 1 when anything changed (default: always 0).")
     ] = False,
 ) -> None:
-    """Compare two sets of plans by URN: what to create, update, replace or delete, property by property."""
+    """Compare two sets of plans by URN: what to create, update, replace or delete, property by property.
+
+    Exit 3 (after writing the diff) when a protected resource would be deleted or replaced."""
     from mlfleet.diff.compare import compare_all
     from mlfleet.diff.errors import DiffError
     from mlfleet.diff.load import Plans, load_plans, load_policy
@@ -59,6 +73,7 @@ def diff(
         raise typer.Exit(2)
     try:
         policy_report = load_policy(policy) if policy is not None else None
+        base_policy_report = load_policy(base_policy) if base_policy is not None else None
         head_plans: Plans
         if base is not None:
             base_plans = load_plans(base)
@@ -84,7 +99,15 @@ def diff(
     elif output_format == "json":
         report = as_json(diffs)
     else:
-        report = markdown(diffs, policy=policy_report, base_label=base_label, head_label=head_label)
+        report = markdown(
+            diffs,
+            policy=policy_report,
+            base_policy=base_policy_report,
+            base_label=base_label,
+            head_label=head_label,
+            head_sha=head_sha,
+            run_url=run_url,
+        )
     report = report if report.endswith("\n") else report + "\n"
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -92,6 +115,16 @@ def diff(
         typer.echo(f"diff written to {output}", err=True)
     else:
         typer.echo(report, nl=False)
+    errors = [f"{d.stack}: {r.type} {r.name}" for d in diffs for r in d.resources if r.error]
+    if errors:
+        # As `pulumi preview` fails on it; the diff above is written first, so the comment shows it.
+        typer.echo(
+            f"error: {len(errors)} protected resource(s) would be deleted or replaced "
+            f"({'; '.join(errors[:3])}{'; …' if len(errors) > 3 else ''}): "
+            "set protect: false and deploy that first",
+            err=True,
+        )
+        raise typer.Exit(3)
     if fail_on_changes and any(d.has_changes for d in diffs):
         raise typer.Exit(1)
 

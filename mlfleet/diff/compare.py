@@ -3,22 +3,30 @@
 Every value this module hands out is already a display string with secrets masked, so no renderer
 can print a secret: a secret marker shows as `[secret]`, a value that changed from or to a secret
 shows no values at all, and any config value that either side marks secret is never shown anywhere
-(even where the other side carried it in plain text).
+(even where the other side carried it in plain text). Secret markers carry a fingerprint
+(mlfleet/engine/secrets.py): two markers with different fingerprints are a "secret changed".
+
+Besides inputs, the resource options the engine acts on decide what a change is: `ignoreChanges`
+paths are not updates, a change under a `replaceOnChanges` path replaces, replacing or deleting a
+`protect`ed resource is an error (as `pulumi preview` fails), and the resources whose inputs read a
+replaced resource's outputs are replaced too (where that input is force-new) or "may change".
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlfleet.diff import replacements
 from mlfleet.diff.load import Plans
+from mlfleet.diff.paths import overlaps, under
 from mlfleet.engine.plan import is_secret_marker
+from mlfleet.engine.secrets import contains_secret, fingerprint, mask_secrets
+from mlfleet.engine.secrets import join_path as join
 
 SECRET = "[secret]"
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Resource options compared besides inputs (plan key -> how the diff names it).
 OPTIONS = {
     "protect": "protect",
@@ -27,27 +35,8 @@ OPTIONS = {
     "parent": "parent",
     "explicitDependencies": "dependsOn",
 }
-# Well-known input properties whose change makes the provider replace the resource (create the new
-# one, delete the old). An approximation from the providers' docs: the real provider decides.
-REPLACE_ON_CHANGES: dict[str, frozenset[str]] = {
-    "aws:s3/bucket:Bucket": frozenset({"bucket", "bucketPrefix", "objectLockEnabled"}),
-    "aws:sqs/queue:Queue": frozenset({"name", "namePrefix", "fifoQueue"}),
-    "aws:ecr/repository:Repository": frozenset({"name"}),
-    "aws:iam/role:Role": frozenset({"name", "namePrefix"}),
-    "aws:kms/key:Key": frozenset({"customerMasterKeySpec", "keyUsage", "multiRegion"}),
-    "aws:eks/cluster:Cluster": frozenset({"name"}),
-    "aws:eks/nodeGroup:NodeGroup": frozenset(
-        {"clusterName", "nodeGroupName", "amiType", "capacityType", "diskSize", "instanceTypes", "subnetIds"}
-    ),
-    "gcp:storage/bucket:Bucket": frozenset({"name", "location", "project"}),
-    "gcp:container/cluster:Cluster": frozenset({"name", "location", "project"}),
-    "gcp:serviceaccount/account:Account": frozenset({"accountId", "project"}),
-    "azure-native:resources:ResourceGroup": frozenset({"resourceGroupName", "location"}),
-    "azure-native:storage:StorageAccount": frozenset({"accountName", "resourceGroupName", "location"}),
-    "random:index/randomPassword:RandomPassword": frozenset(
-        {"length", "special", "upper", "lower", "numeric", "minSpecial", "overrideSpecial", "keepers"}
-    ),
-}
+# Every Kubernetes object is replaced when its name or namespace changes (they are its identity in
+# the API server); used only for a kubernetes type the generated replacement data does not list.
 KUBERNETES_REPLACE_PATHS = ("metadata.name", "metadata.namespace")
 
 
@@ -61,9 +50,11 @@ class PropertyChange:
     old: str | None = None
     new: str | None = None
     secret: bool = False
+    note: str = "changed"  # for secret changes: changed | secret changed | now secret | no longer secret
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "kind": self.kind, "old": self.old, "new": self.new, "secret": self.secret}
+        out = {"path": self.path, "kind": self.kind, "old": self.old, "new": self.new, "secret": self.secret}
+        return out | ({"note": self.note} if self.secret else {})
 
 
 @dataclass
@@ -71,10 +62,27 @@ class ResourceChange:
     urn: str
     type: str
     name: str
-    action: str  # create | delete | update | replace
+    action: str  # create | delete | update | replace | may-change
     properties: list[PropertyChange] = field(default_factory=list)
     options: list[PropertyChange] = field(default_factory=list)
     replace_keys: list[str] = field(default_factory=list)
+    inputs: list[PropertyChange] = field(default_factory=list)  # a created resource's inputs (masked)
+    protected: bool = False  # deleting or replacing it fails, as in `pulumi preview`
+    retain_on_delete: bool = False  # deleted from the stack, kept in the cloud
+    delete_before_replace: bool = False
+    caused_by: list[str] = field(default_factory=list)  # `input <- type name` of replaced resources read
+    ignored: list[str] = field(default_factory=list)  # changed paths under `ignoreChanges`
+    order: int = 0  # registration order in its plan, to keep the plan's order within a severity
+
+    @property
+    def error(self) -> str | None:
+        if not self.protected or self.action not in ("delete", "replace"):
+            return None
+        verb = "deleted" if self.action == "delete" else "replaced"
+        return (
+            f"{self.type} {self.name} is protected and would be {verb}; `pulumi preview` fails here "
+            "(set protect: false and deploy that first, or keep the resource)"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -85,10 +93,25 @@ class ResourceChange:
             "properties": [p.to_dict() for p in self.properties],
             "options": [p.to_dict() for p in self.options],
             "replaceKeys": self.replace_keys,
+            "inputs": [p.to_dict() for p in self.inputs],
+            "protected": self.protected,
+            "retainOnDelete": self.retain_on_delete,
+            "deleteBeforeReplace": self.delete_before_replace,
+            "causedBy": self.caused_by,
+            "ignored": self.ignored,
+            "error": self.error,
         }
 
 
 ACTIONS = ("create", "update", "replace", "delete")
+MAY_CHANGE = "may-change"
+
+
+def severity(change: ResourceChange) -> int:
+    """Comment order: protected deletes and replaces, replaces, deletes, creates, updates, may-change."""
+    if change.error:
+        return 0
+    return {"replace": 1, "delete": 2, "create": 3, "update": 4}.get(change.action, 5)
 
 
 @dataclass
@@ -107,11 +130,17 @@ class StackDiff:
     def has_changes(self) -> bool:
         return bool(self.resources or self.outputs or self.config)
 
+    @property
+    def errors(self) -> list[str]:
+        return [r.error for r in self.resources if r.error]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "stack": self.stack,
             "status": self.status,
-            "counts": {action: self.count(action) for action in ACTIONS} | {"same": self.unchanged},
+            "errors": self.errors,
+            "counts": {action: self.count(action) for action in ACTIONS}
+            | {"mayChange": self.count(MAY_CHANGE), "same": self.unchanged},
             "resources": [r.to_dict() for r in self.resources],
             "outputs": [o.to_dict() for o in self.outputs],
             "config": [c.to_dict() for c in self.config],
@@ -135,17 +164,7 @@ class _Masker:
     def show(self, value: Any) -> str:
         if self.leaks(value):
             return SECRET
-        return json.dumps(_mask(value), sort_keys=True, ensure_ascii=False)
-
-
-def _mask(value: Any) -> Any:
-    if is_secret_marker(value):
-        return SECRET
-    if isinstance(value, dict):
-        return {k: _mask(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mask(v) for v in value]
-    return value
+        return json.dumps(mask_secrets(value, SECRET), sort_keys=True, ensure_ascii=False)
 
 
 def _strings(value: Any) -> Iterable[str]:
@@ -168,28 +187,10 @@ def secret_config_values(base: dict[str, Any] | None, head: dict[str, Any] | Non
     head_config = (head or {}).get("config") or {}
     for key in set(base_config) | set(head_config):
         sides = [base_config.get(key), head_config.get(key)]
-        if any(is_secret_marker(v) or _contains_secret(v) for v in sides):
+        if any(contains_secret(v) for v in sides):
             for value in sides:
                 out.update(_strings(value))
     return out
-
-
-def _contains_secret(value: Any) -> bool:
-    if is_secret_marker(value):
-        return True
-    if isinstance(value, dict):
-        return any(_contains_secret(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_contains_secret(v) for v in value)
-    return False
-
-
-def join(path: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    if not path or _IDENTIFIER.match(key):
-        return f"{path}.{key}" if path else key
-    return f"{path}[{json.dumps(key, ensure_ascii=False)}]"
 
 
 def _json_container(text: str) -> Any:
@@ -202,19 +203,48 @@ def _json_container(text: str) -> Any:
     return value if isinstance(value, dict | list) else None
 
 
-def diff_values(old: Any, new: Any, path: str, masker: _Masker) -> list[PropertyChange]:
-    """Property-level changes between two values, with nested paths (`rules[0].a.b`)."""
+Fingerprints = dict[str, str]  # property path -> secret fingerprint (a plan's `secretFingerprints`)
+
+
+def diff_values(
+    old: Any,
+    new: Any,
+    path: str,
+    masker: _Masker,
+    fingerprints: tuple[Fingerprints, Fingerprints] = ({}, {}),
+) -> list[PropertyChange]:
+    """Property-level changes between two values, with nested paths (`rules[0].a.b`);
+    `fingerprints` are the two sides' secret fingerprints by path."""
     out: list[PropertyChange] = []
-    _diff(old, new, path, masker, out)
+    _diff(old, new, path, _Sides(masker, *fingerprints), out)
     return out
 
 
-def _diff(old: Any, new: Any, path: str, masker: _Masker, out: list[PropertyChange]) -> None:
+@dataclass(frozen=True)
+class _Sides:
+    masker: _Masker
+    old: Fingerprints
+    new: Fingerprints
+
+
+def _secret_change(old: Any, new: Any, path: str, sides: _Sides) -> str | None:
+    """How a value changed where either side is a secret marker (None: the same value). Only
+    fingerprints are compared; where a plan has none (older plans), two markers compare equal."""
+    before = sides.old.get(path) if is_secret_marker(old) else fingerprint(old)
+    after = sides.new.get(path) if is_secret_marker(new) else fingerprint(new)
     if is_secret_marker(old) and is_secret_marker(new):
-        return  # a secret has no value in a plan: two markers are all we can compare
+        return "secret changed" if before and after and before != after else None
+    if before == after:
+        return None  # the same value, now (or no longer) secret: the engine sees no change either
+    return "now secret" if is_secret_marker(new) else "no longer secret"
+
+
+def _diff(old: Any, new: Any, path: str, sides: _Sides, out: list[PropertyChange]) -> None:
+    masker = sides.masker
     if is_secret_marker(old) or is_secret_marker(new):
-        # Changed from or to a secret: say so, show nothing.
-        out.append(PropertyChange(path, "change", secret=True))
+        note = _secret_change(old, new, path, sides)
+        if note is not None:  # say it changed, show nothing
+            out.append(PropertyChange(path, "change", secret=True, note=note))
         return
     if isinstance(old, dict) and isinstance(new, dict):
         for key in sorted(set(old) | set(new)):
@@ -224,7 +254,7 @@ def _diff(old: Any, new: Any, path: str, masker: _Masker, out: list[PropertyChan
             elif key not in new:
                 out.append(PropertyChange(child, "remove", old=masker.show(old[key])))
             else:
-                _diff(old[key], new[key], child, masker, out)
+                _diff(old[key], new[key], child, sides, out)
         return
     if isinstance(old, list) and isinstance(new, list):
         for index in range(max(len(old), len(new))):
@@ -234,7 +264,7 @@ def _diff(old: Any, new: Any, path: str, masker: _Masker, out: list[PropertyChan
             elif index >= len(new):
                 out.append(PropertyChange(child, "remove", old=masker.show(old[index])))
             else:
-                _diff(old[index], new[index], child, masker, out)
+                _diff(old[index], new[index], child, sides, out)
         return
     if type(old) is type(new) and old == new:  # strict: 1 and True are different values
         return
@@ -246,23 +276,38 @@ def _diff(old: Any, new: Any, path: str, masker: _Masker, out: list[PropertyChan
         # JSON documents in strings (IAM and lifecycle policies): diff inside them.
         old_doc, new_doc = _json_container(old), _json_container(new)
         if old_doc is not None and new_doc is not None:
-            _diff(old_doc, new_doc, f"{path}{{json}}", masker, out)
+            _diff(old_doc, new_doc, f"{path}{{json}}", sides, out)
             return
     out.append(PropertyChange(path, "change", old=masker.show(old), new=masker.show(new)))
 
 
-def _replace_keys(resource_type: str, changes: list[PropertyChange]) -> list[str]:
-    keys = REPLACE_ON_CHANGES.get(resource_type, frozenset())
-    hits: set[str] = set()
-    for change in changes:
-        top = re.split(r"[.\[{]", change.path, maxsplit=1)[0]
-        if top in keys:
-            hits.add(top)
-        if resource_type.startswith("kubernetes:"):
-            for prefix in KUBERNETES_REPLACE_PATHS:
-                if change.path == prefix or change.path.startswith(prefix + "."):
-                    hits.add(prefix)
-    return sorted(hits)
+def replace_reasons(resource_type: str, changed_paths: Sequence[str]) -> list[str]:
+    """The force-new paths of `resource_type` that `changed_paths` (this module's path format) hit,
+    from the providers' own data (mlfleet/diff/replacements.py)."""
+    if replacements.replace_paths(resource_type) is None and resource_type.startswith("kubernetes:"):
+        return sorted({p for p in KUBERNETES_REPLACE_PATHS for path in changed_paths if overlaps(path, p)})
+    return replacements.replace_reasons(resource_type, changed_paths)
+
+
+def _replace_keys(resource: dict[str, Any], changes: list[PropertyChange]) -> list[str]:
+    """Why the engine would replace: the provider's force-new paths, then the resource's own
+    `replaceOnChanges` paths (a change under one, or one under a changed path, replaces)."""
+    paths = [c.path for c in changes]
+    hits = replace_reasons(str(resource.get("type", "")), paths)
+    for pattern in resource.get("replaceOnChanges") or []:
+        if any(overlaps(path, pattern) for path in paths):
+            hits.append(f"{pattern} (replaceOnChanges)")
+    return hits
+
+
+def _not_ignored(
+    resource: dict[str, Any], changes: list[PropertyChange]
+) -> tuple[list[PropertyChange], list[str]]:
+    """Changes outside the resource's `ignoreChanges` paths, and the ignored paths (the engine keeps
+    the old value there, so they are no update)."""
+    patterns = resource.get("ignoreChanges") or []
+    kept = [c for c in changes if not any(under(c.path, p) for p in patterns)]
+    return kept, [c.path for c in changes if c not in kept]
 
 
 def _moved(value: Any, moves: dict[str, str]) -> Any:
@@ -289,7 +334,9 @@ def compare_resource(
     """Changes between a base and a head resource; `moves` maps base URNs of aliased resources to
     their head URNs (parents, providers and dependencies that only moved are no change)."""
     moves = moves or {}
-    properties = diff_values(old.get("inputs") or {}, new.get("inputs") or {}, "", masker)
+    fingerprints = (old.get("secretFingerprints") or {}, new.get("secretFingerprints") or {})
+    changed = diff_values(old.get("inputs") or {}, new.get("inputs") or {}, "", masker, fingerprints)
+    properties, ignored = _not_ignored(new, changed)
     options: list[PropertyChange] = []
     for key, label in OPTIONS.items():
         before, after = _moved(old.get(key), moves), new.get(key)
@@ -301,7 +348,7 @@ def compare_resource(
             options.append(PropertyChange(label, "change", old=masker.show(before), new=masker.show(after)))
     if not properties and not options:
         return None
-    replace = _replace_keys(new.get("type", ""), properties)
+    replace = _replace_keys(new, properties)
     return ResourceChange(
         urn=new["urn"],
         type=str(new.get("type", "")),
@@ -310,6 +357,11 @@ def compare_resource(
         properties=properties,
         options=options,
         replace_keys=replace,
+        # The engine checks the protect flag in the state (the base): `pulumi preview` fails on it
+        # (pulumi docs, concepts/options/protect: "you must first set protect: false and run pulumi up").
+        protected=bool(old.get("protect")),
+        delete_before_replace=bool(new.get("deleteBeforeReplace")),
+        ignored=ignored,
     )
 
 
@@ -331,24 +383,44 @@ def compare_plans(base: dict[str, Any] | None, head: dict[str, Any] | None, stac
                 break
     moved_from = {head_urn: base_urn for base_urn, head_urn in moves.items()}
     diff = StackDiff(stack, status)
-    for urn, resource in head_resources.items():
+    changes: dict[str, ResourceChange] = {}
+    for order, (urn, resource) in enumerate(head_resources.items()):
         previous = base_resources.get(urn) or base_resources.get(moved_from.get(urn, ""))
         if previous is None:
-            diff.resources.append(_whole(resource, "create"))
-            continue
-        change = compare_resource(previous, resource, masker, moves)
-        if change is None:
-            diff.unchanged += 1
-        else:
-            diff.resources.append(change)
-    for urn, resource in base_resources.items():
+            changes[urn] = _whole(resource, "create", masker)
+        elif (change := compare_resource(previous, resource, masker, moves)) is not None:
+            changes[urn] = change
+        if urn in changes:
+            changes[urn].order = order
+    _cascade(head_resources, changes)
+    for order, (urn, resource) in enumerate(base_resources.items()):
         if urn not in head_resources and urn not in moves:
-            diff.resources.append(_whole(resource, "delete"))
-    diff.outputs = diff_values((base or {}).get("outputs", {}), (head or {}).get("outputs", {}), "", masker)
-    diff.config = diff_values(*_without_empty_defaults(base, head), "", masker)
+            changes[urn] = _whole(resource, "delete", masker)
+            changes[urn].order = len(head_resources) + order
+    diff.resources = sorted(changes.values(), key=lambda c: (severity(c), c.order))
+    diff.unchanged = len(head_resources) - sum(1 for c in diff.resources if c.action != "delete")
+    diff.outputs = diff_values(
+        (base or {}).get("outputs", {}),
+        (head or {}).get("outputs", {}),
+        "",
+        masker,
+        _fingerprints(base, head, "outputs"),
+    )
+    diff.config = diff_values(
+        *_without_empty_defaults(base, head), "", masker, _fingerprints(base, head, "config")
+    )
     if status == "changed" and not diff.has_changes:
         diff.status = "unchanged"
     return diff
+
+
+def _fingerprints(
+    base: dict[str, Any] | None, head: dict[str, Any] | None, part: str
+) -> tuple[Fingerprints, Fingerprints]:
+    def of(plan: dict[str, Any] | None) -> Fingerprints:
+        return dict(((plan or {}).get("secretFingerprints") or {}).get(part) or {})
+
+    return of(base), of(head)
 
 
 def _without_empty_defaults(
@@ -364,9 +436,57 @@ def _without_empty_defaults(
     return old, new
 
 
-def _whole(resource: dict[str, Any], action: str) -> ResourceChange:
+def _whole(resource: dict[str, Any], action: str, masker: _Masker) -> ResourceChange:
     kind, name = str(resource.get("type", "")), str(resource.get("name", ""))
-    return ResourceChange(resource["urn"], kind, name, action)
+    inputs = diff_values({}, resource.get("inputs") or {}, "", masker) if action == "create" else []
+    return ResourceChange(
+        resource["urn"],
+        kind,
+        name,
+        action,
+        inputs=inputs,
+        protected=action == "delete" and bool(resource.get("protect")),
+        retain_on_delete=action == "delete" and bool(resource.get("retainOnDelete")),
+    )
+
+
+def _cascade(head: dict[str, dict[str, Any]], changes: dict[str, ResourceChange]) -> None:
+    """A replaced resource gets new outputs (a new id, ARN, name): every resource whose input reads
+    them (the head plan's `propertyDependencies`) changes too. Mocked outputs never change, so
+    this is inferred: where that input is force-new for the reader's type, the reader is replaced
+    and the cascade goes on through it; otherwise it "may change" (an update, or nothing if the
+    output it reads keeps its value) and the cascade stops there."""
+    readers: dict[str, list[tuple[str, str]]] = {}
+    for urn, resource in head.items():
+        for prop, deps in (resource.get("propertyDependencies") or {}).items():
+            for dep in deps:
+                readers.setdefault(dep, []).append((urn, prop))
+    queue = [urn for urn, c in changes.items() if c.action == "replace"]
+    while queue:
+        source = changes[queue.pop(0)]
+        for urn, prop in readers.get(source.urn, []):
+            change = changes.get(urn)
+            if change is not None and change.action == "create":
+                continue
+            reader = head[urn]
+            if change is None:
+                change = changes[urn] = ResourceChange(
+                    urn, str(reader.get("type", "")), str(reader.get("name", "")), MAY_CHANGE
+                )
+                change.protected = bool(reader.get("protect"))
+            cause = f"{prop} <- {source.type} {source.name}"
+            if cause not in change.caused_by:
+                change.caused_by.append(cause)
+            if change.action == "replace":
+                continue
+            forced = replace_reasons(change.type, [prop]) + [
+                f"{p} (replaceOnChanges)" for p in reader.get("replaceOnChanges") or [] if overlaps(prop, p)
+            ]
+            if forced:
+                change.action = "replace"
+                change.replace_keys = sorted({*change.replace_keys, *forced})
+                change.delete_before_replace = bool(reader.get("deleteBeforeReplace"))
+                queue.append(urn)
 
 
 def compare_all(base: Plans, head: Plans) -> list[StackDiff]:

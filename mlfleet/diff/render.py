@@ -1,6 +1,14 @@
 """Printing diffs: text for a terminal, JSON for tools, Markdown for a pull-request comment.
 
 The values come from `compare` already masked; nothing here looks at plan values.
+
+The Markdown comment is a list of sections assembled in order (`comment_sections`): the header
+(refs, head SHA, run link), the protected-resource errors, the summary table, one collapsible
+block per changed stack, then any extra section (e.g. a cost delta: one more entry in that list)
+and the policy section. When the comment would exceed GitHub's limit, the stack blocks are
+rendered at decreasing levels of detail (`DETAIL_LEVELS`): creates and updates lose their details
+and then their lines before any replace or delete does; replaces and deletes are never dropped,
+only shortened (at worst to counts per type, pointing at the full diff).
 """
 
 from __future__ import annotations
@@ -8,18 +16,41 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from mlfleet.diff.compare import ACTIONS, PropertyChange, ResourceChange, StackDiff
+from mlfleet.diff.compare import ACTIONS, MAY_CHANGE, PropertyChange, ResourceChange, StackDiff
 
 # The hidden first line of the PR comment: the workflow finds and updates its own comment by it.
 COMMENT_MARKER = "<!-- mlfleet-diff -->"
-# GitHub rejects comment bodies over 65,536 characters; leave room for the policy section.
+# GitHub rejects comment bodies over 65,536 characters; keep a margin for what the workflow adds.
+GITHUB_COMMENT_LIMIT = 65_536
 MAX_COMMENT_CHARS = 60_000
 MAX_VALUE_CHARS = 200
-SYMBOLS = {"create": "+", "update": "~", "replace": "+-", "delete": "-"}
+# The policy section lists at most this many new violations and this many characters.
+MAX_POLICY_ITEMS = 25
+MAX_POLICY_CHARS = 6_000
+SYMBOLS = {"create": "+", "update": "~", "replace": "+-", "delete": "-", MAY_CHANGE: "~?"}
 KIND_SYMBOLS = {"add": "+", "remove": "-", "change": "~"}
+MAJOR = ("replace", "delete")  # never dropped from the comment
+
+
+def _elide(old: str, new: str) -> tuple[str, str]:
+    """Both values shown around where they differ: a long common prefix becomes `…`, then each is
+    cut to MAX_VALUE_CHARS, so two long values never show the same visible text."""
+    if len(old) <= MAX_VALUE_CHARS and len(new) <= MAX_VALUE_CHARS:
+        return old, new
+    common = 0
+    for a, b in zip(old, new, strict=False):
+        if a != b:
+            break
+        common += 1
+    start = max(0, common - 20)  # a little context before the first difference
+    if start:
+        old, new = "…" + old[start:], "…" + new[start:]
+    return _short(old), _short(new)
 
 
 def _short(value: str | None) -> str:
@@ -30,16 +61,19 @@ def _short(value: str | None) -> str:
 def property_line(change: PropertyChange, prefix: str = "") -> str:
     symbol = KIND_SYMBOLS[change.kind]
     if change.secret:
-        return f"{symbol} {prefix}{change.path}: [secret] (changed; values hidden)"
+        return f"{symbol} {prefix}{change.path}: [secret] ({change.note}; values hidden)"
     if change.kind == "add":
         return f"{symbol} {prefix}{change.path}: {_short(change.new)}"
     if change.kind == "remove":
         return f"{symbol} {prefix}{change.path}: {_short(change.old)}"
-    return f"{symbol} {prefix}{change.path}: {_short(change.old)} => {_short(change.new)}"
+    old, new = _elide(change.old or "", change.new or "")
+    return f"{symbol} {prefix}{change.path}: {old} => {new}"
 
 
 def counts_phrase(diff: StackDiff) -> str:
     parts = [f"{diff.count(a)} to {a}" for a in ACTIONS if diff.count(a)]
+    if diff.count(MAY_CHANGE):
+        parts.append(f"{diff.count(MAY_CHANGE)} may change")
     if diff.outputs:
         parts.append(f"{len(diff.outputs)} output change(s)")
     if diff.config:
@@ -49,28 +83,100 @@ def counts_phrase(diff: StackDiff) -> str:
     return ", ".join(parts)
 
 
-def resource_lines(resource: ResourceChange) -> list[str]:
+def resource_head(resource: ResourceChange) -> str:
     head = f"{SYMBOLS[resource.action]} {resource.type}  {resource.name}"
+    notes: list[str] = []
+    if resource.error:
+        notes.append("ERROR: protected")
     if resource.replace_keys:
-        head += f"  (replace: {', '.join(resource.replace_keys)} changed)"
-    lines = [head]
+        notes.append(f"replace: {', '.join(resource.replace_keys)} changed")
+    if resource.action == "replace" and resource.delete_before_replace:
+        notes.append("deleteBeforeReplace: deleted first, then created")
+    if resource.action == "delete" and resource.retain_on_delete:
+        notes.append("retainOnDelete: deleted from the stack, kept in the cloud")
+    if resource.action == MAY_CHANGE:
+        notes.append("may change: reads a replaced resource's outputs")
+    return head + (f"  ({'; '.join(notes)})" if notes else "")
+
+
+def resource_lines(resource: ResourceChange, details: bool = True, inputs: bool = True) -> list[str]:
+    lines = [resource_head(resource)]
+    if not details:
+        return lines
+    if inputs:
+        lines.extend("    " + property_line(change) for change in resource.inputs)
     for change in resource.properties:
         lines.append("    " + property_line(change))
     for change in resource.options:
         lines.append("    " + property_line(change, "[option] "))
+    lines.extend(f"    <- {cause} (replaced)" for cause in resource.caused_by)
     return lines
 
 
-def stack_lines(diff: StackDiff) -> list[str]:
+@dataclass(frozen=True)
+class Detail:
+    """How much of a stack's diff a rendering shows (the comment lowers it to fit GitHub's limit)."""
+
+    create_inputs: bool = True  # a created resource's inputs
+    minor_details: bool = True  # property lines of creates, updates and may-change
+    minor: bool = True  # creates, updates and may-change listed at all (else counted)
+    major_details: bool = True  # property lines of replaces and deletes
+    major: str = "lines"  # replaces and deletes: "lines", "names" (by type) or "counts" (by type)
+    extras: bool = True  # outputs and config changes
+
+
+FULL = Detail()
+DETAIL_LEVELS = (
+    FULL,
+    Detail(create_inputs=False),
+    Detail(create_inputs=False, minor_details=False),
+    Detail(create_inputs=False, minor_details=False, minor=False, extras=False),
+    Detail(minor=False, major_details=False, extras=False),
+    Detail(minor=False, major_details=False, major="names", extras=False),
+    Detail(minor=False, major_details=False, major="counts", extras=False),
+)
+
+
+def stack_lines(diff: StackDiff, detail: Detail = FULL) -> list[str]:
     lines: list[str] = []
-    for resource in diff.resources:
-        lines.extend(resource_lines(resource))
-    if diff.outputs:
+    major = [r for r in diff.resources if r.action in MAJOR]
+    if detail.major == "lines":
+        for resource in major:
+            lines.extend(resource_lines(resource, details=detail.major_details))
+    else:
+        lines.extend(_grouped(major, names=detail.major == "names"))
+    minor = [r for r in diff.resources if r.action not in MAJOR]
+    if detail.minor:
+        for resource in minor:
+            lines.extend(resource_lines(resource, detail.minor_details, detail.create_inputs))
+    elif minor:
+        counted = Counter(r.action for r in minor)
+        listed = ", ".join(f"{n} {a}" for a, n in counted.items())
+        lines.append(f"… {listed} not listed here (comment size): see the full diff")
+    if diff.outputs and detail.extras:
         lines.append("Outputs:")
         lines.extend("    " + property_line(c) for c in diff.outputs)
-    if diff.config:
+    if diff.config and detail.extras:
         lines.append("Config:")
         lines.extend("    " + property_line(c) for c in diff.config)
+    elif diff.outputs or diff.config:
+        lines.append(
+            f"… {len(diff.outputs)} output and {len(diff.config)} config change(s): see the full diff"
+        )
+    return lines
+
+
+def _grouped(resources: list[ResourceChange], names: bool) -> list[str]:
+    """Replaces and deletes one line per (action, type): names, or only how many."""
+    groups: dict[tuple[str, str], list[ResourceChange]] = {}
+    for resource in resources:
+        groups.setdefault((resource.action, resource.type), []).append(resource)
+    lines = []
+    for (action, kind), members in groups.items():
+        errors = sum(1 for r in members if r.error)
+        flag = f" ({errors} protected: ERROR)" if errors else ""
+        listed = ", ".join(r.name for r in members) if names else "see the full diff for the names"
+        lines.append(f"{SYMBOLS[action]} {len(members)} x {kind}{flag}: {listed}")
     return lines
 
 
@@ -83,9 +189,13 @@ def text(diffs: Sequence[StackDiff]) -> str:
     for diff in diffs:
         summary = f"{counts_phrase(diff)}; {diff.unchanged} unchanged"
         out.append(f"== stack {diff.stack}{_status_note(diff)}: {summary}")
+        out.extend(f"  error: {error}" for error in diff.errors)
         out.extend("  " + line for line in stack_lines(diff))
     total = sum(1 for d in diffs if d.has_changes)
     out.append(f"{total} of {len(diffs)} stack(s) changed")
+    errors = sum(len(d.errors) for d in diffs)
+    if errors:
+        out.append(f"error: {errors} protected resource(s) would be deleted or replaced")
     return "\n".join(out)
 
 
@@ -94,6 +204,7 @@ def as_json(diffs: Sequence[StackDiff]) -> str:
         "format": "mlfleet.diff",
         "version": 1,
         "changes": any(d.has_changes for d in diffs),
+        "errors": [error for d in diffs for error in d.errors],
         "stacks": [d.to_dict() for d in diffs],
     }
     return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
@@ -108,85 +219,165 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _policy_section(policy: list[dict[str, Any]]) -> list[str]:
+# -- the policy section ----------------------------------------------------------------------
+
+
+def _violation_key(stack: str, violation: dict[str, Any]) -> tuple[str, str, str]:
+    """A violation is the same across base and head when the rule and the resource are: the URN's
+    type and name (`::`-separated tail), so a message that mentions values does not make it new."""
+    urn = str(violation.get("urn") or "")
+    return stack, str(violation.get("rule", "")), "::".join(urn.split("::")[-2:])
+
+
+def new_violations(
+    head: list[dict[str, Any]], base: list[dict[str, Any]] | None
+) -> list[tuple[str, dict[str, Any]]]:
+    """(stack, violation) of the head report that the base report does not have (all of them
+    without a base report), mandatory first."""
+    known = {
+        _violation_key(s["stack"], v)
+        for s in base or []
+        for v in s.get("violations") or []
+        if isinstance(v, dict)
+    }
+    found = [
+        (s["stack"], v)
+        for s in head
+        for v in s.get("violations") or []
+        if isinstance(v, dict) and _violation_key(s["stack"], v) not in known
+    ]
+    return sorted(found, key=lambda item: str(item[1].get("enforcement")) != "mandatory")
+
+
+def _policy_section(policy: list[dict[str, Any]], base_policy: list[dict[str, Any]] | None) -> list[str]:
     mandatory = sum(int(s.get("mandatory") or 0) for s in policy)
     advisory = sum(int(s.get("advisory") or 0) for s in policy)
+    fresh = new_violations(policy, base_policy)
+    fresh_by_stack = Counter(stack for stack, _ in fresh)
     verdict = "❌ mandatory violations" if mandatory else "✅ no mandatory violations"
+    against = "new against the base branch" if base_policy is not None else "new (no base branch result)"
     lines = [
         "",
         f"#### Policies: {verdict}",
         "",
-        "| stack | resources | mandatory | advisory |",
-        "| --- | ---: | ---: | ---: |",
+        "| stack | resources | mandatory | advisory | new |",
+        "| --- | ---: | ---: | ---: | ---: |",
     ]
     for stack in policy:
         lines.append(
             f"| `{_cell(str(stack['stack']))}` | {int(stack.get('resources') or 0)} | "
-            f"{int(stack.get('mandatory') or 0)} | {int(stack.get('advisory') or 0)} |"
+            f"{int(stack.get('mandatory') or 0)} | {int(stack.get('advisory') or 0)} | "
+            f"{fresh_by_stack.get(stack['stack'], 0)} |"
         )
-    violations = [(s["stack"], v) for s in policy for v in (s.get("violations") or []) if isinstance(v, dict)]
-    if violations:
-        summary = f"{mandatory} mandatory, {advisory} advisory violation(s)"
-        lines += ["", f"<details><summary>{summary}</summary>", ""]
-        for stack, v in violations:
-            level = str(v.get("enforcement", "")).upper()
-            lines.append(
-                f"- **{_cell(level)}** `{_cell(str(v.get('rule', '')))}` ({_cell(str(stack))}) "
-                f"`{_cell(str(v.get('urn') or '(stack)'))}`: {_cell(str(v.get('message', '')))}"
-            )
-        lines += ["", "</details>"]
+    if not fresh:
+        if mandatory or advisory:
+            lines += ["", f"No violation is {against}; {mandatory} mandatory, {advisory} advisory as before."]
+        return lines
+    items: list[str] = []
+    size = 0
+    for stack_name, v in fresh:
+        level = str(v.get("enforcement", "")).upper()
+        item = (
+            f"- **{_cell(level)}** `{_cell(str(v.get('rule', '')))}` ({_cell(str(stack_name))}) "
+            f"`{_cell(str(v.get('urn') or '(stack)'))}`: {_cell(_short(str(v.get('message', ''))))}"
+        )
+        if len(items) >= MAX_POLICY_ITEMS or size + len(item) > MAX_POLICY_CHARS:
+            items.append(f"- … {len(fresh) - len(items)} more: see the policy report (`plans/policy.json`)")
+            break
+        items.append(item)
+        size += len(item) + 1
+    lines += [
+        "",
+        f"<details open><summary>{len(fresh)} violation(s) {against}</summary>",
+        "",
+        *items,
+        "",
+        "</details>",
+    ]
     return lines
 
 
-def markdown(
-    diffs: Sequence[StackDiff],
-    *,
-    policy: list[dict[str, Any]] | None = None,
-    base_label: str = "base",
-    head_label: str = "head",
-    max_chars: int = MAX_COMMENT_CHARS,
-) -> str:
-    """A PR comment: summary table, a collapsible section per changed stack, the policy summary.
-    Stacks with very long diffs are cut (with a note) so the comment stays under GitHub's limit."""
-    max_lines: int | None = None
-    while True:
-        body = _markdown(diffs, policy, base_label, head_label, max_lines)
-        if len(body) <= max_chars or max_lines == 0:
-            return body
-        longest = max((len(stack_lines(d)) for d in diffs), default=0)
-        max_lines = (longest if max_lines is None else max_lines) // 2
+# -- the comment ------------------------------------------------------------------------------
 
 
-def _markdown(
-    diffs: Sequence[StackDiff],
-    policy: list[dict[str, Any]] | None,
-    base_label: str,
-    head_label: str,
-    max_lines: int | None,
-) -> str:
-    changed = [d for d in diffs if d.has_changes]
-    lines = [
+@dataclass(frozen=True)
+class CommentContext:
+    base_label: str = "base"
+    head_label: str = "head"
+    head_sha: str | None = None
+    run_url: str | None = None
+    policy: list[dict[str, Any]] | None = None
+    base_policy: list[dict[str, Any]] | None = None
+
+
+Section = Callable[[Sequence[StackDiff], CommentContext, Detail], list[str]]
+
+
+def _header(diffs: Sequence[StackDiff], ctx: CommentContext, detail: Detail) -> list[str]:
+    changed = sum(1 for d in diffs if d.has_changes)
+    where = []
+    if ctx.head_sha:
+        where.append(f"head `{_cell(ctx.head_sha[:12])}`")
+    if ctx.run_url:
+        where.append(f"[workflow run]({ctx.run_url})")
+    where_text = f" ({', '.join(where)})" if where else ""
+    full = (
+        " The comment is shortened to fit GitHub's limit; the full diff is in the run's artifacts."
+        if (detail != FULL)
+        else ""
+    )
+    return [
         COMMENT_MARKER,
         "### mlfleet preview diff",
         "",
-        f"`{_cell(base_label)}` → `{_cell(head_label)}`: {len(changed)} of {len(diffs)} stack(s) change "
-        "(offline preview on the Pulumi mock runtime; no credentials used).",
+        f"`{_cell(ctx.base_label)}` → `{_cell(ctx.head_label)}`{where_text}: "
+        f"{changed} of {len(diffs)} stack(s) change "
+        f"(offline preview on the Pulumi mock runtime; no credentials used).{full}",
+    ]
+
+
+def _errors(diffs: Sequence[StackDiff], ctx: CommentContext, detail: Detail) -> list[str]:
+    errors = [(d.stack, e) for d in diffs for e in d.errors]
+    if not errors:
+        return []
+    lines = [
         "",
-        "| stack | create | update | replace | delete | unchanged | outputs | config |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "> [!CAUTION]",
+        f"> **{len(errors)} protected resource(s) would be deleted or replaced**: "
+        "`pulumi preview` and `pulumi up` fail on this change.",
+    ]
+    shown = errors[:20]
+    lines += [f"> - `{_cell(stack)}`: {_cell(error)}" for stack, error in shown]
+    if len(errors) > len(shown):
+        lines.append(f"> - … {len(errors) - len(shown)} more in the stacks below")
+    return lines
+
+
+def _table(diffs: Sequence[StackDiff], ctx: CommentContext, detail: Detail) -> list[str]:
+    lines = [
+        "",
+        "| stack | create | update | replace | delete | may change | unchanged | outputs | config |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for d in diffs:
-        numbers = [d.count(a) for a in ACTIONS] + [d.unchanged, len(d.outputs), len(d.config)]
-        cells = [str(n) for n in numbers]
-        lines.append(f"| `{_cell(d.stack)}`{_status_note(d)} | {' | '.join(cells)} |")
-    for d in changed:
-        body_lines = stack_lines(d)
-        if max_lines is not None and len(body_lines) > max_lines:
-            cut = len(body_lines) - max_lines
-            note = f"… {cut} more line(s): run `mlfleet diff` for the full diff"
-            body_lines = [*body_lines[:max_lines], note]
+        numbers = [d.count(a) for a in ACTIONS] + [
+            d.count(MAY_CHANGE),
+            d.unchanged,
+            len(d.outputs),
+            len(d.config),
+        ]
+        flag = " ❌" if d.errors else ""
+        lines.append(f"| `{_cell(d.stack)}`{_status_note(d)}{flag} | {' | '.join(str(n) for n in numbers)} |")
+    return lines
+
+
+def _stacks(diffs: Sequence[StackDiff], ctx: CommentContext, detail: Detail) -> list[str]:
+    lines: list[str] = []
+    for d in diffs:
+        if not d.has_changes:
+            continue
         # The symbol first (`+     tags.team`), so GitHub's diff highlighting colours the line.
-        body = "\n".join(re.sub(r"^(\s+)([+~-]) ", r"\2\1 ", line) for line in body_lines)
+        body = "\n".join(re.sub(r"^(\s+)([+~-]) ", r"\2\1 ", line) for line in stack_lines(d, detail))
         fence = _fence(body)
         lines += [
             "",
@@ -199,6 +390,33 @@ def _markdown(
             "",
             "</details>",
         ]
-    if policy is not None:
-        lines += _policy_section(policy)
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _policy(diffs: Sequence[StackDiff], ctx: CommentContext, detail: Detail) -> list[str]:
+    return _policy_section(ctx.policy, ctx.base_policy) if ctx.policy is not None else []
+
+
+# The comment, top to bottom. A new section (e.g. the cost delta) is one more entry here.
+COMMENT_SECTIONS: list[Section] = [_header, _errors, _table, _stacks, _policy]
+
+
+def markdown(
+    diffs: Sequence[StackDiff],
+    *,
+    policy: list[dict[str, Any]] | None = None,
+    base_policy: list[dict[str, Any]] | None = None,
+    base_label: str = "base",
+    head_label: str = "head",
+    head_sha: str | None = None,
+    run_url: str | None = None,
+    max_chars: int = MAX_COMMENT_CHARS,
+) -> str:
+    """A PR comment under `max_chars`: the most detailed rendering that fits (DETAIL_LEVELS)."""
+    ctx = CommentContext(base_label, head_label, head_sha, run_url, policy, base_policy)
+    body = ""
+    for detail in DETAIL_LEVELS:
+        body = "\n".join(line for section in COMMENT_SECTIONS for line in section(diffs, ctx, detail)) + "\n"
+        if len(body) <= max_chars:
+            return body
+    return body  # replace and delete counts per type: nothing shorter keeps them all

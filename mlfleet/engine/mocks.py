@@ -16,6 +16,8 @@ from typing import Any
 
 import pulumi
 
+from mlfleet.engine.secrets import contains_secret, mask_secrets
+
 ACCOUNT_ID = "123456789012"
 AZURE_SUBSCRIPTION = "00000000-0000-4000-8000-000000000000"
 AZURE_TENANT = "11111111-1111-4111-8111-111111111111"
@@ -62,7 +64,17 @@ class PlanMocks(pulumi.runtime.Mocks):
         }.get(pkg)
         if handler is None:
             return f"{args.name}-{_digest(token, args.name, length=8)}", inputs
-        return handler(token, args.name, inputs, provider)
+        if not contains_secret(inputs):
+            return handler(token, args.name, inputs, provider)
+        # The handlers derive names, ARNs and URLs from inputs with str(): give them "[secret]" where
+        # an input is secret, so no output (and no plan) ever carries a secret's value; inputs they
+        # pass through unchanged keep their secret marking.
+        masked = mask_secrets(inputs)
+        physical, outputs = handler(token, args.name, masked, provider)
+        for key, value in inputs.items():
+            if key in outputs and outputs[key] == masked[key]:
+                outputs[key] = value
+        return physical, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
         token = args.token

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from mlfleet.engine.recorder import SECRET_SIG, SECRET_VALUE, Registration
+from mlfleet.engine.secrets import fingerprint, join_path
 
 PLAN_FORMAT = "mlfleet.plan"
 PLAN_VERSION = 1
@@ -32,25 +33,56 @@ def normalize(value: Any) -> Any:
     return value
 
 
+def secret_fingerprints(value: Any, path: str = "") -> dict[str, str]:
+    """Property path (mlfleet diff's format) -> fingerprint of every secret in a wire value: what
+    lets a diff say "secret changed" without a value (mlfleet/engine/secrets.py)."""
+    out: dict[str, str] = {}
+    if isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_VALUE:
+        if "value" in value:
+            out[path] = fingerprint(normalize(value["value"]))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            out.update(secret_fingerprints(item, join_path(path, key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            out.update(secret_fingerprints(item, join_path(path, index)))
+    return out
+
+
 def resource_entry(reg: Registration) -> dict[str, Any]:
     explained = {urn for urns in reg.property_dependencies.values() for urn in urns}
     # `aliases` only where a resource has some (the plans of resources without stay as they were).
     moved = {"aliases": reg.aliases} if reg.aliases else {}
-    return moved | {
-        "urn": reg.urn,
-        "type": reg.type,
-        "name": reg.name,
-        "custom": reg.custom,
-        "parent": reg.parent or None,
-        "provider": reg.provider or None,
-        "protect": reg.protect,
-        "retainOnDelete": reg.retain_on_delete,
-        "dependencies": reg.dependencies,
-        "explicitDependencies": sorted(set(reg.dependencies) - explained),
-        "propertyDependencies": {k: v for k, v in sorted(reg.property_dependencies.items()) if v},
-        "inputs": normalize(reg.inputs),
-        "outputs": normalize({k: v for k, v in reg.outputs.items() if k not in ("urn",)}),
+    # The same for the diff-relevant options: present only where set.
+    options: dict[str, Any] = {
+        key: value
+        for key, value in (
+            ("replaceOnChanges", reg.replace_on_changes),
+            ("ignoreChanges", reg.ignore_changes),
+            ("deleteBeforeReplace", reg.delete_before_replace),
+            ("secretFingerprints", secret_fingerprints(reg.inputs)),
+        )
+        if value
     }
+    return (
+        moved
+        | options
+        | {
+            "urn": reg.urn,
+            "type": reg.type,
+            "name": reg.name,
+            "custom": reg.custom,
+            "parent": reg.parent or None,
+            "provider": reg.provider or None,
+            "protect": reg.protect,
+            "retainOnDelete": reg.retain_on_delete,
+            "dependencies": reg.dependencies,
+            "explicitDependencies": sorted(set(reg.dependencies) - explained),
+            "propertyDependencies": {k: v for k, v in sorted(reg.property_dependencies.items()) if v},
+            "inputs": normalize(reg.inputs),
+            "outputs": normalize({k: v for k, v in reg.outputs.items() if k not in ("urn",)}),
+        }
+    )
 
 
 def default_providers(
@@ -105,12 +137,20 @@ def build_plan(
     config: dict[str, Any],
     registrations: list[Registration],
     outputs: dict[str, Any],
+    config_fingerprints: dict[str, str] | None = None,
 ) -> dict[str, Any]:
+    """The plan; `config_fingerprints` are the fingerprints of the secret config values (keyed by
+    config key), recorded with the outputs' under the top-level `secretFingerprints`."""
     ordered = sorted(registrations, key=lambda r: r.order)
     # Registrations arrive from executor threads in a racy order: walk the parent tree depth-first
     # with siblings sorted by URN, so two runs give byte-identical plans.
     resources = [resource_entry(r) for r in _stable_order(ordered)]
-    return {
+    fingerprints = {
+        part: found
+        for part, found in (("config", config_fingerprints or {}), ("outputs", secret_fingerprints(outputs)))
+        if found
+    }
+    return ({"secretFingerprints": fingerprints} if fingerprints else {}) | {
         "format": PLAN_FORMAT,
         "version": PLAN_VERSION,
         "project": project,

@@ -59,7 +59,14 @@ def run_stack(
 def run_preview(project_dir: Path, stack: str, project: Project | None = None) -> dict[str, Any]:
     """The plan of one stack (docs/plan-format.md); raises PreviewError with a clean message."""
     run = run_stack(project_dir, stack, project)
-    plan = build_plan(run.project.name, stack, run.config.masked(), run.registrations, run.outputs)
+    plan = build_plan(
+        run.project.name,
+        stack,
+        run.config.masked(),
+        run.registrations,
+        run.outputs,
+        config_fingerprints=run.config.fingerprints(),
+    )
     findings = check_plan(plan)
     if findings:
         lines = "\n  ".join(f.message() for f in findings)

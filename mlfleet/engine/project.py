@@ -10,8 +10,10 @@ from typing import Any
 import yaml
 
 from mlfleet.engine.errors import PreviewError
+from mlfleet.engine.secrets import fingerprint, is_secure_placeholder, secure_placeholder
 
-# The value standing in for a `secure:` config value (the ciphertext is never decrypted here).
+# A `secure:` config value is never decrypted here: the program sees a placeholder derived from
+# the ciphertext (mlfleet/engine/secrets.py), so a rotated secret is a different value.
 SECRET_PLACEHOLDER = "[secret]"
 CONFIG_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -69,6 +71,14 @@ class StackConfig:
 
         return {
             k: (dict(SECRET_MARKER) if k in self.secret_keys else v) for k, v in sorted(self.values.items())
+        }
+
+    def fingerprints(self) -> dict[str, str]:
+        """The fingerprint of every secret key's value (mlfleet/engine/secrets.py)."""
+        from mlfleet.engine.plan import normalize
+
+        return {
+            k: fingerprint(normalize(self.values[k])) for k in sorted(self.secret_keys) if k in self.values
         }
 
 
@@ -147,7 +157,7 @@ def load_stack_config(project: Project, stack: str) -> StackConfig:
     for key, value in raw.items():
         full = key if ":" in key else f"{project.name}:{key}"
         if isinstance(value, dict) and set(value) == {"secure"}:
-            values[full] = SECRET_PLACEHOLDER
+            values[full] = secure_placeholder(value["secure"])
             secrets.add(full)
         else:
             if _contains_secure(value):
@@ -168,7 +178,7 @@ def load_stack_config(project: Project, stack: str) -> StackConfig:
 def _mask_secure(value: Any) -> Any:
     if isinstance(value, dict):
         if set(value) == {"secure"}:
-            return SECRET_PLACEHOLDER
+            return secure_placeholder(value["secure"])
         return {k: _mask_secure(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_mask_secure(v) for v in value]
@@ -209,7 +219,7 @@ def _check(project: Project, stack: str, shown: str, values: dict[str, Any]) -> 
                 )
             continue
         value = values[decl.key]
-        if decl.type and value != SECRET_PLACEHOLDER and not _type_ok(decl.type, value):
+        if decl.type and not is_secure_placeholder(value) and not _type_ok(decl.type, value):
             problems.append(
                 f"{shown}: config key '{decl.key}' must be of type {decl.type}, got {json.dumps(value)}. "
                 f"Fix: pulumi config set {decl.key} <{decl.type}> --stack {stack}"

@@ -17,9 +17,9 @@ from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.proto import resource_pb2
 
 from mlfleet.engine.mocks import PlanMocks
+from mlfleet.engine.secrets import SECRET_SIG, SECRET_VALUE, is_secret
 
-SECRET_SIG = rpc._special_sig_key  # "4dabf18193072939515e22adb298388d"
-SECRET_VALUE = rpc._special_secret_sig  # "1b47061264138c4ac30d75fd1eb44270"
+__all__ = ["SECRET_SIG", "SECRET_VALUE", "RecordingMonitor", "Registration", "struct_to_dict"]
 
 
 @dataclass
@@ -41,6 +41,11 @@ class Registration:
     outputs: dict[str, Any] = field(default_factory=dict)
     version: str = ""  # the provider plugin version the SDK asked for (names the default provider)
     aliases: list[str] = field(default_factory=list)  # URNs the resource had before (ResourceOptions.aliases)
+    # ResourceOptions the engine acts on in a diff: property paths as the SDK sends them (top-level
+    # names translated to wire names: pulumi/runtime/resource.py _translate_replace_on_changes).
+    replace_on_changes: list[str] = field(default_factory=list)
+    ignore_changes: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False
 
 
 def struct_to_dict(struct: Any) -> dict[str, Any]:
@@ -78,6 +83,9 @@ class RecordingMonitor(MockMonitor):
             inputs=inputs,
             version=request.version,
             aliases=self._alias_urns(request),
+            replace_on_changes=sorted(set(request.replaceOnChanges)),
+            ignore_changes=sorted(set(request.ignoreChanges)),
+            delete_before_replace=bool(request.deleteBeforeReplace),
         )
         with self._lock:
             self.registrations.append(registration)
@@ -87,7 +95,7 @@ class RecordingMonitor(MockMonitor):
         outputs = struct_to_dict(response.object)
         # The real engine marks `additional_secret_outputs` as secrets; the mock monitor does not.
         for key in request.additionalSecretOutputs:
-            if key in outputs and not _is_secret(outputs[key]):
+            if key in outputs and not is_secret(outputs[key]):
                 outputs[key] = {SECRET_SIG: SECRET_VALUE, "value": outputs[key]}
         registration.outputs = outputs
         if request.type.startswith("pulumi:providers:"):
@@ -114,7 +122,3 @@ class RecordingMonitor(MockMonitor):
                 urn = f"urn:pulumi:{spec.stack or stack}::{spec.project or project}::{rest}"
             urns.add(urn)
         return sorted(urns)
-
-
-def _is_secret(value: Any) -> bool:
-    return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_VALUE

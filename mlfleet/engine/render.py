@@ -7,6 +7,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from mlfleet.engine.plan import is_secret_marker
+from mlfleet.engine.secrets import mask_secrets
 
 if TYPE_CHECKING:  # rendering must not import the runtime
     from mlfleet.engine.parallel import StackResult
@@ -16,18 +17,8 @@ def _display(value: Any) -> str:
     if is_secret_marker(value):
         return "[secret]"
     if isinstance(value, dict | list):
-        return json.dumps(_mask(value), sort_keys=True)
+        return json.dumps(mask_secrets(value), sort_keys=True)
     return str(value)
-
-
-def _mask(value: Any) -> Any:
-    if is_secret_marker(value):
-        return "[secret]"
-    if isinstance(value, dict):
-        return {k: _mask(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mask(v) for v in value]
-    return value
 
 
 def render_plan(plan: dict[str, Any]) -> str:

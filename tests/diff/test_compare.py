@@ -145,8 +145,10 @@ def test_secret_marker_both_sides_is_unchanged_and_to_from_secret_hides_values()
     assert same == []
     to_secret = diff_values({"password": "hunter2-plain"}, {"password": secret()}, "", _masker())
     from_secret = diff_values({"password": secret()}, {"password": "hunter2-plain"}, "", _masker())
-    for changes in (to_secret, from_secret):
-        assert changes == [PropertyChange("password", "change", None, None, secret=True)]
+    assert to_secret == [PropertyChange("password", "change", None, None, secret=True, note="now secret")]
+    assert from_secret == [
+        PropertyChange("password", "change", None, None, secret=True, note="no longer secret")
+    ]
 
 
 def test_added_value_with_a_secret_inside_shows_the_marker_only() -> None:
@@ -169,7 +171,9 @@ def test_config_value_secret_on_one_side_is_never_shown_anywhere() -> None:
     diff = compare_plans(base, head, "dev")
     dumped = json.dumps(diff.to_dict())
     assert value not in dumped
-    assert diff.config == [PropertyChange("demo:dbPassword", "change", None, None, secret=True)]
+    assert diff.config == [
+        PropertyChange("demo:dbPassword", "change", None, None, secret=True, note="now secret")
+    ]
     assert {c.path for c in diff.resources[0].properties} == {"password", "note"}
     assert all(c.secret for c in diff.resources[0].properties)
     assert diff.outputs == [PropertyChange("dsn", "change", None, None, secret=True)]

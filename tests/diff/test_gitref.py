@@ -71,8 +71,8 @@ def test_no_change_and_a_new_stack(repo: Path) -> None:
     shutil.copy(project / "stacks" / "Pulumi.ok.yaml", project / "stacks" / "Pulumi.extra.yaml")
     result = diff("--base-ref", "HEAD", "-C", str(project), "-s", "ok", "-s", "extra", "-f", "markdown")
     assert result.exit_code == 0, result.output
-    assert "| `extra` (new stack) | 6 | 0 | 0 | 0 | 0 | 5 | 4 |" in result.stdout
-    assert "| `ok` | 0 | 0 | 0 | 0 | 6 | 0 | 0 |" in result.stdout
+    assert "| `extra` (new stack) | 6 | 0 | 0 | 0 | 0 | 0 | 5 | 4 |" in result.stdout
+    assert "| `ok` | 0 | 0 | 0 | 0 | 0 | 6 | 0 | 0 |" in result.stdout
     assert CIPHERTEXT not in result.stdout
 
 

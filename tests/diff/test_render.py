@@ -32,7 +32,7 @@ def test_json_is_structured() -> None:
     payload = json.loads(as_json(diffs()))
     assert payload["format"] == "mlfleet.diff" and payload["changes"] is True
     dev = payload["stacks"][0]
-    assert dev["counts"] == {"create": 1, "update": 3, "replace": 0, "delete": 1, "same": 1}
+    assert dev["counts"] == {"create": 1, "update": 3, "replace": 0, "delete": 1, "mayChange": 0, "same": 1}
     assert payload["stacks"][1]["status"] == "unchanged"
 
 
@@ -52,16 +52,16 @@ def test_markdown_comment_structure() -> None:
     lines = out.splitlines()
     assert lines[0] == COMMENT_MARKER
     assert "`origin/main` → `pr`: 1 of 2 stack(s) change" in out
-    header = "| stack | create | update | replace | delete | unchanged | outputs | config |"
+    header = "| stack | create | update | replace | delete | may change | unchanged | outputs | config |"
     assert header in lines
-    assert "| `dev` | 1 | 3 | 0 | 1 | 1 | 3 | 1 |" in lines
-    assert "| `prod` | 0 | 0 | 0 | 0 | 2 | 0 | 0 |" in lines
+    assert "| `dev` | 1 | 3 | 0 | 1 | 0 | 1 | 3 | 1 |" in lines
+    assert "| `prod` | 0 | 0 | 0 | 0 | 0 | 2 | 0 | 0 |" in lines
     # one collapsible section per changed stack, with a diff code block inside
     assert out.count("<details><summary><code>") == 1
     assert re.search(r"<details><summary><code>dev</code>: 1 to create.*</summary>\n\n```diff\n", out)
-    assert out.count("<details>") == out.count("</details>") == 2
+    assert out.count("<details") == out.count("</details>") == 2
     assert "#### Policies: ❌ mandatory violations" in out
-    assert "| `dev` | 6 | 1 | 0 |" in lines
+    assert "| `dev` | 6 | 1 | 0 | 1 |" in lines
     assert "no \\| kms" in out  # table/list cells escape pipes
     # in the diff block the symbol comes first, so GitHub colours added and removed properties
     assert '\n+     tags.team: "ml"\n' in out
@@ -84,8 +84,8 @@ def test_markdown_stays_under_the_comment_limit() -> None:
     head = plan(resources=[{**r, "inputs": {**r["inputs"], "delaySeconds": 5}} for r in many])
     out = markdown([compare_plans(base, head, "dev")], max_chars=8000)
     assert len(out) <= 8000
-    assert re.search(r"… \d+ more line\(s\): run `mlfleet diff` for the full diff", out)
-    assert "| `dev` | 0 | 400 | 0 | 0 |" in out  # the table is never cut
+    assert "400 update not listed here (comment size): see the full diff" in out
+    assert "| `dev` | 0 | 400 | 0 | 0 | 0 | 1 | 0 | 0 |" in out  # the table is never cut
 
 
 def test_no_secret_value_in_any_format() -> None:
@@ -107,4 +107,4 @@ def test_no_secret_value_in_any_format() -> None:
     for rendered in (text(diffs), as_json(diffs), markdown(diffs)):
         assert value not in rendered
         assert "DEADBEEF" not in rendered
-    assert "[secret] (changed; values hidden)" in text(diffs)
+    assert "~ demo:token: [secret] (now secret; values hidden)" in text(diffs)

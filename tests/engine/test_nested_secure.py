@@ -10,7 +10,8 @@ from pathlib import Path
 import yaml
 
 from mlfleet.engine.plan import SECRET_MARKER
-from mlfleet.engine.project import SECRET_PLACEHOLDER, load_project, load_stack_config
+from mlfleet.engine.project import load_project, load_stack_config
+from mlfleet.engine.secrets import secure_placeholder
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "engine_project"
 
@@ -23,7 +24,7 @@ def test_nested_secure_keeps_the_shape_and_makes_the_key_secret(tmp_path: Path) 
     project = dataclasses.replace(load_project(FIXTURE), stack_config_dir=tmp_path)
     config = load_stack_config(project, "nested")
     assert config.values["other:settings"] == {
-        "receivers": {"pager": {"pagerduty": {"routingKey": SECRET_PLACEHOLDER}}},
+        "receivers": {"pager": {"pagerduty": {"routingKey": secure_placeholder("v1:AAAAciphertext")}}},
         "n": 1,
     }
     assert "other:settings" in config.secret_keys

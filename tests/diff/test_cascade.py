@@ -1,0 +1,46 @@
+"""A replaced resource's dependents: replaced too where the input that reads it is force-new for
+their type, and onwards through them; otherwise "may change"."""
+
+from __future__ import annotations
+
+import copy
+
+from mlfleet.diff.compare import MAY_CHANGE, compare_plans
+from mlfleet.diff.render import text
+from tests.diff.plans import BUCKET, QUEUE, plan, resource
+
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+CLUSTER = "aws:eks/cluster:Cluster"
+
+
+def plans(key: str = "name", value: str = "c2") -> tuple[dict, dict]:
+    cluster = resource("dev", CLUSTER, "c", {"name": "c1", "roleArn": "arn:r"})
+    # the node group reads the cluster's name into clusterName (force-new for a node group)
+    group = resource("dev", NODE_GROUP, "g", {"clusterName": "c1", "nodeRoleArn": "arn:n"})
+    group["propertyDependencies"] = {"clusterName": [cluster["urn"]]}
+    # a queue whose tags read the node group (not force-new): may change
+    queue = resource("dev", QUEUE, "q", {"tags": {"group": "g"}})
+    queue["propertyDependencies"] = {"tags": [group["urn"]]}
+    # a bucket that reads nothing replaced
+    bucket = resource("dev", BUCKET, "b", {"bucket": "b"})
+    base = plan(resources=[cluster, group, queue, bucket])
+    head = copy.deepcopy(base)
+    head["resources"][1]["inputs"][key] = value
+    return base, head
+
+
+def test_replacement_cascades_through_force_new_inputs() -> None:
+    diff = compare_plans(*plans(), "dev")
+    actions = {r.name: r.action for r in diff.resources}
+    assert actions == {"c": "replace", "g": "replace", "q": MAY_CHANGE}
+    group = next(r for r in diff.resources if r.name == "g")
+    assert group.replace_keys == ["clusterName"] and group.caused_by == [f"clusterName <- {CLUSTER} c"]
+    assert diff.count(MAY_CHANGE) == 1 and diff.unchanged == 2  # the root stack and the bucket
+    out = text([diff])
+    assert f"~? {QUEUE}  q  (may change: reads a replaced resource's outputs)" in out
+    assert f"<- tags <- {NODE_GROUP} g (replaced)" in out
+
+
+def test_no_replacement_no_cascade() -> None:
+    diff = compare_plans(*plans("tags", "x"), "dev")
+    assert {r.name: r.action for r in diff.resources} == {"c": "update"}
