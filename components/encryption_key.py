@@ -17,6 +17,7 @@ from components.errors import ComponentArgumentError
 from components.target import CloudTarget
 
 COMPONENT = "EncryptionKey"
+DELETION_FIX = "pass deletion_window_days=30"
 
 
 @dataclass(frozen=True)
@@ -29,20 +30,17 @@ class EncryptionKeyArgs:
     protect: bool = False
 
     def __post_init__(self) -> None:
-        if isinstance(self.rotation_days, bool) or not 90 <= self.rotation_days <= 2560:
-            raise ComponentArgumentError(
-                COMPONENT,
-                "rotation_days",
-                f"must be between 90 and 2560 (got {self.rotation_days!r})",
-                "pass rotation_days=90 (the shortest rotation every cloud accepts) or up to 2560",
-            )
-        if isinstance(self.deletion_window_days, bool) or not 7 <= self.deletion_window_days <= 30:
-            raise ComponentArgumentError(
-                COMPONENT,
-                "deletion_window_days",
-                f"must be between 7 and 30 (got {self.deletion_window_days!r})",
-                "pass deletion_window_days=30",
-            )
+        fix = "pass rotation_days=90 (the shortest rotation every cloud accepts) or up to 2560"
+        check_days(COMPONENT, "rotation_days", self.rotation_days, 90, 2560, fix)
+        check_days(COMPONENT, "deletion_window_days", self.deletion_window_days, 7, 30, DELETION_FIX)
+
+
+def check_days(component: str, argument: str, value: int, low: int, high: int, fix: str) -> None:
+    """A day count in [low, high] (keys share these bounds: AWS deletion window 7..30 days)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ComponentArgumentError(
+            component, argument, f"must be between {low} and {high} (got {value!r})", fix
+        )
 
 
 class EncryptionKey(Protocol):

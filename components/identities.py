@@ -104,6 +104,8 @@ class WorkloadIdentity:
     # Put these on the workload's pod template (Azure: the Workload Identity webhook mutates only
     # pods labelled azure.workload.identity/use=true).
     pod_labels: dict[str, str] = field(default_factory=dict)
+    # Azure: the managed identity's object (principal) id, what role assignments name.
+    object_id: pulumi.Output[str] | None = None
 
 
 class Identities(Protocol):

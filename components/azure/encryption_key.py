@@ -17,11 +17,29 @@ from components.encryption_key import EncryptionKeyArgs
 from components.target import CloudTarget
 
 
+def rotation_policy(rotation_days: int) -> azure_native.keyvault.RotationPolicyArgs:
+    """Rotate every `rotation_days`; each version expires after twice that."""
+    return azure_native.keyvault.RotationPolicyArgs(
+        attributes=azure_native.keyvault.KeyRotationPolicyAttributesArgs(
+            expiry_time=f"P{2 * rotation_days}D"
+        ),
+        lifetime_actions=[
+            azure_native.keyvault.LifetimeActionArgs(
+                action=azure_native.keyvault.ActionArgs(
+                    type=azure_native.keyvault.KeyRotationPolicyActionType.ROTATE
+                ),
+                trigger=azure_native.keyvault.TriggerArgs(time_after_create=f"P{rotation_days}D"),
+            )
+        ],
+    )
+
+
 class AzureEncryptionKey(pulumi.ComponentResource):
     key_id: pulumi.Output[str]
     key_name: pulumi.Output[str]
     vault_uri: pulumi.Output[str]
     vault_id: pulumi.Output[str]
+    vault_name: pulumi.Output[str]
     # Storage and ACR wrap their data keys as this identity (it may only use the key, not manage it).
     user_identity_id: pulumi.Output[str]
     user_identity_client_id: pulumi.Output[str]
@@ -66,22 +84,8 @@ class AzureEncryptionKey(pulumi.ComponentResource):
                 kty="RSA",
                 key_size=3072,
                 key_ops=["wrapKey", "unwrapKey"],
-                rotation_policy=azure_native.keyvault.RotationPolicyArgs(
-                    # A new version well before the old one expires; services follow the versionless URI.
-                    attributes=azure_native.keyvault.KeyRotationPolicyAttributesArgs(
-                        expiry_time=f"P{2 * args.rotation_days}D"
-                    ),
-                    lifetime_actions=[
-                        azure_native.keyvault.LifetimeActionArgs(
-                            action=azure_native.keyvault.ActionArgs(
-                                type=azure_native.keyvault.KeyRotationPolicyActionType.ROTATE
-                            ),
-                            trigger=azure_native.keyvault.TriggerArgs(
-                                time_after_create=f"P{args.rotation_days}D"
-                            ),
-                        )
-                    ],
-                ),
+                # A new version well before the old one expires; services follow the versionless URI.
+                rotation_policy=rotation_policy(args.rotation_days),
             ),
             tags=context.tags(),
             opts=stateful,
@@ -106,6 +110,7 @@ class AzureEncryptionKey(pulumi.ComponentResource):
         self.key_name = key.name
         self.vault_uri = vault.properties.vault_uri
         self.vault_id = vault.id
+        self.vault_name = vault.name
         self.user_identity_id = identity.id
         self.user_identity_client_id = identity.client_id
         self.register_outputs({"key_id": self.key_id, "vault_id": self.vault_id})

@@ -108,6 +108,7 @@ class AzureIdentities(pulumi.ComponentResource):
                 {CLIENT_ID_ANNOTATION: identity.client_id},
                 identity.name,
                 pod_labels={USE_LABEL: "true"},
+                object_id=identity.principal_id,
             )
         self.deployer = None
         if args.github is not None:

@@ -177,8 +177,6 @@ def build_compute_layer(
         found = storage.identities.workloads[workload]
         return found.service_account, dict(found.annotations), dict(found.pod_labels)
 
-    # What the registry library needs besides the URL (Azure: the storage account name).
-    registry_env: dict[str, pulumi.Input[str]] = dict(storage.bucket.registry_env) if storage else {}
     serving_account, serving_annotations, serving_pod_labels = identity("serving")
     serving = config.serving
     service = serving_service(
@@ -193,7 +191,7 @@ def build_compute_layer(
             service_account=serving_account,
             service_account_annotations=serving_annotations,
             pod_labels=serving_pod_labels,
-            env=registry_env,
+            env=storage.workload_env("serving") if storage else {},
             env_secret=env_secret,
             min_replicas=1 if local else serving.min_replicas,
             max_replicas=serving.max_replicas,
@@ -249,7 +247,7 @@ def build_compute_layer(
             service_account=trainer_account,
             service_account_annotations=trainer_annotations,
             pod_labels=trainer_pod_labels,
-            env=registry_env,
+            env=storage.workload_env("trainer") if storage else {},
             env_secret=env_secret,
             schedule=job_config.schedule,
             train_config=job_config.config,

@@ -1,15 +1,18 @@
-"""The storage and identity section of the topology: key, model bucket, container registry, identities."""
+"""The storage and identity section of the topology: keys, model bucket, container registry, identities."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+import pulumi
+
 from components.container_registry import ContainerRegistry, ContainerRegistryArgs, container_registry
 from components.context import PlatformContext
 from components.encryption_key import EncryptionKey, EncryptionKeyArgs, encryption_key
 from components.identities import GithubDeployer, Identities, IdentitiesArgs, identities
 from components.model_bucket import ModelBucket, ModelBucketArgs, RegistryLocation, model_bucket
+from components.signing_key import SigningKey, SigningKeyArgs, signing_env, signing_key
 from components.target import CloudTarget
 from components.topology.config import PlatformConfig
 from components.topology.providers import Providers, replica_provider_alias
@@ -23,12 +26,20 @@ class StorageLayer:
     bucket: ModelBucket
     registry: ContainerRegistry
     identities: Identities
+    signing: SigningKey
+
+    def workload_env(self, workload: str) -> dict[str, pulumi.Input[str]]:
+        """What `workload`'s registry library needs besides the URL: the bucket's (Azure: the storage
+        account) and the signing key's (MLFLEET_SIGNING_KEY / MLFLEET_VERIFY_KEYS)."""
+        return {**self.bucket.registry_env, **signing_env(self.signing, workload)}
 
     def exports(self) -> dict[str, Any]:
         return {
             "modelRegistryUrl": self.bucket.registry_url,
             "modelBucketName": self.bucket.bucket_name,
             "keyId": self.key.key_id,
+            # MLFLEET_VERIFY_KEYS for anyone reading the registry (mlfleet models verify).
+            "signingKeyUri": self.signing.key_uri,
             "repositoryUrls": self.registry.repository_urls,
             "workloadIdentities": {w: i.principal for w, i in self.identities.workloads.items()},
             "deployerIdentity": self.identities.deployer,
@@ -79,7 +90,10 @@ def build_storage_layer(
         context,
         bucket,
     )
-    return StorageLayer(key, bucket, registry, workload_identities)
+    signing = signing_key(
+        context.name("signing"), SigningKeyArgs(protect=protect), target, context, key, workload_identities
+    )
+    return StorageLayer(key, bucket, registry, workload_identities, signing)
 
 
 def sync_destinations(

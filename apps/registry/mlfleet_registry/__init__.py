@@ -20,7 +20,7 @@ from mlfleet_registry.errors import (
 )
 from mlfleet_registry.manifest import FeatureSpec, Manifest
 from mlfleet_registry.registry import ANY, LoadedModel, Registry
-from mlfleet_registry.signing import Signer, Verifier, signer_from_env, verifier_from_env
+from mlfleet_registry.signing import ObjectSigner, Signer, Verifier, signer_from_env, verifier_from_env
 from mlfleet_registry.store import ObjectStore
 from mlfleet_registry.sync import SyncReport, sync_registries
 
@@ -46,6 +46,7 @@ __all__ = [
     "LoadedModel",
     "Manifest",
     "NotFound",
+    "ObjectSigner",
     "Registry",
     "RegistryError",
     "Signer",

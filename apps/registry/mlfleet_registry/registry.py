@@ -39,7 +39,7 @@ from mlfleet_registry.names import (
     is_version,
     version_number,
 )
-from mlfleet_registry.signing import Signer, Verifier
+from mlfleet_registry.signing import ObjectSigner, Verifier
 from mlfleet_registry.store import ObjectStore
 
 MAX_RACE_RETRIES = 20
@@ -83,7 +83,7 @@ class LoadedModel:
 
 class Registry:
     def __init__(
-        self, store: ObjectStore, signer: Signer | None = None, verifier: Verifier | None = None
+        self, store: ObjectStore, signer: ObjectSigner | None = None, verifier: Verifier | None = None
     ) -> None:
         """`signer` signs every manifest, alias entry, tombstone and audit event written; with a
         `verifier`, unsigned or badly signed objects are refused by load/set_alias, reported by verify."""

@@ -124,7 +124,14 @@ CASES = [
     ),
     Case(
         "aws-kms-key-rotation",
-        [res("aws:kms/key:Key", {"enableKeyRotation": True, "tags": TAGS})],
+        [
+            res("aws:kms/key:Key", {"enableKeyRotation": True, "tags": TAGS}),
+            # Asymmetric keys cannot rotate automatically (EnableKeyRotation): exempt.
+            res(
+                "aws:kms/key:Key",
+                {"customerMasterKeySpec": "ECC_NIST_P256", "keyUsage": "SIGN_VERIFY", "tags": TAGS},
+            ),
+        ],
         [res("aws:kms/key:Key", {"tags": TAGS})],
         "enableKeyRotation",
     ),

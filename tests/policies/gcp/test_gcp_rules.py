@@ -81,7 +81,12 @@ CASES = [
             res(
                 "gcp:kms/cryptoKey:CryptoKey",
                 {"keyRing": "r", "rotationPeriod": "7776000s", "labels": LABELS},
-            )
+            ),
+            # Cloud KMS cannot rotate asymmetric keys automatically: exempt.
+            res(
+                "gcp:kms/cryptoKey:CryptoKey",
+                {"keyRing": "r", "purpose": "ASYMMETRIC_SIGN", "labels": LABELS},
+            ),
         ],
         [
             res(

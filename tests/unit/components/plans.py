@@ -30,7 +30,7 @@ def typed(plan: Any, token: str, name: str) -> dict[str, Any]:
     return found[0]
 
 
-BLOCKS = ("EncryptionKey", "ModelBucket", "ContainerRegistry", "Identities")
+BLOCKS = ("EncryptionKey", "ModelBucket", "ContainerRegistry", "Identities", "SigningKey")
 
 
 def storage_layer(plan: Plan) -> Plan:
@@ -38,3 +38,10 @@ def storage_layer(plan: Plan) -> Plan:
     tokens = tuple(f"mlfleet:{cloud}:{block}" for cloud in ("aws", "gcp", "azure") for block in BLOCKS)
     kept = [r for r in plan.resources if any(f"{t}$" in r["urn"] or f"{t}::" in r["urn"] for t in tokens)]
     return Plan({**plan.data, "resources": kept})
+
+
+def encryption_key(plan: Plan, token: str) -> dict[str, Any]:
+    """The stack's bucket/cluster encryption key of type `token` (the registry signing key is beside it)."""
+    keys = [r for r in plan.of_type(token) if not r["name"].endswith("-signing")]
+    assert len(keys) == 1, [r["name"] for r in keys]
+    return keys[0]

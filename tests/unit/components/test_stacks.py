@@ -10,10 +10,10 @@ import pytest
 from mlfleet.engine.harness import preview_stack
 from tests.unit.components.plans import TAG_KEYS, storage_layer
 
-# Resources (components included) of the four storage and identity blocks per stack.
-EXPECTED_COUNTS = {"dev": 34, "staging": 34, "prod": 55, "gcp-dev": 29, "azure-dev": 25}
+# Resources (components included) of the five storage and identity blocks per stack.
+EXPECTED_COUNTS = {"dev": 40, "staging": 40, "prod": 61, "gcp-dev": 35, "azure-dev": 32}
 # Logical names may carry only deterministic parts: no random suffixes.
-NAME = re.compile(r"^mlfleet-{stack}-(key|models|images|id)(-[a-z0-9-]+)?$")
+NAME = re.compile(r"^mlfleet-{stack}-(key|models|images|id|signing)(-[a-z0-9-]+)?$")
 
 
 @pytest.fixture(scope="module", params=sorted(EXPECTED_COUNTS))

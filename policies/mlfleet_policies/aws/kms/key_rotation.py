@@ -1,4 +1,8 @@
-"""KMS keys rotate yearly (enableKeyRotation; provider default false)."""
+"""Symmetric KMS keys rotate (enableKeyRotation; provider default false).
+
+Asymmetric (e.g. ECC_NIST_P256 signing keys) and HMAC keys are exempt: "Automatic key rotation is
+supported only on symmetric encryption KMS keys. You cannot enable automatic rotation of asymmetric
+KMS keys, HMAC KMS keys, ..." (AWS KMS API Reference, EnableKeyRotation)."""
 
 from collections.abc import Iterator
 
@@ -10,7 +14,7 @@ from mlfleet_policies.rule import Resource, RuleMeta, resource_rule
 
 def check(r: Resource) -> Iterator[str]:
     if get(r.props, "customerMasterKeySpec", "SYMMETRIC_DEFAULT") != "SYMMETRIC_DEFAULT":
-        return  # AWS only rotates symmetric keys
+        return  # AWS rotates only symmetric encryption keys (see the module docstring)
     if get(r.props, "enableKeyRotation") is not True:
         yield "enableKeyRotation is not true (provider default: false)"
 

@@ -11,7 +11,7 @@ from components.errors import ComponentArgumentError
 from components.target import CloudTarget
 from components.training_cluster import GpuPoolArgs, TrainingClusterArgs, training_cluster
 from mlfleet.engine.harness import Plan, preview_stack, run_program
-from tests.unit.components.plans import TAG_KEYS, typed
+from tests.unit.components.plans import TAG_KEYS, encryption_key, typed
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool"
@@ -85,7 +85,7 @@ def test_nodes_require_imdsv2_with_hop_limit_one(dev):
 
 def test_secrets_encrypted_with_the_stack_key_logs_and_authorized_endpoint(dev):
     cluster = dev.one("aws:eks/cluster:Cluster")["inputs"]
-    key = dev.one("aws:kms/key:Key")["outputs"]["arn"]
+    key = encryption_key(dev, "aws:kms/key:Key")["outputs"]["arn"]
     assert cluster["encryptionConfig"] == {"resources": ["secrets"], "provider": {"keyArn": key}}
     assert set(cluster["enabledClusterLogTypes"]) == {
         "api",

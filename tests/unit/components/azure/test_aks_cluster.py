@@ -18,7 +18,7 @@ from components.errors import ComponentArgumentError
 from components.target import CloudTarget
 from components.training_cluster import TrainingClusterArgs, training_cluster
 from mlfleet.engine.harness import Plan, preview_stack, run_program
-from tests.unit.components.plans import TAG_KEYS, typed
+from tests.unit.components.plans import TAG_KEYS, encryption_key, typed
 
 AGENT_POOL = "azure-native:containerservice:AgentPool"
 CLUSTER = "azure-native:containerservice:ManagedCluster"
@@ -61,7 +61,7 @@ def test_system_cpu_and_gpu_pools_spot_outside_prod_gpu_from_zero(plan):
 def test_kms_with_the_stack_key_and_a_control_plane_identity_allowed_to_use_it(plan):
     cluster = plan.one(CLUSTER)
     security = cluster["inputs"]["securityProfile"]
-    key_uri = plan.one("azure-native:keyvault:Key")["outputs"]["keyUri"]
+    key_uri = encryption_key(plan, "azure-native:keyvault:Key")["outputs"]["keyUri"]
     assert security["azureKeyVaultKms"]["enabled"] is True
     assert security["azureKeyVaultKms"]["keyId"] == key_uri
     identity = typed(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.unit.components.plans import typed
+from tests.unit.components.plans import encryption_key, typed
 
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
@@ -47,7 +47,7 @@ def test_key_vault_rbac_purge_protection_and_key_rotation(azure_plan):
     assert vault["enableRbacAuthorization"] is True
     assert vault["enablePurgeProtection"] is True
     assert vault["enableSoftDelete"] is True
-    key = azure_plan.one("azure-native:keyvault:Key")["inputs"]["properties"]
+    key = encryption_key(azure_plan, "azure-native:keyvault:Key")["inputs"]["properties"]
     action = key["rotationPolicy"]["lifetimeActions"][0]
     assert action == {"action": {"type": "rotate"}, "trigger": {"timeAfterCreate": "P90D"}}
 
@@ -81,6 +81,8 @@ def test_github_deployer_is_a_federated_managed_identity(azure_plan):
     assert credential["issuer"] == "https://token.actions.githubusercontent.com"
     assert credential["subject"] == "repo:example-org/mlfleet:ref:refs/heads/main"
     assert credential["audiences"] == ["api://AzureADTokenExchange"]
-    role = azure_plan.one("azure-native:authorization:RoleDefinition")["inputs"]
+    role = typed(azure_plan, "azure-native:authorization:RoleDefinition", "mlfleet-azure-dev-id-deployer")[
+        "inputs"
+    ]
     assert all("*" not in action for action in role["permissions"][0]["actions"])
     assert role["assignableScopes"] == [role["scope"]]

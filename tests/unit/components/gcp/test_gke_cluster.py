@@ -8,7 +8,7 @@ from components.context import PlatformContext
 from components.target import CloudTarget
 from components.training_cluster import GpuPoolArgs, TrainingClusterArgs, training_cluster
 from mlfleet.engine.harness import Plan, preview_stack, run_program
-from tests.unit.components.plans import TAG_KEYS
+from tests.unit.components.plans import TAG_KEYS, encryption_key
 
 NODE_POOL = "gcp:container/nodePool:NodePool"
 KEY = "projects/p/locations/europe-west4/keyRings/r/cryptoKeys/k"
@@ -47,7 +47,7 @@ def test_system_cpu_and_gpu_pools_spot_outside_prod_gpu_from_zero(plan):
 
 def test_cmek_secrets_workload_identity_dataplane_v2_logging_and_authorized_networks(plan):
     cluster = plan.one("gcp:container/cluster:Cluster")["inputs"]
-    key = plan.one("gcp:kms/cryptoKey:CryptoKey")["inputs"]
+    key = encryption_key(plan, "gcp:kms/cryptoKey:CryptoKey")["inputs"]
     key_id = f"{key['keyRing']}/cryptoKeys/{key['name']}"
     assert cluster["databaseEncryption"] == {"state": "ENCRYPTED", "keyName": key_id}
     assert cluster["workloadIdentityConfig"] == {"workloadPool": "mlfleet-dev-123456.svc.id.goog"}
