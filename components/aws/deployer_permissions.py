@@ -1,124 +1,519 @@
-"""What the CI deployer may do on AWS: manage this stack's resources, found by their name prefix.
+"""What the CI deployer may do on AWS: for each resource type the program creates, the IAM actions its
+create/read/update/delete needs, scoped to this stack's resources.
 
-Explicit actions only (no `*`, no `service:*`). `Resource: "*"` appears only for actions AWS does not
-scope to a resource (creating a KMS key, reading an ECR login token, listing).
+One table (TYPE_GRANTS: Pulumi type token -> grants); the deployer's policy is generated from it
+(`statements`), and tests/unit/components/test_deployer_permissions.py fails for any type in a stack's
+plan that has no row here. Explicit actions only (no `*`, no `service:*`).
+
+Scoping, per what each service supports (AWS Service Authorization Reference,
+https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html,
+pages list_amazons3, list_amazonelasticcontainerregistry, list_awsidentityandaccessmanagementiam,
+list_awskeymanagementservice, list_amazonec2, list_amazonelastickubernetesservice,
+list_amazoncloudwatch, list_amazoneventbridge, list_amazonsqs, list_amazonsns, list_awsbudgetservice
+(CreateBudget/DeleteBudget -> budgets:ModifyBudget), list_awscertificatemanager, list_amazonroute53):
+- by name prefix `<project>-<stack>[-<cell>]-*` where the ARN carries the name (S3, ECR, IAM roles,
+  EKS, CloudWatch alarms, EventBridge rules, SQS, SNS, budgets, KMS aliases);
+- by the `managed-by=mlfleet` tag where ids are random (KMS keys, EC2 network resources, ACM
+  certificates): `aws:ResourceTag` on existing resources, `aws:RequestTag` on create;
+- `Resource: "*"` only for actions AWS does not scope to a resource (Describe*/List*, creating a KMS
+  key or an ACM certificate request is tag-conditioned instead).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from components.aws.policy_documents import Statement
 
-UNSCOPABLE_ACTIONS: tuple[str, ...] = (
-    "kms:CreateKey",
-    "kms:ListAliases",
-    "ecr:GetAuthorizationToken",
-    "iam:ListOpenIDConnectProviders",
-    "sts:GetCallerIdentity",
+# Resource ARN patterns, `{prefix}` = `<project>-<stack>[-<cell>]`.
+SCOPES: dict[str, tuple[str, ...]] = {
+    "Buckets": ("arn:aws:s3:::{prefix}-*",),
+    "Repositories": ("arn:aws:ecr:*:*:repository/{prefix}-*",),
+    "Roles": ("arn:aws:iam::*:role/{prefix}-*",),
+    "OidcProviders": (
+        "arn:aws:iam::*:oidc-provider/token.actions.githubusercontent.com",
+        "arn:aws:iam::*:oidc-provider/oidc.eks.*.amazonaws.com/id/*",
+    ),
+    "KeyAliases": ("arn:aws:kms:*:*:alias/{prefix}-*",),
+    "TaggedKeys": ("arn:aws:kms:*:*:key/*",),
+    "TaggedNetwork": (
+        "arn:aws:ec2:*:*:vpc/*",
+        "arn:aws:ec2:*:*:subnet/*",
+        "arn:aws:ec2:*:*:internet-gateway/*",
+        "arn:aws:ec2:*:*:natgateway/*",
+        "arn:aws:ec2:*:*:elastic-ip/*",
+        "arn:aws:ec2:*:*:route-table/*",
+        "arn:aws:ec2:*:*:launch-template/*",
+    ),
+    "Clusters": (
+        "arn:aws:eks:*:*:cluster/{prefix}-*",
+        "arn:aws:eks:*:*:nodegroup/{prefix}-*/*/*",
+        "arn:aws:eks:*:*:addon/{prefix}-*/*/*",
+        "arn:aws:eks:*:*:podidentityassociation/{prefix}-*/*",
+    ),
+    "Alarms": ("arn:aws:cloudwatch:*:*:alarm:{prefix}-*",),
+    "EventRules": ("arn:aws:events:*:*:rule/{prefix}-*",),
+    "Queues": ("arn:aws:sqs:*:*:{prefix}-*",),
+    "Topics": ("arn:aws:sns:*:*:{prefix}-*",),
+    "Budgets": ("arn:aws:budgets::*:budget/{prefix}-*",),
+    "TaggedCertificates": ("arn:aws:acm:*:*:certificate/*",),
+    # Record names are not in the ARN; the zone id comes from mlfleet:dns.zoneId (see docs/delivery.md).
+    "HostedZones": ("arn:aws:route53:::hostedzone/*", "arn:aws:route53:::change/*"),
+    "Unscopable": ("*",),
+}
+
+# Conditions a grant may carry, by name (a statement is one scope + one condition).
+CONDITIONS: dict[str, dict[str, dict[str, str | list[str]]]] = {
+    "": {},
+    # Existing resources: only those carrying the tag every mlfleet resource has.
+    "Tagged": {"StringEquals": {"aws:ResourceTag/managed-by": "mlfleet"}},
+    # Creates: only when the request tags the new resource managed-by=mlfleet.
+    "OnCreate": {"StringEquals": {"aws:RequestTag/managed-by": "mlfleet"}},
+}
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Actions allowed on one scope (SCOPES key) under one condition (CONDITIONS key)."""
+
+    scope: str
+    actions: tuple[str, ...]
+    condition: str = ""
+
+
+def _s3(*extra: str) -> tuple[Grant, ...]:
+    """S3 bucket sub-resources: the bucket's read actions (refresh) plus the sub-resource's put/delete."""
+    return (Grant("Buckets", ("s3:GetBucketLocation", "s3:ListBucket", *extra)),)
+
+
+EC2_READ = Grant(
+    "Unscopable",
+    (
+        "ec2:DescribeVpcs",
+        "ec2:DescribeVpcAttribute",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeInternetGateways",
+        "ec2:DescribeNatGateways",
+        "ec2:DescribeAddresses",
+        "ec2:DescribeAddressesAttribute",
+        "ec2:DescribeRouteTables",
+        "ec2:DescribeLaunchTemplates",
+        "ec2:DescribeLaunchTemplateVersions",
+        "ec2:DescribeAvailabilityZones",
+    ),
 )
+EC2_CREATES: tuple[str, ...] = (
+    "ec2:AllocateAddress",
+    "ec2:CreateInternetGateway",
+    "ec2:CreateLaunchTemplate",
+    "ec2:CreateNatGateway",
+    "ec2:CreateRouteTable",
+    "ec2:CreateSubnet",
+    "ec2:CreateVpc",
+)
+# Tagging an untagged EC2 resource is allowed only inside one of these creates (ec2:CreateAction),
+# so the deployer cannot adopt a foreign VPC by tagging it managed-by=mlfleet.
+CONDITIONS["TagOnCreate"] = {"StringEquals": {"ec2:CreateAction": [a.split(":")[1] for a in EC2_CREATES]}}
 
 
-def statements(prefix: str) -> list[Statement]:
-    """Deployer statements for the resources named `<prefix>-*` (prefix = `<project>-<stack>`)."""
-    return [
-        {
-            "Sid": "Buckets",
-            "Effect": "Allow",
-            "Action": [
-                "s3:CreateBucket",
-                "s3:DeleteBucket",
-                "s3:ListBucket",
-                "s3:GetBucket*",
-                "s3:PutBucket*",
-                "s3:GetEncryptionConfiguration",
-                "s3:PutEncryptionConfiguration",
-                "s3:GetLifecycleConfiguration",
-                "s3:PutLifecycleConfiguration",
-                "s3:GetReplicationConfiguration",
-                "s3:PutReplicationConfiguration",
-                "s3:GetAccelerateConfiguration",
-                "s3:GetAnalyticsConfiguration",
-            ],
-            "Resource": [f"arn:aws:s3:::{prefix}-*"],
-        },
-        {
-            "Sid": "Repositories",
-            "Effect": "Allow",
-            "Action": [
+def _ec2(create: str, *manage: str) -> tuple[Grant, ...]:
+    """An EC2 network type: created only tagged managed-by=mlfleet, then managed only while tagged."""
+    return (
+        EC2_READ,
+        Grant("TaggedNetwork", ("ec2:CreateTags",), condition="TagOnCreate"),
+        Grant("TaggedNetwork", (create,), condition="OnCreate" if create in EC2_CREATES else "Tagged"),
+        Grant("TaggedNetwork", (*manage, "ec2:CreateTags", "ec2:DeleteTags"), condition="Tagged"),
+    )
+
+
+CLUSTER_READ = Grant("Clusters", ("eks:DescribeCluster", "eks:ListTagsForResource"))
+
+# Pulumi type token -> what managing it needs. Keep sorted by token.
+TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
+    "aws:acm/certificate:Certificate": (
+        Grant(
+            "TaggedCertificates", ("acm:RequestCertificate", "acm:AddTagsToCertificate"), condition="OnCreate"
+        ),
+        Grant(
+            "TaggedCertificates",
+            (
+                "acm:DescribeCertificate",
+                "acm:ListTagsForCertificate",
+                "acm:AddTagsToCertificate",
+                "acm:RemoveTagsFromCertificate",
+                "acm:DeleteCertificate",
+            ),
+            condition="Tagged",
+        ),
+    ),
+    # Waits for validation: reads the certificate only.
+    "aws:acm/certificateValidation:CertificateValidation": (
+        Grant("TaggedCertificates", ("acm:DescribeCertificate",), condition="Tagged"),
+    ),
+    "aws:budgets/budget:Budget": (
+        Grant(
+            "Budgets",
+            (
+                "budgets:ModifyBudget",
+                "budgets:ViewBudget",
+                "budgets:TagResource",
+                "budgets:UntagResource",
+                "budgets:ListTagsForResource",
+            ),
+        ),
+    ),
+    "aws:cloudwatch/eventRule:EventRule": (
+        Grant(
+            "EventRules",
+            (
+                "events:PutRule",
+                "events:DescribeRule",
+                "events:DeleteRule",
+                "events:TagResource",
+                "events:UntagResource",
+                "events:ListTagsForResource",
+                "events:ListTargetsByRule",
+            ),
+        ),
+    ),
+    "aws:cloudwatch/eventTarget:EventTarget": (
+        Grant("EventRules", ("events:PutTargets", "events:RemoveTargets", "events:ListTargetsByRule")),
+    ),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": (
+        Grant(
+            "Alarms",
+            (
+                "cloudwatch:PutMetricAlarm",
+                "cloudwatch:DescribeAlarms",
+                "cloudwatch:DeleteAlarms",
+                "cloudwatch:TagResource",
+                "cloudwatch:UntagResource",
+                "cloudwatch:ListTagsForResource",
+            ),
+        ),
+    ),
+    "aws:ec2/eip:Eip": _ec2("ec2:AllocateAddress", "ec2:ReleaseAddress", "ec2:DisassociateAddress"),
+    "aws:ec2/internetGateway:InternetGateway": _ec2(
+        "ec2:CreateInternetGateway",
+        "ec2:DeleteInternetGateway",
+        "ec2:AttachInternetGateway",
+        "ec2:DetachInternetGateway",
+    ),
+    "aws:ec2/launchTemplate:LaunchTemplate": _ec2(
+        "ec2:CreateLaunchTemplate",
+        "ec2:CreateLaunchTemplateVersion",
+        "ec2:ModifyLaunchTemplate",
+        "ec2:DeleteLaunchTemplate",
+    ),
+    "aws:ec2/natGateway:NatGateway": _ec2("ec2:CreateNatGateway", "ec2:DeleteNatGateway"),
+    "aws:ec2/routeTable:RouteTable": _ec2(
+        "ec2:CreateRouteTable",
+        "ec2:DeleteRouteTable",
+        "ec2:CreateRoute",
+        "ec2:ReplaceRoute",
+        "ec2:DeleteRoute",
+    ),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": _ec2(
+        "ec2:AssociateRouteTable", "ec2:DisassociateRouteTable", "ec2:ReplaceRouteTableAssociation"
+    ),
+    "aws:ec2/subnet:Subnet": _ec2("ec2:CreateSubnet", "ec2:DeleteSubnet", "ec2:ModifySubnetAttribute"),
+    "aws:ec2/vpc:Vpc": _ec2("ec2:CreateVpc", "ec2:DeleteVpc", "ec2:ModifyVpcAttribute"),
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": (
+        Grant(
+            "Repositories",
+            ("ecr:PutLifecyclePolicy", "ecr:GetLifecyclePolicy", "ecr:DeleteLifecyclePolicy"),
+        ),
+    ),
+    "aws:ecr/repository:Repository": (
+        Grant(
+            "Repositories",
+            (
                 "ecr:CreateRepository",
-                "ecr:DeleteRepository",
                 "ecr:DescribeRepositories",
-                "ecr:PutLifecyclePolicy",
-                "ecr:GetLifecyclePolicy",
-                "ecr:DeleteLifecyclePolicy",
+                "ecr:DeleteRepository",
                 "ecr:PutImageScanningConfiguration",
                 "ecr:PutImageTagMutability",
                 "ecr:TagResource",
                 "ecr:UntagResource",
                 "ecr:ListTagsForResource",
-                "ecr:BatchCheckLayerAvailability",
-                "ecr:InitiateLayerUpload",
-                "ecr:UploadLayerPart",
-                "ecr:CompleteLayerUpload",
-                "ecr:PutImage",
-            ],
-            "Resource": [f"arn:aws:ecr:*:*:repository/{prefix}-*"],
-        },
-        {
-            "Sid": "Roles",
-            "Effect": "Allow",
-            "Action": [
-                "iam:CreateRole",
-                "iam:DeleteRole",
-                "iam:GetRole",
-                "iam:UpdateRole",
-                "iam:UpdateAssumeRolePolicy",
-                "iam:PutRolePolicy",
-                "iam:GetRolePolicy",
-                "iam:DeleteRolePolicy",
-                "iam:ListRolePolicies",
-                "iam:ListAttachedRolePolicies",
-                "iam:TagRole",
-                "iam:UntagRole",
-                "iam:PassRole",
-            ],
-            "Resource": [f"arn:aws:iam::*:role/{prefix}-*"],
-        },
-        {
-            "Sid": "GithubOidcProvider",
-            "Effect": "Allow",
-            "Action": [
+            ),
+        ),
+    ),
+    "aws:eks/addon:Addon": (
+        CLUSTER_READ,
+        Grant(
+            "Clusters",
+            (
+                "eks:CreateAddon",
+                "eks:DescribeAddon",
+                "eks:UpdateAddon",
+                "eks:DeleteAddon",
+                "eks:TagResource",
+                "eks:UntagResource",
+            ),
+        ),
+    ),
+    # The cluster and node group roles are passed to EKS (iam:PassRole on Roles, below).
+    "aws:eks/cluster:Cluster": (
+        CLUSTER_READ,
+        Grant(
+            "Clusters",
+            (
+                "eks:CreateCluster",
+                "eks:UpdateClusterConfig",
+                "eks:UpdateClusterVersion",
+                "eks:DeleteCluster",
+                "eks:DescribeUpdate",
+                "eks:TagResource",
+                "eks:UntagResource",
+            ),
+        ),
+        Grant("Roles", ("iam:PassRole", "iam:GetRole")),
+        Grant("TaggedNetwork", ("ec2:CreateNetworkInterface",), condition="Tagged"),
+        EC2_READ,
+    ),
+    "aws:eks/nodeGroup:NodeGroup": (
+        CLUSTER_READ,
+        Grant(
+            "Clusters",
+            (
+                "eks:CreateNodegroup",
+                "eks:DescribeNodegroup",
+                "eks:UpdateNodegroupConfig",
+                "eks:UpdateNodegroupVersion",
+                "eks:DeleteNodegroup",
+                "eks:DescribeUpdate",
+                "eks:TagResource",
+                "eks:UntagResource",
+            ),
+        ),
+        Grant("Roles", ("iam:PassRole", "iam:GetRole")),
+        Grant("TaggedNetwork", ("ec2:RunInstances",), condition="Tagged"),
+        EC2_READ,
+    ),
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation": (
+        Grant(
+            "Clusters",
+            (
+                "eks:CreatePodIdentityAssociation",
+                "eks:DescribePodIdentityAssociation",
+                "eks:UpdatePodIdentityAssociation",
+                "eks:DeletePodIdentityAssociation",
+                "eks:TagResource",
+                "eks:UntagResource",
+            ),
+        ),
+        Grant("Roles", ("iam:PassRole", "iam:GetRole")),
+    ),
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (
+        Grant(
+            "OidcProviders",
+            (
                 "iam:CreateOpenIDConnectProvider",
                 "iam:GetOpenIDConnectProvider",
+                "iam:UpdateOpenIDConnectProviderThumbprint",
+                "iam:AddClientIDToOpenIDConnectProvider",
+                "iam:RemoveClientIDFromOpenIDConnectProvider",
                 "iam:DeleteOpenIDConnectProvider",
                 "iam:TagOpenIDConnectProvider",
-            ],
-            "Resource": ["arn:aws:iam::*:oidc-provider/token.actions.githubusercontent.com"],
-        },
-        {
-            "Sid": "KeyAliases",
-            "Effect": "Allow",
-            "Action": ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
-            "Resource": [f"arn:aws:kms:*:*:alias/{prefix}-*"],
-        },
-        {
-            "Sid": "StackKeys",
-            "Effect": "Allow",
-            "Action": [
+                "iam:UntagOpenIDConnectProvider",
+            ),
+        ),
+    ),
+    "aws:iam/role:Role": (
+        Grant(
+            "Roles",
+            (
+                "iam:CreateRole",
+                "iam:GetRole",
+                "iam:UpdateRole",
+                "iam:UpdateRoleDescription",
+                "iam:UpdateAssumeRolePolicy",
+                "iam:DeleteRole",
+                "iam:TagRole",
+                "iam:UntagRole",
+                "iam:ListRolePolicies",
+                "iam:ListAttachedRolePolicies",
+                "iam:ListInstanceProfilesForRole",
+            ),
+        ),
+    ),
+    "aws:iam/rolePolicy:RolePolicy": (
+        Grant("Roles", ("iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy")),
+    ),
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (
+        Grant("Roles", ("iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:ListAttachedRolePolicies")),
+    ),
+    "aws:kms/alias:Alias": (
+        Grant("KeyAliases", ("kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias")),
+        # Creating/deleting an alias is authorized on the alias AND on its key.
+        Grant("TaggedKeys", ("kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"), condition="Tagged"),
+        Grant("Unscopable", ("kms:ListAliases",)),
+    ),
+    "aws:kms/key:Key": (
+        # CreateKey has no resource ARN; tagging on create is authorized on the new key's ARN.
+        Grant("Unscopable", ("kms:CreateKey",), condition="OnCreate"),
+        Grant("TaggedKeys", ("kms:TagResource",), condition="OnCreate"),
+        Grant(
+            "TaggedKeys",
+            (
                 "kms:DescribeKey",
                 "kms:GetKeyPolicy",
+                "kms:PutKeyPolicy",
                 "kms:GetKeyRotationStatus",
                 "kms:EnableKeyRotation",
+                "kms:DisableKeyRotation",
+                "kms:GetPublicKey",
+                "kms:UpdateKeyDescription",
                 "kms:ListResourceTags",
                 "kms:TagResource",
+                "kms:UntagResource",
                 "kms:ScheduleKeyDeletion",
-                "kms:CreateAlias",
-                "kms:DeleteAlias",
-                "kms:Decrypt",
-                "kms:GenerateDataKey",
-            ],
-            "Resource": ["arn:aws:kms:*:*:key/*"],
-            # Keys have random ids: scope by the tag every mlfleet key carries.
-            "Condition": {"StringEquals": {"aws:ResourceTag/managed-by": "mlfleet"}},
-        },
-        {"Sid": "Unscopable", "Effect": "Allow", "Action": list(UNSCOPABLE_ACTIONS), "Resource": "*"},
-    ]
+            ),
+            condition="Tagged",
+        ),
+    ),
+    "aws:route53/record:Record": (
+        Grant(
+            "HostedZones",
+            (
+                "route53:ChangeResourceRecordSets",
+                "route53:ListResourceRecordSets",
+                "route53:GetHostedZone",
+                "route53:GetChange",
+            ),
+        ),
+    ),
+    "aws:s3/bucket:Bucket": (
+        Grant(
+            "Buckets",
+            (
+                "s3:CreateBucket",
+                "s3:DeleteBucket",
+                "s3:ListBucket",
+                "s3:GetBucketLocation",
+                "s3:GetBucketTagging",
+                "s3:PutBucketTagging",
+                # What the provider reads on refresh (pulumi-aws reads every bucket sub-resource).
+                "s3:GetBucketAcl",
+                "s3:GetBucketCORS",
+                "s3:GetBucketWebsite",
+                "s3:GetBucketObjectLockConfiguration",
+                "s3:GetBucketRequestPayment",
+                "s3:GetAccelerateConfiguration",
+                "s3:GetBucketPolicy",
+                "s3:GetBucketVersioning",
+                "s3:GetBucketLogging",
+                "s3:GetLifecycleConfiguration",
+                "s3:GetReplicationConfiguration",
+                "s3:GetEncryptionConfiguration",
+            ),
+        ),
+    ),
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": _s3(
+        "s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration"
+    ),
+    "aws:s3/bucketLogging:BucketLogging": _s3("s3:GetBucketLogging", "s3:PutBucketLogging"),
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _s3(
+        "s3:GetBucketOwnershipControls", "s3:PutBucketOwnershipControls"
+    ),
+    "aws:s3/bucketPolicy:BucketPolicy": _s3(
+        "s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"
+    ),
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": _s3(
+        "s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock"
+    ),
+    # Replication passes the replication role to S3.
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": (
+        *_s3("s3:GetReplicationConfiguration", "s3:PutReplicationConfiguration"),
+        Grant("Roles", ("iam:PassRole",)),
+    ),
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": _s3(
+        "s3:GetEncryptionConfiguration", "s3:PutEncryptionConfiguration"
+    ),
+    "aws:s3/bucketVersioning:BucketVersioning": _s3("s3:GetBucketVersioning", "s3:PutBucketVersioning"),
+    "aws:sns/topic:Topic": (
+        Grant(
+            "Topics",
+            (
+                "sns:CreateTopic",
+                "sns:GetTopicAttributes",
+                "sns:SetTopicAttributes",
+                "sns:DeleteTopic",
+                "sns:TagResource",
+                "sns:UntagResource",
+                "sns:ListTagsForResource",
+            ),
+        ),
+    ),
+    "aws:sns/topicSubscription:TopicSubscription": (
+        Grant(
+            "Topics",
+            (
+                "sns:Subscribe",
+                "sns:Unsubscribe",
+                "sns:GetSubscriptionAttributes",
+                "sns:SetSubscriptionAttributes",
+                "sns:ListSubscriptionsByTopic",
+            ),
+        ),
+    ),
+    "aws:sqs/queue:Queue": (
+        Grant(
+            "Queues",
+            (
+                "sqs:CreateQueue",
+                "sqs:GetQueueAttributes",
+                "sqs:SetQueueAttributes",
+                "sqs:GetQueueUrl",
+                "sqs:DeleteQueue",
+                "sqs:TagQueue",
+                "sqs:UntagQueue",
+                "sqs:ListQueueTags",
+            ),
+        ),
+    ),
+    "aws:sqs/queuePolicy:QueuePolicy": (
+        Grant("Queues", ("sqs:SetQueueAttributes", "sqs:GetQueueAttributes")),
+    ),
+}
+
+# Kubernetes objects are authorized by the cluster (EKS access entry -> cluster RBAC); on AWS the
+# deployer needs only to find the cluster's endpoint. See docs/delivery.md "Cluster access".
+CLUSTER_ACCESS: tuple[Grant, ...] = (CLUSTER_READ,)
+
+# Always needed: the Pulumi AWS provider calls GetCallerIdentity when it configures itself.
+BASELINE: tuple[Grant, ...] = (Grant("Unscopable", ("sts:GetCallerIdentity",)),)
+
+
+def grants_for(types: Iterable[str]) -> tuple[Grant, ...]:
+    """The grants managing `types` needs (types without a row are ignored: the test names them)."""
+    out: list[Grant] = list(BASELINE)
+    for token in sorted(set(types)):
+        if token.startswith("kubernetes:"):
+            out += CLUSTER_ACCESS
+        out += TYPE_GRANTS.get(token, ())
+    return tuple(out)
+
+
+def statements(prefix: str, types: Iterable[str] | None = None) -> list[Statement]:
+    """Deployer statements for `types` (default: every type in the table) on `<prefix>-*` resources.
+
+    Grants on the same scope with the same condition merge into one statement (sorted actions), so
+    the document stays under IAM's 10,240-character inline policy limit."""
+    merged: dict[tuple[str, str], set[str]] = {}
+    for grant in grants_for(TYPE_GRANTS if types is None else types):
+        merged.setdefault((grant.scope, grant.condition), set()).update(grant.actions)
+    out: list[Statement] = []
+    for (scope, condition), actions in sorted(merged.items()):
+        statement: Statement = {
+            "Sid": scope + condition,
+            "Effect": "Allow",
+            "Action": sorted(actions),
+            "Resource": [pattern.format(prefix=prefix) for pattern in SCOPES[scope]],
+        }
+        if condition:
+            statement["Condition"] = CONDITIONS[condition]
+        out.append(statement)
+    return out

@@ -15,6 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_azure_native as azure_native
 
+from components.azure import deployer_permissions
 from components.azure.authorization import (
     STORAGE_BLOB_DATA_CONTRIBUTOR,
     STORAGE_BLOB_DATA_READER,
@@ -33,35 +34,6 @@ CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
 # ServiceAccount): https://azure.github.io/azure-workload-identity/docs/topics/service-account-labels-and-annotations.html
 USE_LABEL = "azure.workload.identity/use"
 TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
-# The deployer's custom role, assignable only on the stack's resource group.
-DEPLOYER_ACTIONS: tuple[str, ...] = (
-    "Microsoft.Resources/subscriptions/resourceGroups/read",
-    "Microsoft.Storage/storageAccounts/read",
-    "Microsoft.Storage/storageAccounts/write",
-    "Microsoft.Storage/storageAccounts/blobServices/read",
-    "Microsoft.Storage/storageAccounts/blobServices/write",
-    "Microsoft.Storage/storageAccounts/blobServices/containers/read",
-    "Microsoft.Storage/storageAccounts/blobServices/containers/write",
-    "Microsoft.Storage/storageAccounts/managementPolicies/read",
-    "Microsoft.Storage/storageAccounts/managementPolicies/write",
-    "Microsoft.KeyVault/vaults/read",
-    "Microsoft.KeyVault/vaults/write",
-    "Microsoft.KeyVault/vaults/keys/read",
-    "Microsoft.KeyVault/vaults/keys/write",
-    "Microsoft.ContainerRegistry/registries/read",
-    "Microsoft.ContainerRegistry/registries/write",
-    "Microsoft.ManagedIdentity/userAssignedIdentities/read",
-    "Microsoft.ManagedIdentity/userAssignedIdentities/write",
-    "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action",
-    "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read",
-    "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write",
-    "Microsoft.OperationalInsights/workspaces/read",
-    "Microsoft.OperationalInsights/workspaces/write",
-    "Microsoft.Insights/diagnosticSettings/read",
-    "Microsoft.Insights/diagnosticSettings/write",
-    "Microsoft.Authorization/roleAssignments/read",
-    "Microsoft.Authorization/roleAssignments/write",
-)
 
 
 class AzureIdentities(pulumi.ComponentResource):
@@ -162,7 +134,8 @@ class AzureIdentities(pulumi.ComponentResource):
             role_type="CustomRole",
             scope=group_id,
             assignable_scopes=[group_id],
-            permissions=[azure_native.authorization.PermissionArgs(actions=list(DEPLOYER_ACTIONS))],
+            # Generated from the type table (components/azure/deployer_permissions.py).
+            permissions=[azure_native.authorization.PermissionArgs(actions=deployer_permissions.actions())],
             opts=target.opts(self),
         )
         assign_role(f"{name}-deployer", identity.principal_id, role.id, group_id, target, self)

@@ -10,6 +10,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.context import PlatformContext, compact_name
+from components.gcp import deployer_permissions
 from components.gcp.model_bucket import GcpModelBucket
 from components.identities import GITHUB_ISSUER, GithubDeployer, IdentitiesArgs, WorkloadIdentity
 from components.target import CloudTarget
@@ -18,39 +19,6 @@ SA_ANNOTATION = "iam.gke.io/gcp-service-account"
 # Predefined object roles only: never basic (owner/editor/viewer) or admin roles.
 READ_ROLE = "roles/storage.objectViewer"
 WRITE_ROLE = "roles/storage.objectCreator"
-# The deployer's custom role: what this layer's resources need, nothing project-wide.
-DEPLOYER_PERMISSIONS: tuple[str, ...] = (
-    "storage.buckets.create",
-    "storage.buckets.get",
-    "storage.buckets.update",
-    "storage.buckets.delete",
-    "storage.buckets.getIamPolicy",
-    "storage.buckets.setIamPolicy",
-    "cloudkms.keyRings.create",
-    "cloudkms.keyRings.get",
-    "cloudkms.cryptoKeys.create",
-    "cloudkms.cryptoKeys.get",
-    "cloudkms.cryptoKeys.update",
-    "cloudkms.cryptoKeys.getIamPolicy",
-    "cloudkms.cryptoKeys.setIamPolicy",
-    "artifactregistry.repositories.create",
-    "artifactregistry.repositories.get",
-    "artifactregistry.repositories.update",
-    "artifactregistry.repositories.uploadArtifacts",
-    "iam.serviceAccounts.create",
-    "iam.serviceAccounts.get",
-    "iam.serviceAccounts.update",
-    "iam.serviceAccounts.getIamPolicy",
-    "iam.serviceAccounts.setIamPolicy",
-    "iam.workloadIdentityPools.create",
-    "iam.workloadIdentityPools.get",
-    "iam.workloadIdentityPoolProviders.create",
-    "iam.workloadIdentityPoolProviders.get",
-    "iam.workloadIdentityPoolProviders.update",
-    "serviceusage.services.enable",
-    "serviceusage.services.get",
-    "resourcemanager.projects.get",
-)
 
 
 def prefix_condition(
@@ -177,7 +145,8 @@ class GcpIdentities(pulumi.ComponentResource):
             f"{name}-deployer",
             role_id=compact_name(f"{name}-deployer", 64, alphanumeric=True),
             title=f"mlfleet deployer ({context.prefix})",
-            permissions=list(DEPLOYER_PERMISSIONS),
+            # Generated from the type table (components/gcp/deployer_permissions.py).
+            permissions=deployer_permissions.permissions(),
             project=target.project,
             opts=target.opts(self),
         )

@@ -1,0 +1,92 @@
+"""What the CI deployer may do on Azure: for each resource type the program creates, the Azure RBAC
+actions its create/read/update/delete needs. The deployer's custom role (assignable only on the
+stack's resource group) is generated from this table (`actions`); tests/unit/components/
+test_deployer_permissions.py fails for any type in a stack's plan without a row here.
+
+Source: Azure resource provider operations,
+https://learn.microsoft.com/azure/role-based-access-control/resource-provider-operations
+(Microsoft.Storage, Microsoft.KeyVault, Microsoft.ContainerRegistry, Microsoft.ContainerService,
+Microsoft.ManagedIdentity, Microsoft.Network, Microsoft.Insights, Microsoft.Monitor,
+Microsoft.AlertsManagement, Microsoft.OperationalInsights, Microsoft.Consumption,
+Microsoft.Authorization, Microsoft.Resources).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from components.deployer_grants import union
+
+GROUP_READ = ("Microsoft.Resources/subscriptions/resourceGroups/read",)
+
+
+def _rwd(resource: str, *extra: str) -> tuple[str, ...]:
+    return (f"{resource}/read", f"{resource}/write", f"{resource}/delete", *extra)
+
+
+TYPE_ACTIONS: dict[str, tuple[str, ...]] = {
+    "azure-native:alertsmanagement:PrometheusRuleGroup": _rwd(
+        "Microsoft.AlertsManagement/prometheusRuleGroups"
+    ),
+    "azure-native:authorization:RoleAssignment": _rwd("Microsoft.Authorization/roleAssignments"),
+    "azure-native:authorization:RoleDefinition": _rwd("Microsoft.Authorization/roleDefinitions"),
+    "azure-native:consumption:Budget": _rwd("Microsoft.Consumption/budgets"),
+    "azure-native:containerregistry:Registry": _rwd("Microsoft.ContainerRegistry/registries"),
+    "azure-native:containerservice:AgentPool": _rwd(
+        "Microsoft.ContainerService/managedClusters/agentPools",
+        "Microsoft.Network/virtualNetworks/subnets/join/action",
+    ),
+    # The cluster runs as user-assigned identities in a subnet of the stack's network.
+    "azure-native:containerservice:ManagedCluster": _rwd(
+        "Microsoft.ContainerService/managedClusters",
+        "Microsoft.Network/virtualNetworks/subnets/join/action",
+        "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action",
+    ),
+    "azure-native:keyvault:Key": (
+        "Microsoft.KeyVault/vaults/keys/read",
+        "Microsoft.KeyVault/vaults/keys/write",
+    ),
+    "azure-native:keyvault:Vault": _rwd(
+        "Microsoft.KeyVault/vaults", "Microsoft.KeyVault/vaults/deploy/action"
+    ),
+    "azure-native:managedidentity:FederatedIdentityCredential": _rwd(
+        "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials"
+    ),
+    "azure-native:managedidentity:UserAssignedIdentity": _rwd(
+        "Microsoft.ManagedIdentity/userAssignedIdentities",
+        "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action",
+    ),
+    "azure-native:monitor:ActionGroup": _rwd("Microsoft.Insights/actionGroups"),
+    "azure-native:monitor:AzureMonitorWorkspace": _rwd("Microsoft.Monitor/accounts"),
+    "azure-native:monitor:DataCollectionEndpoint": _rwd("Microsoft.Insights/dataCollectionEndpoints"),
+    "azure-native:monitor:DataCollectionRule": _rwd("Microsoft.Insights/dataCollectionRules"),
+    "azure-native:monitor:DataCollectionRuleAssociation": _rwd(
+        "Microsoft.Insights/dataCollectionRuleAssociations"
+    ),
+    "azure-native:monitor:DiagnosticSetting": _rwd("Microsoft.Insights/diagnosticSettings"),
+    "azure-native:network:Subnet": _rwd("Microsoft.Network/virtualNetworks/subnets"),
+    "azure-native:network:VirtualNetwork": _rwd("Microsoft.Network/virtualNetworks"),
+    "azure-native:operationalinsights:Workspace": _rwd("Microsoft.OperationalInsights/workspaces"),
+    # The role is assignable on the group only: the deployer reads its group; creating or deleting
+    # the group itself is the bootstrap admin's (docs/delivery.md "Bootstrap").
+    "azure-native:resources:ResourceGroup": GROUP_READ,
+    "azure-native:storage:BlobContainer": _rwd("Microsoft.Storage/storageAccounts/blobServices/containers"),
+    "azure-native:storage:BlobServiceProperties": (
+        "Microsoft.Storage/storageAccounts/blobServices/read",
+        "Microsoft.Storage/storageAccounts/blobServices/write",
+    ),
+    "azure-native:storage:ManagementPolicy": _rwd("Microsoft.Storage/storageAccounts/managementPolicies"),
+    "azure-native:storage:StorageAccount": _rwd("Microsoft.Storage/storageAccounts"),
+}
+
+# Kubernetes objects: the deployer fetches the cluster's user kubeconfig; AKS then authorizes with
+# Entra ID + Kubernetes RBAC (docs/delivery.md "Cluster access").
+CLUSTER_ACCESS: tuple[str, ...] = (
+    "Microsoft.ContainerService/managedClusters/read",
+    "Microsoft.ContainerService/managedClusters/listClusterUserCredential/action",
+)
+
+
+def actions(types: Iterable[str] | None = None) -> list[str]:
+    """The custom role's actions for `types` (default: every type in the table), sorted."""
+    return union(TYPE_ACTIONS, GROUP_READ, CLUSTER_ACCESS, types)
