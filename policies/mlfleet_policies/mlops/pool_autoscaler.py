@@ -3,8 +3,9 @@ otherwise pending pods (training Jobs) wait forever.
 
 EKS managed node groups with minSize or desiredSize 0 need Karpenter or the cluster-autoscaler in
 the stack (a Helm release of either chart, a Deployment running either image, Karpenter NodePools,
-or EKS Auto Mode); GKE node pools at 0 nodes need `autoscaling`; AKS agent pools at count/minCount 0
-need enableAutoScaling.
+or EKS Auto Mode); GKE node pools at 0 nodes need `autoscaling`; AKS agent pools at count 0 need
+enableAutoScaling. Pools declared inline (a GKE cluster's nodePools, an AKS cluster's
+agentPoolProfiles) are read the same way.
 """
 
 from collections.abc import Iterator, Mapping
@@ -23,6 +24,11 @@ DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 # Karpenter's NodePool before v1 (karpenter.sh/v1beta1) counts too.
 KARPENTER_POOLS = (KARPENTER, "kubernetes:karpenter.sh/v1beta1:NodePool")
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
+# cluster type -> (the pool type its inline pools are shaped like, the field holding them)
+INLINE_POOLS = {
+    "gcp:container/cluster:Cluster": (GKE, "nodePools"),
+    "azure-native:containerservice:ManagedCluster": (AKS, "agentPoolProfiles"),
+}
 
 
 def has_node_autoscaler(index: StackIndex) -> bool:
@@ -43,19 +49,18 @@ def has_node_autoscaler(index: StackIndex) -> bool:
     return False
 
 
-def stuck_at_zero(resource: PolicyResource, autoscaled_eks: bool) -> str | None:
-    """Why the pool may sit at zero nodes with nothing to add one, or None."""
-    props = resource.props
-    if resource.resource_type == EKS:
+def stuck_at_zero(kind: str, props: Any, autoscaled_eks: bool) -> str | None:
+    """Why the pool (of resource type `kind`) may sit at zero nodes with nothing to add one, or None."""
+    if kind == EKS:
         sizes = {k: get(props, f"scalingConfig.{k}") for k in ("minSize", "desiredSize")}
         zero = [k for k, v in sizes.items() if v == 0]
         if zero and not autoscaled_eks:
             return f"{' and '.join(zero)} 0 with no Karpenter or cluster-autoscaler in the stack"
-    elif resource.resource_type == GKE:
+    elif kind == GKE:
         count = get(props, "nodeCount", get(props, "initialNodeCount"))
         if count == 0 and get(props, "autoscaling") is None:
             return "0 nodes and no autoscaling block"
-    elif resource.resource_type == AKS and not get(props, "enableAutoScaling"):
+    elif kind == AKS and not get(props, "enableAutoScaling"):
         if min_size(AKS, props) == 0:
             return "count 0 with enableAutoScaling off"
     return None
@@ -65,9 +70,17 @@ def check(resources: list[PolicyResource], config: Mapping[str, Any]) -> Iterato
     index = StackIndex(resources)
     autoscaled_eks = has_node_autoscaler(index)
     for pool in index.of_type(EKS, GKE, AKS):
-        why = stuck_at_zero(pool, autoscaled_eks)
+        why = stuck_at_zero(pool.resource_type, pool.props, autoscaled_eks)
         if why is not None:
             yield f"node pool {pool.name} has {why}: pending pods never get a node", pool.urn
+    # Pools declared inside the cluster resource (GKE nodePools, AKS agentPoolProfiles).
+    for cluster in index.of_type(*INLINE_POOLS):
+        kind, field = INLINE_POOLS[cluster.resource_type]
+        for pool in items(get(cluster.props, field)):
+            why = stuck_at_zero(kind, pool, autoscaled_eks)
+            if why is not None:
+                name = f"{cluster.name}/{get(pool, 'name', '?')}"
+                yield f"node pool {name} has {why}: pending pods never get a node", cluster.urn
 
 
 RULE = stack_rule(

@@ -18,6 +18,7 @@ from tests.policies.mlops.test_mlops_rules import gpu_pool, karpenter_pool
 RELEASE = "kubernetes:helm.sh/v3:Release"
 AGENT_POOL = "azure-native:containerservice:AgentPool"
 GKE_POOL = "gcp:container/nodePool:NodePool"
+GKE_CLUSTER = "gcp:container/cluster:Cluster"
 
 
 def aws_bucket(tags: dict = PROD_TAGS) -> dict:
@@ -121,12 +122,36 @@ CASES = [
             karpenter_pool(),
             agent_pool(count=0, enableAutoScaling=True, minCount=0, maxCount=3),
             gke_pool(initialNodeCount=0, autoscaling={"minNodeCount": 0, "maxNodeCount": 3}),
+            res(
+                "azure-native:containerservice:ManagedCluster",
+                {
+                    "agentPoolProfiles": [
+                        {"name": "system", "count": 2},
+                        {"name": "gpu", "count": 0, "enableAutoScaling": True, "minCount": 0, "maxCount": 2},
+                    ]
+                },
+                "aks-ok",
+            ),
         ],
         [ZERO_GROUP],
         "node pool cpu0 has minSize and desiredSize 0 with no Karpenter or cluster-autoscaler",
         variants=[
             ([agent_pool(count=0)], "node pool aks-pool has count 0 with enableAutoScaling off"),
             ([gke_pool(nodeCount=0)], "node pool gke-pool has 0 nodes and no autoscaling block"),
+            (
+                [
+                    res(
+                        "azure-native:containerservice:ManagedCluster",
+                        {"agentPoolProfiles": [{"name": "system", "count": 2}, {"name": "gpu", "count": 0}]},
+                        "aks",
+                    )
+                ],
+                "node pool aks/gpu has count 0 with enableAutoScaling off",
+            ),
+            (
+                [res(GKE_CLUSTER, {"nodePools": [{"name": "cpu", "nodeCount": 0}]}, "gk")],
+                "node pool gk/cpu has 0 nodes and no autoscaling block",
+            ),
             (
                 [ZERO_GROUP, release("prometheus-community/kube-prometheus-stack")],
                 "node pool cpu0 has minSize and desiredSize 0",
