@@ -9,6 +9,7 @@ from mlfleet_serving.keys import API_KEY_HEADER
 
 from components.context import PlatformContext
 from components.errors import ConfigError
+from components.kubernetes.monitoring.gpu_cost import gpu_idle_cost
 from components.monitoring_stack import AlertReceiver, MonitoringStackArgs, monitoring_stack
 from components.serving_service import ServingServiceArgs, check_pinned_image, serving_service
 from components.target import CloudTarget
@@ -117,27 +118,23 @@ def build_compute_layer(
 ) -> dict[str, Any]:
     cluster_config = config.cluster
     local = config.cloud == "kubernetes"
-    cluster = training_cluster(
-        context.name("gpu"),
-        TrainingClusterArgs(
-            kubernetes_version=cluster_config.kubernetes_version,
-            **({"network_cidr": cluster_config.network_cidr} if cluster_config.network_cidr else {}),
-            private_endpoint=cluster_config.private_endpoint or local,
-            authorized_cidrs=tuple(cluster_config.authorized_cidrs),
-            spot=cluster_config.spot,
-            cpu_max_nodes=cluster_config.cpu_max_nodes,
-            gpu_pools={
-                name: GpuPoolArgs(p.instance_type, p.accelerator, p.gpus_per_node, p.max_nodes)
-                for name, p in cluster_config.gpu_pools.items()
-            },
-            encryption_key=storage.key.key_id if storage else None,
-            key_vault_id=getattr(storage.key, "vault_id", None) if storage else None,
-            # The identities exist before the cluster: the cluster binds their service accounts.
-            workload_identities=storage.identities.workloads if storage else {},
-        ),
-        target,
-        context,
+    cluster_args = TrainingClusterArgs(
+        kubernetes_version=cluster_config.kubernetes_version,
+        **({"network_cidr": cluster_config.network_cidr} if cluster_config.network_cidr else {}),
+        private_endpoint=cluster_config.private_endpoint or local,
+        authorized_cidrs=tuple(cluster_config.authorized_cidrs),
+        spot=cluster_config.spot,
+        cpu_max_nodes=cluster_config.cpu_max_nodes,
+        gpu_pools={
+            name: GpuPoolArgs(p.instance_type, p.accelerator, p.gpus_per_node, p.max_nodes)
+            for name, p in cluster_config.gpu_pools.items()
+        },
+        encryption_key=storage.key.key_id if storage else None,
+        key_vault_id=getattr(storage.key, "vault_id", None) if storage else None,
+        # The identities exist before the cluster: the cluster binds their service accounts.
+        workload_identities=storage.identities.workloads if storage else {},
     )
+    cluster = training_cluster(context.name("gpu"), cluster_args, target, context)
     provider = cluster.k8s_provider
     namespaces = getattr(cluster, "namespaces", None)
     after_namespaces = pulumi.ResourceOptions(depends_on=[namespaces] if namespaces else [])
@@ -150,6 +147,14 @@ def build_compute_layer(
             storage_class=config.monitoring.storage_class,
             alert_email=config.monitoring.alert_email,
             alert_receivers=alert_receivers(config.monitoring, context),
+            # MlfleetGpuIdleCost: the GPU pools' list prices and the idle-GPU budget (docs/pricing.md).
+            gpu_idle_cost=gpu_idle_cost(
+                target.cloud,
+                target.region,
+                {name: pool.instance_type for name, pool in cluster_config.gpu_pools.items()},
+                cluster_args.use_spot(context),
+                config.budget.gpu_idle_usd if config.budget else None,
+            ),
         ),
         provider,
         labels,
@@ -177,6 +182,8 @@ def build_compute_layer(
         found = storage.identities.workloads[workload]
         return found.service_account, dict(found.annotations), dict(found.pod_labels)
 
+    # What the registry library needs besides the URL (Azure: the storage account name).
+    registry_env: dict[str, pulumi.Input[str]] = dict(storage.bucket.registry_env) if storage else {}
     serving_account, serving_annotations, serving_pod_labels = identity("serving")
     serving = config.serving
     service = serving_service(
@@ -191,7 +198,7 @@ def build_compute_layer(
             service_account=serving_account,
             service_account_annotations=serving_annotations,
             pod_labels=serving_pod_labels,
-            env=storage.workload_env("serving") if storage else {},
+            env=registry_env,
             env_secret=env_secret,
             min_replicas=1 if local else serving.min_replicas,
             max_replicas=serving.max_replicas,
@@ -247,7 +254,7 @@ def build_compute_layer(
             service_account=trainer_account,
             service_account_annotations=trainer_annotations,
             pod_labels=trainer_pod_labels,
-            env=storage.workload_env("trainer") if storage else {},
+            env=registry_env,
             env_secret=env_secret,
             schedule=job_config.schedule,
             train_config=job_config.config,

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from components.budget import MAX_NOTIFICATIONS, MAX_RECIPIENTS, split_addresses
 from components.context import Cloud, PlatformContext
 from components.errors import ConfigError
+from components.kubernetes.monitoring.gpu_cost import DEFAULT_GPU_IDLE_USD
 from components.topology.compute_config import (
     ClusterConfig,
     MonitoringConfig,
@@ -81,6 +82,9 @@ class BudgetConfig(_Section):
     # its resource group); account: the whole AWS account / billing account / subscription.
     scope: typing.Literal["stack", "account"] = "stack"
     gcp_billing_account: str | None = Field(None, pattern=r"^[0-9A-Fa-f]{6}-[0-9A-Fa-f]{6}-[0-9A-Fa-f]{6}$")
+    # USD that idle GPU nodes may cost in 24 hours before MlfleetGpuIdleCost fires
+    # (components/kubernetes/monitoring/gpu_cost.py, docs/pricing.md).
+    gpu_idle_usd: float = Field(DEFAULT_GPU_IDLE_USD, gt=0)
 
     @model_validator(mode="after")
     def _notifications_fit(self) -> BudgetConfig:

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from components.errors import ComponentArgumentError
+from components.kubernetes.monitoring.gpu_cost import GROUP as PRICE_GROUP
 from components.kubernetes.monitoring.rules import rule_files
 from components.monitoring_stack import AlertReceiver, MonitoringStackArgs
 from mlfleet.engine.harness import Plan, preview_stack
@@ -57,7 +58,9 @@ def test_prometheus_rule_is_exactly_the_promtool_rule_files():
     plan = preview_stack("dev")
     rule = plan.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule")
     groups = [g for path in rule_files() for g in yaml.safe_load(path.read_text())["groups"]]
-    assert rule["inputs"]["spec"]["groups"] == groups
+    # Plus the one group generated per stack: the GPU-idle cost alert's prices (gpu_cost.py).
+    assert [g for g in rule["inputs"]["spec"]["groups"] if g["name"] != PRICE_GROUP] == groups
+    assert [g["name"] for g in rule["inputs"]["spec"]["groups"]].count(PRICE_GROUP) == 1
     alerts = {r["alert"] for g in groups for r in g["rules"] if "alert" in r}
     assert {
         "MlfleetHighP99Latency",

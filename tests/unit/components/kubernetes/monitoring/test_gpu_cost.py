@@ -3,6 +3,12 @@ type, spot priced at the spot price or else on-demand, unpriced types left out."
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
+import pytest
+import yaml
+
 from components.kubernetes.monitoring.gpu_cost import (
     BUDGET_METRIC,
     DEFAULT_GPU_IDLE_USD,
@@ -13,6 +19,10 @@ from components.kubernetes.monitoring.gpu_cost import (
     price_rules,
 )
 from components.pricing.table import default_table, parse
+from mlfleet.engine.errors import PreviewError
+from mlfleet.engine.harness import REPO_ROOT
+from mlfleet.engine.preview import run_preview
+from mlfleet.engine.project import load_project
 
 SPOT = {
     "cloud": "aws",
@@ -69,3 +79,35 @@ def test_a_cells_default_gpu_machine_and_budget() -> None:
 
     assert [p.instance_type for p in cost.node_prices] == [GPU_INSTANCE]
     assert gpu_idle_cost("kubernetes", "", {"gpu": None}, spot=False) is None
+
+
+def _preview_dev(tmp_path: Path, budget: dict, pools: dict) -> dict:
+    config = yaml.safe_load((REPO_ROOT / "stacks" / "Pulumi.dev.yaml").read_text())["config"]
+    config["mlfleet:budget"] = {**config.get("mlfleet:budget", {"amount": 1000}), **budget}
+    config["mlfleet:cluster"] = {**config["mlfleet:cluster"], "gpuPools": pools}
+    (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump({"config": config}))
+    return run_preview(
+        REPO_ROOT, "dev", dataclasses.replace(load_project(REPO_ROOT), stack_config_dir=tmp_path)
+    )
+
+
+def test_a_budget_for_idle_gpus_must_be_positive(tmp_path: Path) -> None:
+    with pytest.raises(PreviewError, match=r"mlfleet:budget.*gpuIdleUsd"):
+        _preview_dev(tmp_path, {"gpuIdleUsd": 0}, {"gpu": {}})
+
+
+def test_the_stacks_prometheus_rule_carries_its_gpu_prices_and_budget(tmp_path: Path) -> None:
+    plan = _preview_dev(tmp_path, {"gpuIdleUsd": 40}, {"gpu": {}, "big": {"instanceType": "g5.12xlarge"}})
+    (rule,) = [
+        r for r in plan["resources"] if r["type"] == "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
+    ]
+    (group,) = [g for g in rule["inputs"]["spec"]["groups"] if g["name"] == "mlfleet-gpu-prices"]
+    table = default_table()
+    # dev runs spot; the table has no spot price for these types, so the on-demand price bounds it.
+    expected = {
+        "g5.xlarge": table.hourly("aws", "us-east-1", "g5.xlarge").usd,  # type: ignore[union-attr]
+        "g5.12xlarge": table.hourly("aws", "us-east-1", "g5.12xlarge").usd,  # type: ignore[union-attr]
+    }
+    prices = {r["labels"]["instance_type"]: r["expr"] for r in group["rules"] if r["record"] == PRICE_METRIC}
+    assert prices == {t: f"vector({usd!r})" for t, usd in expected.items()}
+    assert {"record": BUDGET_METRIC, "expr": "vector(40.0)"} in group["rules"]
