@@ -510,9 +510,13 @@ def _bridged(
     schemas: Iterator[tuple[str, TfSchema]],
 ) -> None:
     unverified: list[str] = []
+    unread: list[str] = []
     for tf_type, schema in schemas:
         token = token_of.get(tf_type)
         if token is None or token not in sdk.tokens:
+            continue
+        if not schema.attributes:  # the schema could not be read: unknown, not "nothing replaces"
+            unread.append(token)
             continue
         data.covered.add(token)
         paths = set()
@@ -525,6 +529,9 @@ def _bridged(
                 unverified.append(f"{token} {path}")
         if paths:
             data.types[token] = sorted(paths)
+    if unread:
+        left_out = ", ".join(unread)
+        data.notes.append(f"{len(unread)} resources whose schema could not be read are left out: {left_out}")
     if unverified:
         data.notes.append(
             f"{len(unverified)} force-new paths whose camelCase name is not declared by the SDK (kept as "
