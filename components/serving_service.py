@@ -7,7 +7,7 @@ send traffic) differs, so one ComponentResource serves all four targets.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -68,6 +68,10 @@ class ServingServiceArgs:
     monitoring_namespace: str = "monitoring"
     # cert-manager ClusterIssuer that fills the TLS secret (clouds that terminate TLS themselves ignore it).
     tls_cluster_issuer: str | None = None
+    # What the stack's serving edge asks the Ingress to carry (ACM certificate ARN, GKE managed
+    # certificate) and what the Ingress waits for (its controller, the certificate): ServingEdge.
+    ingress_annotations: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    ingress_depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
     # Name of the API key the block provisions (the principal `key:<name>` in the server's logs).
     api_key_name: str = "stack"
 

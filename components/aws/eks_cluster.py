@@ -207,6 +207,8 @@ class EksTrainingCluster(pulumi.ComponentResource):
             )
 
         self.cluster_name = cluster.name
+        # The AWS Load Balancer Controller's vpcId (components/addons/aws_serving_edge.py).
+        self.vpc_id = network.vpc.id
         self.kubeconfig = pulumi.Output.secret(kubeconfig(cluster, target.region))
         self.oidc_issuer = issuer
         # IRSA trust policies name the IAM OIDC provider (IdentitiesArgs.oidc_provider_arn).

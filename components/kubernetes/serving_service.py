@@ -13,7 +13,7 @@ from mlfleet_serving.keys import KEY_PREFIX, hash_entry
 
 from components.context import compact_name
 from components.errors import ComponentArgumentError
-from components.kubernetes.ingress_flavor import IngressFlavor
+from components.kubernetes.ingress_flavor import LIVENESS_PATH, READINESS_PATH, IngressFlavor
 from components.kubernetes.pod_security import (
     container_security_context,
     pod_security_context,
@@ -182,7 +182,7 @@ class KubernetesServingService(pulumi.ComponentResource):
         self.load_balancer_name = compact_name(name, 32) if flavor.name_annotation else None
         ingress = k8s.networking.v1.Ingress(
             f"{name}-ingress",
-            metadata=meta(_ingress_annotations(flavor, args.tls_cluster_issuer, self.load_balancer_name)),
+            metadata=meta(_ingress_annotations(flavor, args, self.load_balancer_name)),
             spec=k8s.networking.v1.IngressSpecArgs(
                 ingress_class_name=flavor.class_name,
                 tls=[k8s.networking.v1.IngressTLSArgs(hosts=[args.hostname], secret_name=f"{name}-tls")]
@@ -208,7 +208,10 @@ class KubernetesServingService(pulumi.ComponentResource):
                     )
                 ],
             ),
-            opts=child,
+            # Its controller and certificate first, so the load balancer comes up serving TLS.
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(depends_on=list(args.ingress_depends_on))
+            ),
         )
         # Known up front (front doors and health checks use it), available once the Ingress exists.
         self.endpoint_hostname = ingress.id.apply(lambda _: args.hostname)
@@ -278,8 +281,8 @@ class KubernetesServingService(pulumi.ComponentResource):
                     env_from=env_from,
                     resources=resources(args.cpu, args.memory),
                     security_context=container_security_context(),
-                    liveness_probe=_probe("/v2/health/live", failure_threshold=3),
-                    readiness_probe=_probe("/v2/health/ready", failure_threshold=2),
+                    liveness_probe=_probe(LIVENESS_PATH, failure_threshold=3),
+                    readiness_probe=_probe(READINESS_PATH, failure_threshold=2),
                     # The image's entrypoint is python, so it is there whatever the base image
                     # (`sleep` is coreutils: in Debian-based images, not in distroless ones).
                     lifecycle=k8s.core.v1.LifecycleArgs(
@@ -356,11 +359,11 @@ def _traffic_sources(
 
 
 def _ingress_annotations(
-    flavor: IngressFlavor, issuer: str | None, load_balancer_name: str | None
+    flavor: IngressFlavor, args: ServingServiceArgs, load_balancer_name: str | None
 ) -> dict[str, pulumi.Input[str]]:
-    annotations: dict[str, pulumi.Input[str]] = dict(flavor.annotations)
+    annotations: dict[str, pulumi.Input[str]] = {**flavor.annotations, **args.ingress_annotations}
     if flavor.name_annotation and load_balancer_name:
         annotations[flavor.name_annotation] = load_balancer_name
-    if issuer and flavor.tls_secret:
-        annotations["cert-manager.io/cluster-issuer"] = issuer
+    if args.tls_cluster_issuer and flavor.tls_secret:
+        annotations["cert-manager.io/cluster-issuer"] = args.tls_cluster_issuer
     return annotations

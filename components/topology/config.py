@@ -114,6 +114,27 @@ class CellConfig(_Section):
     gcp_project: str | None = None
 
 
+class DnsConfig(_Section):
+    """The public DNS zone the serving hostname lives in (`mlfleet:dns`), which the stack's
+    external-dns writes to and its certificates are validated in. The zone exists already (delegated
+    to the cloud's DNS); each cloud a cell runs on names it its own way."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, alias_generator=_camel)
+    # The zone's domain, e.g. dev.mlfleet.example.com; every serving hostname is inside it.
+    zone: str = Field(pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+    # AWS: the Route 53 public hosted zone id (Z...).
+    zone_id: str | None = Field(None, pattern=r"^Z[A-Z0-9]{1,31}$")
+    # GCP: the Cloud DNS managed zone's name (in mlfleet:gcpProject unless `project` says otherwise).
+    managed_zone: str | None = Field(None, pattern=r"^[a-z][a-z0-9-]{0,62}$")
+    project: str | None = None
+    # Azure: the resource group of the Azure DNS zone (in the stack's subscription).
+    resource_group: str | None = Field(None, min_length=1)
+
+
+# Which field of mlfleet:dns each cloud needs.
+DNS_ZONE_KEY: dict[str, str] = {"aws": "zoneId", "gcp": "managedZone", "azure": "resourceGroup"}
+
+
 class PlatformConfig(_Section):
     """Everything a stack file may say under `mlfleet:`."""
 
@@ -133,6 +154,8 @@ class PlatformConfig(_Section):
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)  # type: ignore[arg-type]
     # Several cells (clouds/regions) in one stack; without it the stack is one cell (cloud, region).
     cells: list[CellConfig] = Field(default_factory=list)
+    # The serving hostname's DNS zone: required on aws, gcp and azure (certificates, external-dns).
+    dns: DnsConfig | None = None
     # Each cell's monthly cost budget; required on prod stacks of a cloud.
     budget: BudgetConfig | None = None
 
@@ -167,7 +190,8 @@ def load_config(
         key = field.alias or name
         # Strings are passed as they are; everything else arrives JSON-encoded.
         value = config.get(key) if _is_text(field.annotation) else config.get_object(key)
-        if value is not None:
+        # Pulumi.yaml's `default: {}` of an optional section (mlfleet:dns) means not set.
+        if value is not None and not (value == {} and field.default is None):
             raw[key] = value
     if raw.get("budget") == {}:
         del raw["budget"]  # Pulumi.yaml's default: not set
@@ -201,6 +225,7 @@ def load_config(
             f"pulumi config set mlfleet:gcpProject <project-id> --stack {stack}",
         )
     _check_budget(parsed, path, stack)
+    _check_dns(parsed, path, stack)
     context = PlatformContext(
         project=project,
         stack=stack,
@@ -338,6 +363,51 @@ def budget_recipients(config: PlatformConfig) -> tuple[str, ...]:
         for address in split_addresses(receiver.email.to or monitoring.alert_email or "")
     ]
     return tuple(dict.fromkeys(addresses))
+
+
+def serving_hostname(config: PlatformConfig, stack: str) -> str:
+    """The serving hostname: mlfleet:serving.hostname, else serving.<stack>.mlfleet.example.com."""
+    return config.serving.hostname or f"serving.{stack}.mlfleet.example.com"
+
+
+def _check_dns(config: PlatformConfig, path: str, stack: str) -> None:
+    """Clouds with a serving edge (certificate, external-dns) need the zone and their own zone id,
+    and every serving hostname the stack derives must lie inside the zone."""
+    clouds = sorted({c.cloud for c in config.cells} or {config.cloud} - {"kubernetes"})
+    if not clouds:
+        return
+    if config.dns is None:
+        raise ConfigError(
+            path,
+            "mlfleet:dns",
+            f"is required on {', '.join(clouds)}: the serving hostname needs a DNS zone for its "
+            "certificate and record",
+            f"pulumi config set --path mlfleet:dns.zone <domain> --stack {stack} (plus "
+            + ", ".join(f"dns.{DNS_ZONE_KEY[c]}" for c in clouds)
+            + "; docs/addons-<cloud>.md)",
+        )
+    for cloud in clouds:
+        key = DNS_ZONE_KEY[cloud]
+        if getattr(config.dns, _snake(key)) is None:
+            raise ConfigError(
+                path,
+                f"mlfleet:dns.{key}",
+                f"is required on {cloud} (the zone {config.dns.zone!r} as {cloud} names it)",
+                f"pulumi config set --path mlfleet:dns.{key} <value> --stack {stack}",
+            )
+    hostname = serving_hostname(config, stack)
+    if hostname != config.dns.zone and not hostname.endswith("." + config.dns.zone):
+        raise ConfigError(
+            path,
+            "mlfleet:serving.hostname",
+            f"is {hostname!r}, outside the DNS zone mlfleet:dns.zone {config.dns.zone!r} (no certificate "
+            "or record could be made for it)",
+            f"pulumi config set --path mlfleet:serving.hostname serving.{config.dns.zone} --stack {stack}",
+        )
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
 def _config_error(path: str, stack: str, exc: ValidationError) -> ConfigError:

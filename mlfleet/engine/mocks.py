@@ -188,6 +188,30 @@ class PlanMocks(pulumi.runtime.Mocks):
                 repositoryUrl=f"{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com/{physical}",
             )
             return physical, out
+        if module == "route53" and typ == "Record":
+            fqdn = str(inputs.get("name") or name).rstrip(".")
+            out.update(fqdn=fqdn)
+            return f"{inputs.get('zoneId')}_{fqdn}_{inputs.get('type')}", out
+        if module == "acm" and typ == "Certificate":
+            # DNS validation: one CNAME per domain, as ACM returns them (names end with a dot).
+            cert_id = _uuid(token, name)
+            domains = [inputs.get("domainName"), *(inputs.get("subjectAlternativeNames") or [])]
+            out.update(
+                arn=f"arn:aws:acm:{region}:{ACCOUNT_ID}:certificate/{cert_id}",
+                status="PENDING_VALIDATION",
+                domainValidationOptions=[
+                    {
+                        "domainName": domain,
+                        "resourceRecordName": f"_{_digest(str(domain), length=32)}.{domain}.",
+                        "resourceRecordType": "CNAME",
+                        "resourceRecordValue": f"_{_digest(str(domain), 'v', length=32)}"
+                        ".acm-validations.aws.",
+                    }
+                    for domain in domains
+                    if domain
+                ],
+            )
+            return out["arn"], out
         if module == "eks" and typ == "Cluster":
             oidc_id = _digest(token, name, length=32).upper()
             out.update(

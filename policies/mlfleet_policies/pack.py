@@ -152,6 +152,8 @@ RULE_MODULES = [
     "kubernetes.core.no_external_ips",
     "kubernetes.core.ingress_tls",
     "kubernetes.core.network_policy_per_namespace",
+    "kubernetes.ingress.class_has_controller",
+    "kubernetes.ingress.tls_secret_issued",
     "kubernetes.serving.replicas_in_prod",
     "kubernetes.serving.pdb_in_prod",
     "tags.required_tags",

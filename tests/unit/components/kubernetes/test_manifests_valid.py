@@ -19,6 +19,9 @@ NOT_CORE = (
     "kubernetes:monitoring.coreos.com/",
     "kubernetes:karpenter.sh/",
     "kubernetes:karpenter.k8s.aws/",
+    # checked against their CRDs' schemas in tests/unit/components/addons/test_chart_values.py
+    "kubernetes:cert-manager.io/",
+    "kubernetes:networking.gke.io/",
     "pulumi:providers:",
 )
 

@@ -89,15 +89,37 @@ def test_ingress_has_tls_and_the_endpoint_output_is_its_host(stack):
     ingress = _one(plan, "Ingress")
     (rule,) = ingress["spec"]["rules"]
     assert plan.outputs["servingEndpoint"] == rule["host"]
+    annotations = ingress["metadata"]["annotations"]
     if stack == "dev":
-        # ALB terminates TLS with ACM: HTTPS-only listener and a modern policy.
-        annotations = ingress["metadata"]["annotations"]
-        assert annotations["alb.ingress.kubernetes.io/listen-ports"] == '[{"HTTPS": 443}]'
+        # ALB terminates TLS with the validated ACM certificate; port 80 only redirects to 443.
+        validation = plan.one("aws:acm/certificateValidation:CertificateValidation")
+        assert (
+            annotations["alb.ingress.kubernetes.io/certificate-arn"] == validation["inputs"]["certificateArn"]
+        )
+        assert annotations["alb.ingress.kubernetes.io/listen-ports"] == '[{"HTTP": 80}, {"HTTPS": 443}]'
+        assert annotations["alb.ingress.kubernetes.io/ssl-redirect"] == "443"
         assert annotations["alb.ingress.kubernetes.io/ssl-policy"].startswith("ELBSecurityPolicy-TLS13")
+        # The load balancer checks the pods' own readiness endpoint.
+        probe = _one(plan, "Deployment")["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]
+        assert annotations["alb.ingress.kubernetes.io/healthcheck-path"] == probe["httpGet"]["path"]
+        assert "tls" not in ingress["spec"]
+    elif stack == "gcp-dev":
+        # The Google front end holds a Google-managed certificate: no Secret, HTTPS only.
+        (certificate,) = plan.of_type("kubernetes:networking.gke.io/v1:ManagedCertificate")
+        assert (
+            annotations["networking.gke.io/managed-certificates"] == certificate["inputs"]["metadata"]["name"]
+        )
+        assert certificate["inputs"]["spec"] == {"domains": [rule["host"]]}
+        assert annotations["kubernetes.io/ingress.allow-http"] == "false"
+        assert "tls" not in ingress["spec"]
     else:
         assert ingress["spec"]["tls"] == [
             {"hosts": [rule["host"]], "secretName": "mlfleet-" + stack + "-serving-tls"}
         ]
+        if stack == "azure-dev":
+            # cert-manager fills the Secret from the stack's ClusterIssuer.
+            (issuer,) = plan.of_type("kubernetes:cert-manager.io/v1:ClusterIssuer")
+            assert annotations["cert-manager.io/cluster-issuer"] == issuer["inputs"]["metadata"]["name"]
 
 
 @pytest.mark.parametrize(

@@ -43,6 +43,15 @@ def preview_with(tmp_path: Path, changes: dict, remove: tuple[str, ...] = ()) ->
         ({}, ("mlfleet:region",), ["mlfleet:region", "is required when mlfleet:cloud is 'aws'"]),
         ({"mlfleet:cloud": "gcp"}, (), ["mlfleet:gcpProject", "pulumi config set mlfleet:gcpProject"]),
         ({"mlfleet:github": {"repository": "not a repo"}}, (), ["mlfleet:github.repository"]),
+        # The serving edge's DNS zone (certificate validation, external-dns).
+        ({}, ("mlfleet:dns",), ["mlfleet:dns", "is required on aws", "dns.zoneId"]),
+        ({"mlfleet:dns": {"zone": "dev.mlfleet.example.com"}}, (), ["mlfleet:dns.zoneId", "required on aws"]),
+        ({"mlfleet:dns": {"zone": "Not A Domain", "zoneId": "Z1"}}, (), ["mlfleet:dns.zone", "--path"]),
+        (
+            {"mlfleet:serving": {"hostname": "serving.example.org"}},
+            (),
+            ["mlfleet:serving.hostname", "outside the DNS zone", "dev.mlfleet.example.com"],
+        ),
     ],
 )
 def test_bad_config_names_file_key_and_fix(
