@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 from mlfleet_serving.keys import API_KEY_HEADER
@@ -13,8 +13,11 @@ from components.kubernetes.monitoring.gpu_cost import gpu_idle_cost
 from components.monitoring_stack import AlertReceiver, MonitoringStackArgs, monitoring_stack
 from components.serving_service import ServingServiceArgs, check_pinned_image, serving_service
 from components.target import CloudTarget
+
+if TYPE_CHECKING:
+    from components.addons.serving_edge import ServingEdge
 from components.topology.compute_config import MonitoringConfig, ServingConfig, TrainingJobConfig
-from components.topology.config import PlatformConfig
+from components.topology.config import PlatformConfig, serving_hostname
 from components.topology.storage_identity import StorageLayer
 from components.training_cluster import GpuPoolArgs, TrainingClusterArgs, training_cluster
 from components.training_job import TrainingJobArgs, training_job
@@ -113,6 +116,41 @@ def alert_receivers(monitoring: MonitoringConfig, context: PlatformContext) -> d
     return out
 
 
+def _serving_edge(
+    config: PlatformConfig, context: PlatformContext, target: CloudTarget, cluster: Any, provider: Any
+) -> ServingEdge:
+    """TLS certificate, Ingress controller and DNS record for the serving hostname (mlfleet:dns)."""
+    from components.addons.serving_edge import DnsZone, ServingEdgeArgs, serving_edge
+
+    dns = config.dns
+    assert dns is not None  # load_config requires it on aws, gcp and azure
+    return serving_edge(
+        context.name("edge"),
+        config.cloud,
+        ServingEdgeArgs(
+            hostname=serving_hostname(config, context.stack),
+            zone=DnsZone(
+                domain=dns.zone,
+                route53_zone_id=dns.zone_id,
+                cloud_dns_zone=dns.managed_zone,
+                cloud_dns_project=dns.project,
+                azure_resource_group=dns.resource_group,
+            ),
+            # Unique per stack and cell: the TXT owner of the records this cell's external-dns writes.
+            owner_id=context.name("serving"),
+            namespace=NAMESPACE,
+            cluster_name=cluster.cluster_name,
+            vpc_id=getattr(cluster, "vpc_id", None),
+            oidc_issuer=cluster.oidc_issuer,
+            acme_email=config.monitoring.alert_email,
+            depends_on=[cluster],
+        ),
+        target,
+        context,
+        provider,
+    )
+
+
 def build_compute_layer(
     config: PlatformConfig, context: PlatformContext, target: CloudTarget, storage: StorageLayer | None
 ) -> dict[str, Any]:
@@ -160,12 +198,19 @@ def build_compute_layer(
         labels,
         after_namespaces,
     )
-    if config.cloud in ("aws", "azure"):
-        # GPU telemetry where the cloud feeds no DCGM metrics to the in-cluster Prometheus
-        # (docs/addons-*.md); its ServiceMonitor needs the monitoring chart's CRDs.
+    edge = None
+    if config.cloud in ("aws", "gcp", "azure"):
+        # GPU telemetry: no cloud feeds DCGM metrics to the in-cluster Prometheus (docs/addons-*.md);
+        # its ServiceMonitor needs the monitoring chart's CRDs. GKE: its driver paths.
         from components.addons.dcgm_exporter import dcgm_exporter
 
-        dcgm_exporter(context.name("dcgm"), provider, pulumi.ResourceOptions(depends_on=[monitoring.release]))
+        dcgm_exporter(
+            context.name("dcgm"),
+            provider,
+            pulumi.ResourceOptions(depends_on=[monitoring.release]),
+            gke=config.cloud == "gcp",
+        )
+        edge = _serving_edge(config, context, target, cluster, provider)
     env_secret: pulumi.Input[str] | None = None
     if storage is not None:
         registry_url: pulumi.Input[str] = storage.bucket.registry_url
@@ -191,7 +236,7 @@ def build_compute_layer(
             model=serving.model,
             alias=serving.alias,
             registry_url=registry_url,
-            hostname=serving.hostname or f"serving.{context.stack}.mlfleet.example.com",
+            hostname=serving_hostname(config, context.stack),
             namespace=NAMESPACE,
             service_account=serving_account,
             service_account_annotations=serving_annotations,
@@ -202,6 +247,9 @@ def build_compute_layer(
             max_replicas=serving.max_replicas,
             cpu=serving.cpu,
             memory=serving.memory,
+            tls_cluster_issuer=edge.tls_cluster_issuer if edge else None,
+            ingress_annotations=edge.ingress_annotations if edge else {},
+            ingress_depends_on=edge.ready if edge else (),
         ),
         config.cloud,
         provider,
