@@ -50,6 +50,19 @@ def diff(
     run_url: Annotated[
         str | None, typer.Option("--run-url", help="The CI run, linked from the markdown header.")
     ] = None,
+    full_diff_url: Annotated[
+        str | None,
+        typer.Option(
+            "--full-diff-url", help="Where the full diff is (e.g. the run's artifact), for markdown."
+        ),
+    ] = None,
+    base_label: Annotated[
+        str | None,
+        typer.Option("--base-label", help="How markdown names the base (default: --base/--base-ref)."),
+    ] = None,
+    head_label: Annotated[
+        str | None, typer.Option("--head-label", help="How markdown names the head (default: --head).")
+    ] = None,
     fail_on_changes: Annotated[
         bool, typer.Option("--fail-on-changes", help="Exit 1 when anything changed (default: always 0).")
     ] = False,
@@ -78,11 +91,11 @@ def diff(
         if base is not None:
             base_plans = load_plans(base)
             head_plans = load_plans(head) if head is not None else {}
-            base_label, head_label = str(base), str(head)
+            base_name, head_name = str(base), str(head)
         else:
             assert base_ref is not None
-            base_plans, head_plans, head_label = _plans_for_ref(base_ref, head, stacks, cwd)
-            base_label = base_ref
+            base_plans, head_plans, head_name = _plans_for_ref(base_ref, head, stacks, cwd)
+            base_name = base_ref
         if stacks:
             unknown = sorted(set(stacks) - set(base_plans) - set(head_plans))
             if unknown:
@@ -103,10 +116,11 @@ def diff(
             diffs,
             policy=policy_report,
             base_policy=base_policy_report,
-            base_label=base_label,
-            head_label=head_label,
+            base_label=base_label or base_name,
+            head_label=head_label or head_name,
             head_sha=head_sha,
             run_url=run_url,
+            full_diff_url=full_diff_url,
         )
     report = report if report.endswith("\n") else report + "\n"
     if output is not None:

@@ -18,14 +18,31 @@ def register(app: typer.Typer) -> None:
     app.add_typer(policy_app, name="policy")
 
 
-def _load_plan(path: Path) -> dict[str, Any]:
+def _load_plans(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """A plan file, or a directory of them (`mlfleet preview --all --json DIR`): plans by stack and
+    the file each came from."""
     from mlfleet.engine.plan import PlanFileError, read_plan
     from mlfleet.policycheck.errors import PolicyCheckError
 
-    try:
-        return read_plan(path)
-    except PlanFileError as exc:
-        raise PolicyCheckError(str(exc)) from None
+    files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+    if not files:
+        raise PolicyCheckError(
+            f"{path}: no plans (*.json); write them with `mlfleet preview --all --json {path}`"
+        )
+    plans: dict[str, dict[str, Any]] = {}
+    sources: dict[str, str] = {}
+    for file in files:
+        try:
+            plan = read_plan(file)
+        except PlanFileError as exc:
+            raise PolicyCheckError(str(exc)) from None
+        stack = str(plan.get("stack", file.stem))
+        if stack in plans:
+            raise PolicyCheckError(
+                f"{file}: stack '{stack}' is also in {sources[stack]}; keep one plan per stack"
+            )
+        plans[stack], sources[stack] = plan, str(file)
+    return plans, sources
 
 
 def _preview(cwd: Path, stack: str | None) -> dict[str, dict[str, Any]]:
@@ -43,7 +60,11 @@ def check(
     ] = None,
     all_stacks: Annotated[bool, typer.Option("--all", help="Check every stack (one pack process).")] = False,
     plan: Annotated[
-        Path | None, typer.Option("--plan", help="A plan written by `mlfleet preview --json`.")
+        Path | None,
+        typer.Option(
+            "--plan",
+            help="A plan, or a directory of plans, written by `mlfleet preview --json` (no preview).",
+        ),
     ] = None,
     output_format: Annotated[str, typer.Option("--format", "-f", help="text, json or sarif.")] = "text",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")] = None,
@@ -68,9 +89,7 @@ def check(
     try:
         started = time.perf_counter()
         if plan is not None:
-            loaded = _load_plan(plan)
-            plans = {str(loaded.get("stack", plan.stem)): loaded}
-            sources = {name: str(plan) for name in plans}
+            plans, sources = _load_plans(plan)
         else:
             plans = _preview(cwd, stack)
             sources = {name: f"stacks/Pulumi.{name}.yaml" for name in plans}

@@ -308,6 +308,7 @@ class CommentContext:
     run_url: str | None = None
     policy: list[dict[str, Any]] | None = None
     base_policy: list[dict[str, Any]] | None = None
+    full_diff_url: str | None = None
 
 
 Section = Callable[[Sequence[StackDiff], CommentContext, Detail], list[str]]
@@ -320,9 +321,12 @@ def _header(diffs: Sequence[StackDiff], ctx: CommentContext, detail: Detail) -> 
         where.append(f"head `{_cell(ctx.head_sha[:12])}`")
     if ctx.run_url:
         where.append(f"[workflow run]({ctx.run_url})")
+    if ctx.full_diff_url:
+        where.append(f"[full diff]({ctx.full_diff_url})")
     where_text = f" ({', '.join(where)})" if where else ""
     full = (
-        " The comment is shortened to fit GitHub's limit; the full diff is in the run's artifacts."
+        " **Shortened to fit GitHub's comment limit**: every replace and delete is listed; the full diff "
+        "is in the run's artifacts."
         if (detail != FULL)
         else ""
     )
@@ -410,10 +414,11 @@ def markdown(
     head_label: str = "head",
     head_sha: str | None = None,
     run_url: str | None = None,
+    full_diff_url: str | None = None,
     max_chars: int = MAX_COMMENT_CHARS,
 ) -> str:
     """A PR comment under `max_chars`: the most detailed rendering that fits (DETAIL_LEVELS)."""
-    ctx = CommentContext(base_label, head_label, head_sha, run_url, policy, base_policy)
+    ctx = CommentContext(base_label, head_label, head_sha, run_url, policy, base_policy, full_diff_url)
     body = ""
     for detail in DETAIL_LEVELS:
         body = "\n".join(line for section in COMMENT_SECTIONS for line in section(diffs, ctx, detail)) + "\n"

@@ -48,7 +48,7 @@ def test_huge_diff_keeps_every_delete_and_replace_under_the_limit() -> None:
     out = markdown([diff])
     assert len(out) < GITHUB_COMMENT_LIMIT
     assert all(f"del-{i}" in out for i in range(300))
-    assert "2000 update not listed here" in out and "shortened to fit GitHub's limit" in out
+    assert "2000 update not listed here" in out and "Shortened to fit GitHub's comment limit" in out
     # thousands of deletes: names no longer fit, counts by type still show them all
     many = [resource("dev", BUCKET, f"bucket-with-a-long-name-{i}", {}) for i in range(3000)]
     out = markdown([compare_plans(plan(resources=many), plan(), "dev")])

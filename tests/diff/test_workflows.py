@@ -20,6 +20,7 @@ from mlfleet.cli import app
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOWS = REPO / ".github" / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.yml"))
+DEPENDABOT = REPO / ".github" / "dependabot.yml"
 BIN = Path(sys.executable).parent
 
 
@@ -57,7 +58,7 @@ def test_there_are_workflows() -> None:
     ids=["actionlint", "zizmor", "yamllint"],
 )
 def test_linters_pass(command: list[str]) -> None:
-    targets = [str(p) for p in FILES] if command[0] != "zizmor" else [str(WORKFLOWS)]
+    targets = [str(p) for p in FILES] if command[0] == "actionlint" else [str(WORKFLOWS), str(DEPENDABOT)]
     proc = subprocess.run(
         [tool(command[0]), *command[1:], *targets], capture_output=True, text=True, cwd=REPO
     )
@@ -98,6 +99,8 @@ def test_pinned_least_privilege_pull_request_only(path: Path) -> None:
         uses = step.get("uses")
         if uses and not uses.startswith("./"):
             assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", uses), f"{uses}: pin to a full commit SHA"
+            # the tag the SHA was resolved from, for the reader (and Dependabot keeps it current)
+            assert re.search(rf"{re.escape(uses)}\s+# v\d+\.\d+\.\d+\n", path.read_text()), uses
         if "checkout" in (uses or ""):
             assert step["with"]["persist-credentials"] is False
     for job in workflow["jobs"].values():
@@ -113,12 +116,36 @@ def test_preview_workflow_shape() -> None:
         "security-events": "write",
         "actions": "read",
     }
+    by_name = {step.get("name") or step.get("uses"): step for step in steps(workflow)}
     runs = "\n".join(step.get("run", "") for step in steps(workflow))
-    assert "mlfleet preview --all" in runs and "mlfleet diff --base-ref" in runs
-    assert "policy check --all --format sarif" in runs
-    assert "<!-- mlfleet-diff -->" in runs  # finds its own comment to update (sticky)
-    assert any("codeql-action/upload-sarif@" in step.get("uses", "") for step in steps(workflow))
+    # each side is previewed once; the policy checks and the diff read those plans
+    assert (
+        runs.count("mlfleet preview --all") == 2
+        and "--json plans/head" in runs
+        and "--json plans/base" in runs
+    )
+    assert "--base-ref" not in runs and "policy check --all" not in runs
+    assert "policy check --plan plans/head --format sarif" in runs
+    assert "policy check --plan plans/head --format json" in runs
+    assert "--base-policy plans/policy-base.json" in runs
+    assert '--head-sha "$HEAD_SHA" --run-url "$RUN_URL"' in runs
+    sticky = next(step for name, step in by_name.items() if name and name.startswith("Sticky PR comment"))
+    assert sticky["if"].startswith("always()")  # also when the preview failed: the comment says so
+    assert "The preview failed" in sticky["run"]
+    assert 'select(.user.login == "github-actions[bot]")' in sticky["run"]  # marker AND author
+    assert 'startswith("<!-- mlfleet-diff -->")' in sticky["run"]
+    sarif = next(step for step in steps(workflow) if "codeql-action/upload-sarif@" in step.get("uses", ""))
+    assert sarif["continue-on-error"] is True  # repositories without code scanning
+    assert any("actions/upload-artifact@" in step.get("uses", "") for step in steps(workflow))
     assert "secrets." not in (WORKFLOWS / "preview.yml").read_text()
+
+
+def test_dependabot_updates_actions_and_uv() -> None:
+    config = yaml.safe_load(DEPENDABOT.read_text())
+    assert config["version"] == 2
+    ecosystems = {u["package-ecosystem"]: u for u in config["updates"]}
+    assert set(ecosystems) == {"github-actions", "uv"}
+    assert all(u["directory"] == "/" and u["schedule"]["interval"] for u in ecosystems.values())
 
 
 def mlfleet_invocations() -> list[list[str]]:
@@ -126,6 +153,8 @@ def mlfleet_invocations() -> list[list[str]]:
     for path in FILES:
         for step in steps(load(path)):
             for command in re.split(r"\n(?=\S)", step.get("run", "").replace("\\\n", " ")):
+                if not re.search(r"\bmlfleet\s", command):
+                    continue  # shell around the commands (comments, echo) is not ours to parse
                 words = shlex.split(command.replace("\n", " "))
                 if "mlfleet" in words:
                     out.append(words[words.index("mlfleet") + 1 :])
