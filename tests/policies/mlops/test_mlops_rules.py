@@ -198,6 +198,7 @@ def test_every_rule_has_a_battery(pack) -> None:
     from tests.policies.azure.test_azure_rules import CASES as AZURE
     from tests.policies.gcp.test_gcp_hardening_rules import CASES as GCP_HARDENING
     from tests.policies.gcp.test_gcp_rules import CASES as GCP
+    from tests.policies.kubernetes.test_ingress_rules import CASES as K8S_INGRESS
     from tests.policies.kubernetes.test_pod_rules import CASES as PODS
     from tests.policies.kubernetes.test_rbac_and_exposure_rules import CASES as K8S_RBAC
     from tests.policies.kubernetes.test_serving_rules import CASES as K8S_SERVING
@@ -213,6 +214,7 @@ def test_every_rule_has_a_battery(pack) -> None:
         PODS,
         K8S_SERVING,
         K8S_RBAC,
+        K8S_INGRESS,
         CASES,
         DAY2,
     )
