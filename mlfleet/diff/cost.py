@@ -606,3 +606,8 @@ def render_cost_markdown(
 def _total(cost: StackCost, column: str) -> str:
     amount, missing = cost.total(column)
     return _usd(amount) + (f" + {missing} unpriced" if missing else "")
+
+
+def cost_markdown(diffs: Sequence[StackDiff], base: Plans, head: Plans) -> str:
+    """The PR comment's cost section for these diffs and plans ("" when nothing priced changed)."""
+    return render_cost_markdown(cost_delta(diffs, base, head))

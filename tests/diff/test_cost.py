@@ -139,3 +139,12 @@ def test_no_changes_render_nothing(plans) -> None:
         render_cost_markdown(cost_delta(compare_all({STACK: plans["base"]}, {STACK: plans["base"]}), {}, {}))
         == ""
     )
+
+
+def test_cost_markdown_is_the_rendered_delta(plans) -> None:
+    from mlfleet.diff.cost import cost_markdown
+
+    before, after = {STACK: plans["base"]}, {STACK: plans["head"]}
+    diffs = compare_all(before, after)
+    assert cost_markdown(diffs, before, after) == render_cost_markdown(cost_delta(diffs, before, after))
+    assert BIG_POOL in cost_markdown(diffs, before, after)
