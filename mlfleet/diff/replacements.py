@@ -16,7 +16,8 @@ from typing import Any
 
 DATA_FILE = "replacements.json"
 # compare.py's path syntax: `.name`, `[0]`, `["quoted key"]`, `{json}` (a JSON document inside a string).
-_SEGMENT = re.compile(r'\.?([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]|(\{json\})')
+_BARE = re.compile(r"\.?([^.\[{]+)")
+_SEGMENT = re.compile(r'\.?([A-Za-z_][A-Za-z0-9_]*)(?=[.\[{]|$)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]|(\{json\})')
 
 
 @cache
@@ -57,13 +58,20 @@ def _change_above_replaces(resource_type: str) -> bool:
 
 def split_path(path: str) -> tuple[str, ...]:
     """compare.py's path as property names: list indices dropped, quoted map keys unquoted, and
-    everything inside a JSON document (`{json}`) cut off (a change inside is a change of the string)."""
+    everything inside a JSON document (`{json}`) cut off (a change inside is a change of the string).
+    A bare name that is no identifier (compare.py writes a top-level key as it is) is one name."""
     parts: list[str] = []
     pos = 0
     while pos < len(path):
         match = _SEGMENT.match(path, pos)
         if match is None:
-            raise ValueError(f"not a diff property path: {path!r} (at character {pos})")
+            bare = _BARE.match(path, pos)
+            if bare is None:  # a stray separator: skip it
+                pos += 1
+                continue
+            parts.append(bare.group(1))
+            pos = bare.end()
+            continue
         name, _index, quoted, json_doc = match.groups()
         if json_doc:
             break
