@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from mlfleet.engine.preview import run_preview
+from mlfleet.policycheck.pack_config import load_config
 from tests.policies.battery import run_battery, violations
 from tests.policies.harness import Case, res
+
+REPO = Path(__file__).resolve().parents[3]
 
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -205,3 +211,43 @@ def test_controllers_outside_the_stack_are_declared_in_the_rule_config(pack) -> 
     assert violations(pack, tls, bad)
     assert violations(pack, tls, bad, {tls.rule: {"externalSecrets": ["ml/mine"]}}) == []
     assert violations(pack, tls, bad, {tls.rule: {"externalSecrets": ["other/mine"]}})
+
+
+def stack_violations(pack, plan: dict, rule: str, config: dict | None = None) -> list[str]:
+    return [v.message for v in pack.check(plan, config or {}).violations if v.rule == rule]
+
+
+@pytest.mark.parametrize(
+    ("stack", "rule", "dropped", "message"),
+    [
+        # Without the edge's controller release, the serving Ingress (class alb) has nothing serving it.
+        ("dev", "k8s-ingress-class-has-controller", "mlfleet-dev-edge-lbc", "uses class 'alb'"),
+        # Without the ClusterIssuer, the cert-manager annotation names nothing: the TLS Secret is unissued.
+        (
+            "azure-dev",
+            "k8s-ingress-tls-secret-issued",
+            "mlfleet-azure-dev-edge-issuer",
+            "mlfleet/mlfleet-azure-dev-serving-tls",
+        ),
+    ],
+)
+def test_the_rules_see_what_the_stacks_need(pack, stack: str, rule: str, dropped: str, message: str) -> None:
+    plan = run_preview(REPO, stack)
+    assert stack_violations(pack, plan, rule) == []
+    # The edge's controller release / its ClusterIssuer (a name its role and grants share).
+    kept = [
+        r
+        for r in plan["resources"]
+        if not (r["name"] == dropped and r["type"].startswith(("kubernetes:helm", "kubernetes:cert-manager")))
+    ]
+    assert len(kept) == len(plan["resources"]) - 1
+    found = stack_violations(pack, {**plan, "resources": kept}, rule)
+    assert any(message in m for m in found), found
+
+
+def test_the_local_stack_declares_its_own_controller_and_secret(pack) -> None:
+    plan = run_preview(REPO, "local")
+    config = load_config(REPO / "policies" / "config" / "local.json")
+    for case in CASES:
+        assert stack_violations(pack, plan, case.rule)
+        assert stack_violations(pack, plan, case.rule, config) == []
