@@ -243,16 +243,7 @@ def items(resource: Mapping[str, Any], where: tuple[str, str] | None) -> list[It
             )
         ]
     if kind == "gcp:container/nodePool:NodePool":
-        config = inputs.get("nodeConfig") or {}
-        autoscaling = inputs.get("autoscaling")
-        if isinstance(autoscaling, dict):
-            low = _num(autoscaling.get("totalMinNodeCount", autoscaling.get("minNodeCount")))
-            high = _num(autoscaling.get("totalMaxNodeCount", autoscaling.get("maxNodeCount")))
-        else:
-            low = high = _num(inputs.get("nodeCount", inputs.get("initialNodeCount")))
-        capacity = "spot" if config.get("spot") or config.get("preemptible") else "on-demand"
-        sku = str(config.get("machineType") or "e2-medium")  # GKE's default machine type
-        return [Item("nodes", f"GKE node pool {sku}", "gcp", region, "compute", sku, low, capacity, high)]
+        return [_gke_pool(inputs, region)]
     if kind == "azure-native:containerservice:AgentPool":
         return [_aks_pool(inputs, region, f"AKS agent pool {inputs.get('vmSize')}")]
     if kind == "azure-native:containerservice:ManagedCluster":
@@ -356,6 +347,34 @@ def items(resource: Mapping[str, Any], where: tuple[str, str] | None) -> list[It
             )
         ]
     return []
+
+
+def _gke_pool(inputs: Mapping[str, Any], region: str) -> Item:
+    """A GKE node pool's node counts: `total*NodeCount` are pool totals, `min/maxNodeCount` and
+    `nodeCount` count per zone (pulumi-gcp NodePoolAutoscaling, google.container.v1), so they are
+    multiplied by `nodeLocations` when the plan names them, else shown as a per-zone lower bound."""
+    config = inputs.get("nodeConfig") or {}
+    autoscaling = inputs.get("autoscaling")
+    zones = len(inputs.get("nodeLocations") or []) or None
+    per_zone = False
+    if isinstance(autoscaling, dict) and "totalMinNodeCount" in autoscaling:
+        low, high = _num(autoscaling.get("totalMinNodeCount")), _num(autoscaling.get("totalMaxNodeCount"))
+    else:
+        if isinstance(autoscaling, dict):
+            low, high = _num(autoscaling.get("minNodeCount")), _num(autoscaling.get("maxNodeCount"))
+        else:
+            low = high = _num(inputs.get("nodeCount", inputs.get("initialNodeCount")))
+        per_zone = True
+        low, high = (
+            (low * (zones or 1) if low is not None else None),
+            (high * (zones or 1) if high is not None else None),
+        )
+    capacity: Capacity = "spot" if config.get("spot") or config.get("preemptible") else "on-demand"
+    sku = str(config.get("machineType") or "")
+    label = f"GKE node pool {sku or '(machine type not set: GKE default)'}"
+    if per_zone and zones is None:
+        label += " (counts per zone; zones not in the plan)"
+    return Item("nodes", label, "gcp", region, "compute", sku, low, capacity, high)
 
 
 def _aks_pool(profile: Mapping[str, Any], region: str, label: str) -> Item:

@@ -148,3 +148,25 @@ def test_cost_markdown_is_the_rendered_delta(plans) -> None:
     diffs = compare_all(before, after)
     assert cost_markdown(diffs, before, after) == render_cost_markdown(cost_delta(diffs, before, after))
     assert BIG_POOL in cost_markdown(diffs, before, after)
+
+
+@pytest.mark.parametrize(
+    ("stack", "control_plane", "fee"), [("gcp-dev", "gke", 0.10), ("azure-dev", "aks-free", 0.0)]
+)
+def test_gcp_and_azure_stacks_price_their_control_plane_and_name_unpriced_pools(
+    stack, control_plane, fee
+) -> None:
+    from mlfleet.engine.harness import preview_stack
+
+    plan = preview_stack(stack).data
+    costs = cost_delta(compare_all({}, {stack: plan}), {}, {stack: plan})
+    lines = [line for cost in costs for line in cost.lines]
+    (control,) = [line for line in lines if line.kind == "control-plane"]
+    assert control.on_demand_price is not None and control.on_demand_price.sku == control_plane
+    assert control.on_demand == pytest.approx(fee * HOURS_PER_MONTH)
+    pools = [line for line in lines if line.kind == "nodes"]
+    assert pools, "the stack's node pools are costed"
+    # Their machine types have no price in the table yet: each row says so instead of a number.
+    text = render_cost_markdown(costs)
+    for pool in pools:
+        assert not pool.priced and f"`{pool.name}`" in text.split("No price in the table for:")[1]
