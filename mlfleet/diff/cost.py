@@ -11,6 +11,7 @@ GB-month (usage is unknown to a plan). Anything the table has no price for is a 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,12 @@ from components.pricing.table import HOURS_PER_MONTH, Capacity, Price, PriceTabl
 from mlfleet.diff.compare import StackDiff
 
 Plans = Mapping[str, Mapping[str, Any]]  # stack name -> plan (as mlfleet.diff.load reads them)
+# A resource replaced by an identical one (same SKU, count, capacity) changes no monthly cost.
+_SAME: dict[str, Any] = {
+    "on_demand": 0.0,
+    "spot": 0.0,
+    "note": "replaced by the same size: no monthly change",
+}
 # Rows in the Markdown table before the rest are summarised in one line.
 MAX_ROWS = 40
 _CLOUD_PROVIDERS = {
@@ -63,6 +70,8 @@ class CostLine:
     spot: float | None
     at_limit: float | None = None
     note: str = ""
+    # The item scales between a minimum and a limit (a pool): `at_limit` applies.
+    limited: bool = False
 
     @property
     def priced(self) -> bool:
@@ -95,7 +104,7 @@ class StackCost:
     def total(self, column: str) -> tuple[float, int]:
         """Sum of a column (on_demand, spot, at_limit) over the rows that have a figure in it, and
         how many rows lack one (for at_limit: among the rows with a limit)."""
-        rows = [line for line in self.lines if column != "at_limit" or "nodes" in line.note]
+        rows = [line for line in self.lines if column != "at_limit" or line.limited]
         return sum(getattr(line, column) or 0.0 for line in rows), sum(
             getattr(line, column) is None for line in rows
         )
@@ -469,6 +478,7 @@ def _line(
         else _delta(before, after, "on_demand"),
         at_limit=at_limit,
         note="; ".join(notes),
+        limited=item.ceiling is not None,
     )
 
 
@@ -491,8 +501,13 @@ def _resource_lines(
     for index in range(max(len(before), len(after))):
         old = before[index] if index < len(before) else None
         new = after[index] if index < len(after) else None
-        if action == "update" and old and new and old.item == new.item:
-            continue  # unchanged size, count and capacity: no cost change
+        if old and new and old.item == new.item:
+            if action == "update":
+                continue  # unchanged size, count and capacity: no cost change
+            # Replaced by the same thing: nothing changes monthly, whatever the price.
+            same = {**_SAME, "at_limit": 0.0 if new.item.ceiling is not None else None}
+            lines.append(dataclasses.replace(_line(stack, action, rtype, name, old, new), **same))
+            continue
         lines.append(_line(stack, action, rtype, name, old, new))
     return lines
 
@@ -623,6 +638,8 @@ def render_cost_markdown(
 
 
 def _total(cost: StackCost, column: str) -> str:
+    if column == "at_limit" and not any(line.limited for line in cost.lines):
+        return ""  # no pool changed: no limit to show
     amount, missing = cost.total(column)
     return _usd(amount) + (f" + {missing} unpriced" if missing else "")
 

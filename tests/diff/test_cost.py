@@ -170,3 +170,21 @@ def test_gcp_and_azure_stacks_price_their_control_plane_and_name_unpriced_pools(
     text = render_cost_markdown(costs)
     for pool in pools:
         assert not pool.priced and f"`{pool.name}`" in text.split("No price in the table for:")[1]
+
+
+def test_a_resource_replaced_by_the_same_size_changes_nothing_even_unpriced(plans) -> None:
+    from mlfleet.diff.compare import ResourceChange, StackDiff
+    from mlfleet.diff.cost import stack_cost
+
+    plan = plans["base"]
+    by_name = {r["name"]: r for r in plan["resources"]}
+    changes = [
+        ResourceChange(by_name[name]["urn"], by_name[name]["type"], name, "replace")
+        for name in ("mlfleet-dev-gpu-nat", "mlfleet-dev-gpu-system")  # unpriced NAT, priced node group
+    ]
+    lines = stack_cost(StackDiff(STACK, "changed", changes), plan, plan).lines
+    assert [(line.name, line.on_demand, line.spot) for line in lines] == [
+        ("mlfleet-dev-gpu-nat", 0.0, 0.0),
+        ("mlfleet-dev-gpu-system", 0.0, 0.0),
+    ]
+    assert lines[1].at_limit == 0.0
