@@ -6,7 +6,7 @@ permissions); AWS merges statements per scope in components/aws/deployer_permiss
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 
 def union(
@@ -14,13 +14,15 @@ def union(
     baseline: tuple[str, ...],
     cluster_access: tuple[str, ...],
     types: Iterable[str] | None = None,
+    read: Callable[[str], bool] | None = None,
 ) -> list[str]:
     """Sorted permissions for `types` (default: every row, plus cluster access). Kubernetes types need
-    cluster access; types without a row add nothing (the permission test names them)."""
+    cluster access; types without a row add nothing (the permission test names them). With `read`,
+    only the permissions it accepts (the drift reader's role)."""
     wanted = set(table) | {"kubernetes:"} if types is None else set(types)
     out = set(baseline)
     for token in wanted:
         if token.startswith("kubernetes:"):
             out.update(cluster_access)
         out.update(table.get(token, ()))
-    return sorted(out)
+    return sorted(p for p in out if read is None or read(p))

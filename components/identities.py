@@ -23,6 +23,8 @@ from components.target import CloudTarget
 COMPONENT = "Identities"
 WORKLOADS: tuple[str, ...] = ("trainer", "serving", "registry-sync")
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+# The GitHub environment of .github/workflows/drift.yml: its jobs get the read-only drift identity.
+DRIFT_ENVIRONMENT = "drift"
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _REF_PART = re.compile(r"^[A-Za-z0-9_./-]+$")
@@ -51,6 +53,13 @@ class GithubDeployer:
                 "must name exactly one of a branch or a GitHub environment",
                 "set mlfleet:github.branch (e.g. main) or mlfleet:github.environment (e.g. production)",
             )
+        if self.environment == DRIFT_ENVIRONMENT:
+            raise ComponentArgumentError(
+                COMPONENT,
+                "github.environment",
+                f"'{DRIFT_ENVIRONMENT}' is the read-only drift workflow's environment",
+                "deploy from another GitHub environment (e.g. staging, production)",
+            )
         for argument, value in (("github.branch", self.branch), ("github.environment", self.environment)):
             if value is not None and not _REF_PART.match(value):
                 raise ComponentArgumentError(
@@ -66,6 +75,11 @@ class GithubDeployer:
         if self.environment is not None:
             return f"repo:{self.repository}:environment:{self.environment}"
         return f"repo:{self.repository}:ref:refs/heads/{self.branch}"
+
+    @property
+    def drift_subject(self) -> str:
+        """The `sub` of the drift workflow's jobs: they get the read-only drift identity."""
+        return f"repo:{self.repository}:environment:{DRIFT_ENVIRONMENT}"
 
 
 @dataclass(frozen=True)
@@ -112,6 +126,8 @@ class Identities(Protocol):
     workloads: dict[str, WorkloadIdentity]
     # The CI deployer (role ARN / service account email / client id); None without mlfleet:github.
     deployer: pulumi.Output[str] | None
+    # The drift workflow's read-only identity (same kinds); None without mlfleet:github.
+    drift_reader: pulumi.Output[str] | None
 
 
 def identities(

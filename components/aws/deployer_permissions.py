@@ -497,14 +497,25 @@ def grants_for(types: Iterable[str]) -> tuple[Grant, ...]:
     return tuple(out)
 
 
-def statements(prefix: str, types: Iterable[str] | None = None) -> list[Statement]:
-    """Deployer statements for `types` (default: every type in the table) on `<prefix>-*` resources.
+# What `pulumi refresh`/`preview --refresh` needs: the read actions of the same grants.
+READ_VERBS: tuple[str, ...] = ("Get", "Describe", "List", "View")
+
+
+def is_read(action: str) -> bool:
+    return action.split(":", 1)[1].startswith(READ_VERBS)
+
+
+def statements(prefix: str, types: Iterable[str] | None = None, read_only: bool = False) -> list[Statement]:
+    """Deployer statements for `types` (default: every type in the table) on `<prefix>-*` resources;
+    with `read_only`, only their read actions (the drift reader).
 
     Grants on the same scope with the same condition merge into one statement (sorted actions), so
     the document stays under IAM's 10,240-character inline policy limit."""
     merged: dict[tuple[str, str], set[str]] = {}
     for grant in grants_for(TYPE_GRANTS if types is None else types):
-        merged.setdefault((grant.scope, grant.condition), set()).update(grant.actions)
+        kept = [a for a in grant.actions if is_read(a)] if read_only else grant.actions
+        if kept:
+            merged.setdefault((grant.scope, grant.condition), set()).update(kept)
     out: list[Statement] = []
     for (scope, condition), actions in sorted(merged.items()):
         statement: Statement = {

@@ -75,6 +75,7 @@ def workload_statements(
 class AwsIdentities(pulumi.ComponentResource):
     workloads: dict[str, WorkloadIdentity]
     deployer: pulumi.Output[str] | None
+    drift_reader: pulumi.Output[str] | None
 
     def __init__(
         self,
@@ -112,17 +113,19 @@ class AwsIdentities(pulumi.ComponentResource):
             self.workloads[workload] = WorkloadIdentity(
                 workload, args.namespace, role.arn, {ROLE_ARN_ANNOTATION: role.arn} if irsa else {}
             )
-        self.deployer = None
+        self.deployer = self.drift_reader = None
         if args.github is not None:
-            self.deployer = self._deployer(name, args.github, target, context)
+            self.deployer, self.drift_reader = self._deployer(name, args.github, target, context)
         outputs: dict[str, Any] = {w: i.principal for w, i in self.workloads.items()}
-        self.register_outputs({"workloads": outputs, "deployer": self.deployer})
+        self.register_outputs(
+            {"workloads": outputs, "deployer": self.deployer, "driftReader": self.drift_reader}
+        )
 
     def _deployer(
         self, name: str, github: GithubDeployer, target: CloudTarget, context: PlatformContext
-    ) -> pulumi.Output[str]:
-        """GitHub Actions OIDC provider + a role only jobs of one repo on one branch/environment assume."""
-        host = GITHUB_ISSUER.removeprefix("https://")
+    ) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+        """GitHub Actions OIDC provider, the deployer role (one repo on one branch/environment) and the
+        drift workflow's read-only role; both policies generated from the type table."""
         oidc = aws.iam.OpenIdConnectProvider(
             f"{name}-github",
             url=GITHUB_ISSUER,
@@ -130,27 +133,52 @@ class AwsIdentities(pulumi.ComponentResource):
             tags=context.tags(),
             opts=target.opts(self),
         )
+        deployer = self._github_role(
+            f"{name}-deployer",
+            f"mlfleet CI deployer for {github.subject}",
+            oidc.arn,
+            github.subject,
+            deployer_permissions.statements(context.prefix),
+            target,
+            context,
+        )
+        reader = self._github_role(
+            f"{name}-drift",
+            f"mlfleet drift detection (read-only) for {github.drift_subject}",
+            oidc.arn,
+            github.drift_subject,
+            deployer_permissions.statements(context.prefix, read_only=True),
+            target,
+            context,
+        )
+        return deployer, reader
+
+    def _github_role(
+        self,
+        name: str,
+        description: str,
+        oidc_arn: pulumi.Output[str],
+        subject: str,
+        statements: list[Statement],
+        target: CloudTarget,
+        context: PlatformContext,
+    ) -> pulumi.Output[str]:
+        """A role only GitHub Actions jobs with OIDC subject `subject` assume, with one inline policy."""
+        host = GITHUB_ISSUER.removeprefix("https://")
         trust = {
             "Effect": "Allow",
-            "Principal": {"Federated": oidc.arn},
+            "Principal": {"Federated": oidc_arn},
             "Action": "sts:AssumeRoleWithWebIdentity",
-            "Condition": {
-                "StringEquals": {f"{host}:aud": "sts.amazonaws.com", f"{host}:sub": github.subject}
-            },
+            "Condition": {"StringEquals": {f"{host}:aud": "sts.amazonaws.com", f"{host}:sub": subject}},
         }
         role = aws.iam.Role(
-            f"{name}-deployer",
-            name=f"{name}-deployer",
-            description=f"mlfleet CI deployer for {github.subject}",
+            name,
+            name=name,
+            description=description,
             assume_role_policy=document(trust),
             max_session_duration=3600,
             tags=context.tags(),
             opts=target.opts(self),
         )
-        aws.iam.RolePolicy(
-            f"{name}-deployer",
-            role=role.id,
-            policy=document(*deployer_permissions.statements(context.prefix)),
-            opts=target.opts(self),
-        )
+        aws.iam.RolePolicy(name, role=role.id, policy=document(*statements), opts=target.opts(self))
         return role.arn

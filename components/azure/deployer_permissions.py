@@ -87,6 +87,12 @@ CLUSTER_ACCESS: tuple[str, ...] = (
 )
 
 
-def actions(types: Iterable[str] | None = None) -> list[str]:
-    """The custom role's actions for `types` (default: every type in the table), sorted."""
-    return union(TYPE_ACTIONS, GROUP_READ, CLUSTER_ACCESS, types)
+def is_read(action: str) -> bool:
+    """Reads, and the cluster user credential the drift reader needs to read Kubernetes objects."""
+    return action.endswith("/read") or action in CLUSTER_ACCESS
+
+
+def actions(types: Iterable[str] | None = None, read_only: bool = False) -> list[str]:
+    """The custom role's actions for `types` (default: every type in the table), sorted; with
+    `read_only`, only the reads (the drift reader's role)."""
+    return union(TYPE_ACTIONS, GROUP_READ, CLUSTER_ACCESS, types, is_read if read_only else None)

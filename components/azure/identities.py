@@ -26,7 +26,7 @@ from components.azure.authorization import (
 )
 from components.azure.model_bucket import AzureModelBucket
 from components.context import PlatformContext
-from components.identities import GITHUB_ISSUER, GithubDeployer, IdentitiesArgs, WorkloadIdentity
+from components.identities import GITHUB_ISSUER, IdentitiesArgs, WorkloadIdentity
 from components.target import CloudTarget
 
 CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
@@ -39,6 +39,7 @@ TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
 class AzureIdentities(pulumi.ComponentResource):
     workloads: dict[str, WorkloadIdentity]
     deployer: pulumi.Output[str] | None
+    drift_reader: pulumi.Output[str] | None
 
     def __init__(
         self,
@@ -82,11 +83,23 @@ class AzureIdentities(pulumi.ComponentResource):
                 pod_labels={USE_LABEL: "true"},
                 object_id=identity.principal_id,
             )
-        self.deployer = None
+        self.deployer = self.drift_reader = None
         if args.github is not None:
-            self.deployer = self._deployer(name, args.github, target, context)
+            self.deployer = self._github_identity(
+                f"{name}-deployer", args.github.subject, deployer_permissions.actions(), target, context
+            )
+            # The drift workflow's read-only identity: the reads of the same table.
+            self.drift_reader = self._github_identity(
+                f"{name}-drift",
+                args.github.drift_subject,
+                deployer_permissions.actions(read_only=True),
+                target,
+                context,
+            )
         outputs: dict[str, Any] = {w: i.principal for w, i in self.workloads.items()}
-        self.register_outputs({"workloads": outputs, "deployer": self.deployer})
+        self.register_outputs(
+            {"workloads": outputs, "deployer": self.deployer, "driftReader": self.drift_reader}
+        )
 
     def _identity(
         self, name: str, target: CloudTarget, context: PlatformContext
@@ -120,23 +133,24 @@ class AzureIdentities(pulumi.ComponentResource):
             opts=target.opts(self),
         )
 
-    def _deployer(
-        self, name: str, github: GithubDeployer, target: CloudTarget, context: PlatformContext
+    def _github_identity(
+        self, name: str, subject: str, actions: list[str], target: CloudTarget, context: PlatformContext
     ) -> pulumi.Output[str]:
-        identity = self._identity(f"{name}-deployer", target, context)
-        self._federate(f"{name}-deployer-github", identity, GITHUB_ISSUER, github.subject, target)
+        """A managed identity only the GitHub OIDC subject `subject` federates to, with a custom role of
+        `actions` (generated from components/azure/deployer_permissions.py) on the stack's group."""
+        identity = self._identity(name, target, context)
+        self._federate(f"{name}-github", identity, GITHUB_ISSUER, subject, target)
         group_id = resource_group_id(target)
         role = azure_native.authorization.RoleDefinition(
-            f"{name}-deployer",
-            role_definition_id=deterministic_guid(f"{name}-deployer-role"),
-            role_name=f"{name}-deployer",
-            description=f"mlfleet CI deployer for {context.prefix}",
+            name,
+            role_definition_id=deterministic_guid(f"{name}-role"),
+            role_name=name,
+            description=f"mlfleet GitHub Actions identity for {subject} ({context.prefix})",
             role_type="CustomRole",
             scope=group_id,
             assignable_scopes=[group_id],
-            # Generated from the type table (components/azure/deployer_permissions.py).
-            permissions=[azure_native.authorization.PermissionArgs(actions=deployer_permissions.actions())],
+            permissions=[azure_native.authorization.PermissionArgs(actions=actions)],
             opts=target.opts(self),
         )
-        assign_role(f"{name}-deployer", identity.principal_id, role.id, group_id, target, self)
+        assign_role(name, identity.principal_id, role.id, group_id, target, self)
         return identity.client_id

@@ -113,6 +113,16 @@ OUTSIDE_PROJECT: dict[str, str] = {
 CLUSTER_ACCESS: tuple[str, ...] = ("container.clusters.get", "container.clusters.getCredentials")
 
 
-def permissions(types: Iterable[str] | None = None) -> list[str]:
-    """The custom role's permissions for `types` (default: every type in the table), sorted."""
-    return union(TYPE_PERMISSIONS, PROJECT, CLUSTER_ACCESS, types)
+# What `pulumi refresh`/`preview --refresh` needs (the drift reader): reads, IAM policy reads, and
+# the cluster credentials to read Kubernetes objects.
+READ_VERBS = frozenset({"get", "list", "getIamPolicy", "getCredentials", "viewPublicKey"})
+
+
+def is_read(permission: str) -> bool:
+    return permission.rsplit(".", 1)[1] in READ_VERBS
+
+
+def permissions(types: Iterable[str] | None = None, read_only: bool = False) -> list[str]:
+    """The custom role's permissions for `types` (default: every type in the table), sorted; with
+    `read_only`, only the reads (the drift reader's role)."""
+    return union(TYPE_PERMISSIONS, PROJECT, CLUSTER_ACCESS, types, is_read if read_only else None)

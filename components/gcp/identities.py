@@ -12,7 +12,13 @@ import pulumi_gcp as gcp
 from components.context import PlatformContext, compact_name
 from components.gcp import deployer_permissions
 from components.gcp.model_bucket import GcpModelBucket
-from components.identities import GITHUB_ISSUER, GithubDeployer, IdentitiesArgs, WorkloadIdentity
+from components.identities import (
+    DRIFT_ENVIRONMENT,
+    GITHUB_ISSUER,
+    GithubDeployer,
+    IdentitiesArgs,
+    WorkloadIdentity,
+)
 from components.target import CloudTarget
 
 SA_ANNOTATION = "iam.gke.io/gcp-service-account"
@@ -37,6 +43,7 @@ def prefix_condition(
 class GcpIdentities(pulumi.ComponentResource):
     workloads: dict[str, WorkloadIdentity]
     deployer: pulumi.Output[str] | None
+    drift_reader: pulumi.Output[str] | None
 
     def __init__(
         self,
@@ -87,16 +94,20 @@ class GcpIdentities(pulumi.ComponentResource):
             self.workloads[workload] = WorkloadIdentity(
                 workload, args.namespace, account.email, {SA_ANNOTATION: account.email}
             )
-        self.deployer = None
+        self.deployer = self.drift_reader = None
         if args.github is not None:
-            self.deployer = self._deployer(name, args.github, target, context)
+            self.deployer, self.drift_reader = self._deployer(name, args.github, target, context)
         outputs: dict[str, Any] = {w: i.principal for w, i in self.workloads.items()}
-        self.register_outputs({"workloads": outputs, "deployer": self.deployer})
+        self.register_outputs(
+            {"workloads": outputs, "deployer": self.deployer, "driftReader": self.drift_reader}
+        )
 
     def _deployer(
         self, name: str, github: GithubDeployer, target: CloudTarget, context: PlatformContext
-    ) -> pulumi.Output[str]:
-        """Workload Identity Federation: only the configured repo + branch/environment may impersonate."""
+    ) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+        """Workload Identity Federation: the configured repo + branch/environment impersonates the
+        deployer, the repo's `drift` environment the read-only drift reader; each account is bound to
+        exactly one OIDC subject, so neither workflow can impersonate the other's account."""
         pool = gcp.iam.WorkloadIdentityPool(
             f"{name}-github",
             workload_identity_pool_id=compact_name(f"{name}-github", 32),
@@ -108,6 +119,7 @@ class GcpIdentities(pulumi.ComponentResource):
             scope = f'assertion.environment == "{github.environment}"'
         else:
             scope = f'assertion.ref == "refs/heads/{github.branch}"'
+        drift = f'assertion.environment == "{DRIFT_ENVIRONMENT}"'
         gcp.iam.WorkloadIdentityPoolProvider(
             f"{name}-github",
             workload_identity_pool_id=pool.workload_identity_pool_id,
@@ -119,39 +131,67 @@ class GcpIdentities(pulumi.ComponentResource):
                 "attribute.ref": "assertion.ref",
                 "attribute.environment": "assertion.environment",
             },
-            attribute_condition=f'assertion.repository == "{github.repository}" && {scope}',
+            attribute_condition=f'assertion.repository == "{github.repository}" && ({scope} || {drift})',
             oidc=gcp.iam.WorkloadIdentityPoolProviderOidcArgs(issuer_uri=GITHUB_ISSUER),
             opts=target.opts(self),
         )
-        account = gcp.serviceaccount.Account(
+        deployer = self._github_account(
             f"{name}-deployer",
-            account_id=compact_name(f"{name}-deployer", 30),
-            display_name=f"mlfleet CI deployer ({github.subject})",
+            f"mlfleet CI deployer ({github.subject})",
+            f"mlfleet deployer ({context.prefix})",
+            pool.name,
+            github.subject,
+            deployer_permissions.permissions(),
+            target,
+        )
+        reader = self._github_account(
+            f"{name}-drift",
+            f"mlfleet drift reader ({github.drift_subject})",
+            f"mlfleet drift reader ({context.prefix})",
+            pool.name,
+            github.drift_subject,
+            deployer_permissions.permissions(read_only=True),
+            target,
+        )
+        return deployer, reader
+
+    def _github_account(
+        self,
+        name: str,
+        display_name: str,
+        title: str,
+        pool_name: pulumi.Output[str],
+        subject: str,
+        permissions: list[str],
+        target: CloudTarget,
+    ) -> pulumi.Output[str]:
+        """A service account only the GitHub OIDC subject `subject` impersonates, holding a project
+        custom role with `permissions` (generated from components/gcp/deployer_permissions.py)."""
+        account = gcp.serviceaccount.Account(
+            name,
+            account_id=compact_name(name, 30),
+            display_name=display_name,
             project=target.project,
             opts=target.opts(self),
         )
         gcp.serviceaccount.IAMMember(
-            f"{name}-deployer-wif",
+            f"{name}-wif",
             service_account_id=account.name,
             role="roles/iam.workloadIdentityUser",
-            member=pool.name.apply(
-                lambda pool_name: (
-                    f"principalSet://iam.googleapis.com/{pool_name}/attribute.repository/{github.repository}"
-                )
-            ),
+            # google.subject is mapped from the token's `sub` claim above.
+            member=pool_name.apply(lambda pool: f"principal://iam.googleapis.com/{pool}/subject/{subject}"),
             opts=target.opts(self),
         )
         role = gcp.projects.IAMCustomRole(
-            f"{name}-deployer",
-            role_id=compact_name(f"{name}-deployer", 64, alphanumeric=True),
-            title=f"mlfleet deployer ({context.prefix})",
-            # Generated from the type table (components/gcp/deployer_permissions.py).
-            permissions=deployer_permissions.permissions(),
+            name,
+            role_id=compact_name(name, 64, alphanumeric=True),
+            title=title,
+            permissions=permissions,
             project=target.project,
             opts=target.opts(self),
         )
         gcp.projects.IAMMember(
-            f"{name}-deployer",
+            name,
             project=str(target.project),
             role=role.name,
             member=account.email.apply(lambda email: f"serviceAccount:{email}"),

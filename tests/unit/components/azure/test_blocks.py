@@ -77,12 +77,20 @@ def test_role_assignments_are_scoped_and_never_owner_or_contributor(azure_plan):
 
 
 def test_github_deployer_is_a_federated_managed_identity(azure_plan):
-    credential = azure_plan.one("azure-native:managedidentity:FederatedIdentityCredential")["inputs"]
-    assert credential["issuer"] == "https://token.actions.githubusercontent.com"
-    assert credential["subject"] == "repo:example-org/mlfleet:ref:refs/heads/main"
-    assert credential["audiences"] == ["api://AzureADTokenExchange"]
-    role = typed(azure_plan, "azure-native:authorization:RoleDefinition", "mlfleet-azure-dev-id-deployer")[
-        "inputs"
-    ]
-    assert all("*" not in action for action in role["permissions"][0]["actions"])
-    assert role["assignableScopes"] == [role["scope"]]
+    credentials = {
+        c["inputs"]["subject"]: c["inputs"]
+        for c in azure_plan.of_type("azure-native:managedidentity:FederatedIdentityCredential")
+        if c["inputs"]["issuer"] == "https://token.actions.githubusercontent.com"
+    }
+    # The deploy jobs' identity and the drift jobs' read-only identity.
+    assert set(credentials) == {
+        "repo:example-org/mlfleet:ref:refs/heads/main",
+        "repo:example-org/mlfleet:environment:drift",
+    }
+    assert all(c["audiences"] == ["api://AzureADTokenExchange"] for c in credentials.values())
+    for identity in ("deployer", "drift"):
+        role = typed(
+            azure_plan, "azure-native:authorization:RoleDefinition", f"mlfleet-azure-dev-id-{identity}"
+        )
+        assert all("*" not in action for action in role["inputs"]["permissions"][0]["actions"])
+        assert role["inputs"]["assignableScopes"] == [role["inputs"]["scope"]]

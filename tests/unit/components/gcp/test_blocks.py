@@ -82,9 +82,16 @@ def test_github_federation_is_limited_to_one_repository_and_branch(gcp_plan):
     provider = gcp_plan.one("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")["inputs"]
     assert provider["oidc"]["issuerUri"] == "https://token.actions.githubusercontent.com"
     assert provider["attributeCondition"] == (
-        'assertion.repository == "example-org/mlfleet" && assertion.ref == "refs/heads/main"'
+        'assertion.repository == "example-org/mlfleet"'
+        ' && (assertion.ref == "refs/heads/main" || assertion.environment == "drift")'
     )
-    deployer = typed(gcp_plan, "gcp:serviceaccount/iAMMember:IAMMember", "mlfleet-gcp-dev-id-deployer-wif")
-    assert deployer["inputs"]["member"].endswith("/attribute.repository/example-org/mlfleet")
-    role = gcp_plan.one("gcp:projects/iAMCustomRole:IAMCustomRole")["inputs"]
-    assert all("*" not in permission for permission in role["permissions"])
+    # Each account is bound to one OIDC subject: the deploy jobs' and the drift jobs'.
+    for account, subject in (
+        ("deployer", "repo:example-org/mlfleet:ref:refs/heads/main"),
+        ("drift", "repo:example-org/mlfleet:environment:drift"),
+    ):
+        wif = typed(gcp_plan, "gcp:serviceaccount/iAMMember:IAMMember", f"mlfleet-gcp-dev-id-{account}-wif")
+        assert wif["inputs"]["member"].endswith(f"/subject/{subject}")
+        assert wif["inputs"]["member"].startswith("principal://iam.googleapis.com/")
+        role = typed(gcp_plan, "gcp:projects/iAMCustomRole:IAMCustomRole", f"mlfleet-gcp-dev-id-{account}")
+        assert all("*" not in permission for permission in role["inputs"]["permissions"])
