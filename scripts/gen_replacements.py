@@ -601,6 +601,17 @@ def gen_aws(mirrors: Path) -> ProviderData:
                 yield tf_type, read_tf_resource(parse_go(mirror.show(path)), resolve)
 
     _bridged(data, sdk, token_of, schemas())
+    # terraform-provider-aws v6 injects a top-level `region` argument into every resource with region
+    # override enabled and replaces the resource when it changes (internal/provider/sdkv2
+    # forceNewIfRegionChanges, framework resourceForceNewIfRegionChanges; not when it goes from unset
+    # to the provider's region or back). pulumi-aws exposes exactly those as a `region` input.
+    regional = sorted(t for t in data.covered if "region" in sdk.names(sdk.tokens[t]))
+    for token in regional:
+        data.types[token] = sorted({*data.types.get(token, []), "region"})
+    data.notes.append(
+        f"{len(regional)} resources replace on a change of the injected `region` argument "
+        "(except unset <-> the provider's region, which the data cannot tell apart)"
+    )
     return data
 
 

@@ -90,6 +90,8 @@ def test_every_resource_type_of_our_stacks_is_in_the_data(stack_types: set[str])
         # terraform-provider-aws internal/service/ec2/vpc_.go: cidr_block ForceNew; tags are updatable
         ("aws:ec2/vpc:Vpc", ["cidrBlock"], ["cidrBlock"]),
         ("aws:ec2/vpc:Vpc", ['tags["Name"]', "enableDnsHostnames"], []),
+        # internal/provider/sdkv2 forceNewIfRegionChanges: the injected region argument
+        ("aws:ec2/vpc:Vpc", ["region"], ["region"]),
         # internal/service/eks/cluster.go: role_arn ForceNew
         ("aws:eks/cluster:Cluster", ["roleArn"], ["roleArn"]),
         # internal/service/eks/node_group.go: subnet_ids ForceNew (a list: the index is dropped)
@@ -138,7 +140,8 @@ def test_adding_a_block_that_holds_force_new_attributes_replaces_on_a_bridged_pr
 
 def test_types_outside_the_data_are_unknown_and_types_without_force_new_paths_are_empty() -> None:
     assert replace_paths("mlfleet:aws:ModelBucket") is None
-    assert replace_paths("aws:ec2/internetGateway:InternetGateway") == frozenset()
+    # terraform-provider-aws internal/service/iam/group.go: a group is renamed in place
+    assert replace_paths("aws:iam/group:Group") == frozenset()
     assert replace_reasons("mlfleet:aws:ModelBucket", ["anything"]) == []
 
 
