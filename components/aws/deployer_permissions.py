@@ -71,6 +71,14 @@ CONDITIONS: dict[str, dict[str, dict[str, str | list[str]]]] = {
     # Creates: only when the request tags the new resource managed-by=mlfleet.
     "OnCreate": {"StringEquals": {"aws:RequestTag/managed-by": "mlfleet"}},
 }
+# The AWS managed policies the program attaches to roles (a test fails when a plan attaches another).
+ATTACHABLE_POLICIES: tuple[str, ...] = (
+    "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
+    "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+    "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+    "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+)
+CONDITIONS["ManagedPolicies"] = {"ArnEquals": {"iam:PolicyARN": list(ATTACHABLE_POLICIES)}}
 
 
 @dataclass(frozen=True)
@@ -342,8 +350,11 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
     "aws:iam/rolePolicy:RolePolicy": (
         Grant("Roles", ("iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy")),
     ),
+    # Only the AWS managed policies the program attaches (EKS cluster/node roles), never e.g.
+    # AdministratorAccess (iam:PolicyARN condition key, list_awsidentityandaccessmanagementiam).
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (
-        Grant("Roles", ("iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:ListAttachedRolePolicies")),
+        Grant("Roles", ("iam:AttachRolePolicy", "iam:DetachRolePolicy"), condition="ManagedPolicies"),
+        Grant("Roles", ("iam:ListAttachedRolePolicies",)),
     ),
     "aws:kms/alias:Alias": (
         Grant("KeyAliases", ("kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias")),

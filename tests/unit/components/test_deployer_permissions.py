@@ -149,6 +149,19 @@ def test_every_row_is_used_by_some_stack() -> None:
     assert set(gcp_table.OUTSIDE_PROJECT) <= used
 
 
+@pytest.mark.parametrize("stack", ["dev", "prod", "staging-global"])
+def test_the_deployer_may_attach_only_the_managed_policies_the_program_attaches(stack: str) -> None:
+    attached = {
+        r["inputs"]["policyArn"]
+        for r in preview_stack(stack).of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    }
+    assert attached, stack
+    extra = attached - set(aws_table.ATTACHABLE_POLICIES)
+    assert not extra, (
+        f"{stack} attaches {sorted(extra)}: add them to ATTACHABLE_POLICIES in {TABLES['aws'][1]}"
+    )
+
+
 def test_aws_deployer_policy_fits_the_inline_policy_limit() -> None:
     """IAM's aggregate inline policy size per role is 10,240 characters (whitespace not counted,
     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)."""
