@@ -237,6 +237,7 @@ def attr_constant(name: str) -> str:
     word = name.split(".", 1)[1].removeprefix("Attr")
     for acronym, plain in _ACRONYM_PLURALS.items():
         word = word.replace(acronym, plain)
+    word = re.sub(r"([A-Z])(ID|ARN)$", r"\1_\2", word)  # VPCID -> VPC_ID
     word = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", word)
     word = re.sub(r"([a-z\d])([A-Z])", r"\1_\2", word)
     return word.lower()

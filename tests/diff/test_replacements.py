@@ -4,7 +4,10 @@ deciding replace vs update the way the providers do."""
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import json
+import sys
 import tomllib
 from typing import Any
 
@@ -161,3 +164,119 @@ def test_split_path(path: str, parts: tuple[str, ...]) -> None:
 def test_a_top_level_key_that_is_no_identifier_is_one_name() -> None:
     # compare.py's join() writes a non-identifier key at the top level bare
     assert split_path("x-y.z[0]") == ("x-y", "z")
+
+
+# The generator's Go reader, on small schemas written for these tests in the shapes the providers use.
+
+
+@functools.cache
+def _generator() -> Any:
+    script = REPO_ROOT / "scripts" / "gen_replacements.py"
+    spec = importlib.util.spec_from_file_location("gen_replacements", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+SDKV2 = """
+func resourceThing() *schema.Resource {
+	return &schema.Resource{
+		SchemaFunc: func() map[string]*schema.Schema {
+			return map[string]*schema.Schema{
+				names.AttrVPCID: {Type: schema.TypeString, Required: true, ForceNew: true},
+				"settings": {
+					Type: schema.TypeList, Optional: true, MaxItems: 1,
+					Elem: &schema.Resource{Schema: map[string]*schema.Schema{
+						"mode": {Type: schema.TypeString, Optional: true, ForceNew: true},
+						"size": {Type: schema.TypeInt, Optional: true}, // updatable
+					}},
+				},
+				"shared": sharedSchema(),
+				names.AttrTags: tftags.TagsSchema(),
+			}
+		},
+	}
+}
+"""
+HELPERS = """
+func sharedSchema() *schema.Schema {
+	return &schema.Schema{Type: schema.TypeString, Optional: true, ForceNew: true}
+}
+var baseSchema = map[string]*schema.Schema{
+	"project": {Type: schema.TypeString, Optional: true, ForceNew: true},
+}
+"""
+MERGED = """
+func ResourceMerged() *schema.Resource {
+	return &schema.Resource{
+		Schema: tpgresource.MergeSchemas(baseSchema, map[string]*schema.Schema{
+			"labels": {Type: schema.TypeMap, Optional: true},
+		}),
+	}
+}
+"""
+FRAMEWORK = """
+func (r *thingResource) Schema(ctx context.Context, req resource.SchemaRequest,
+	resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		Attributes: map[string]schema.Attribute{
+			"name": schema.StringAttribute{
+				Required: true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"note": schema.StringAttribute{
+				Optional: true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(check, "", "")},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"rule": schema.ListNestedBlock{
+				NestedObject: schema.NestedBlockObject{
+					Attributes: map[string]schema.Attribute{
+						"id": schema.StringAttribute{
+							Required: true,
+							PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+						},
+					},
+				},
+			},
+		},
+	}
+}
+"""
+
+
+def _read(source: str) -> set[tuple[str, ...]]:
+    gen = _generator()
+    func, var = HELPERS.split("var ")
+    helpers = {"sharedSchema": gen.parse_go(func), "baseSchema": gen.parse_go("var " + var)}
+    schema = gen.read_tf_resource(gen.parse_go(source), helpers.get)
+    return set(schema.force_new)
+
+
+def test_the_generator_reads_sdkv2_force_new_nested_and_in_helpers() -> None:
+    assert _read(SDKV2) == {("vpc_id",), ("settings", "mode"), ("shared",)}
+
+
+def test_the_generator_reads_merged_schemas() -> None:
+    assert _read(MERGED) == {("project",)}
+
+
+def test_the_generator_reads_framework_requires_replace_but_not_conditional_ones() -> None:
+    assert _read(FRAMEWORK) == {("name",), ("rule", "id")}
+
+
+@pytest.mark.parametrize(
+    ("constant", "name"),
+    [
+        ("names.AttrCIDRBlock", "cidr_block"),
+        ("names.AttrRoleARN", "role_arn"),
+        ("names.AttrSubnetIDs", "subnet_ids"),
+        ("names.AttrVPCID", "vpc_id"),
+        ("names.AttrKMSKeyID", "kms_key_id"),
+    ],
+)
+def test_terraform_provider_aws_attribute_constants(constant: str, name: str) -> None:
+    assert _generator().attr_constant(constant) == name
