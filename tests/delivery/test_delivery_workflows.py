@@ -54,7 +54,14 @@ def setup(job: dict[str, Any]) -> dict[str, str]:
     "command",
     [
         ["actionlint", str(WORKFLOWS / "deploy.yml"), str(WORKFLOWS / "drift.yml")],
-        ["zizmor", "--offline", "--no-progress", str(WORKFLOWS), str(ACTION.parent)],
+        [
+            "zizmor",
+            "--offline",
+            "--no-progress",
+            str(WORKFLOWS / "deploy.yml"),
+            str(WORKFLOWS / "drift.yml"),
+            str(ACTION),
+        ],
     ],
     ids=["actionlint", "zizmor"],
 )
