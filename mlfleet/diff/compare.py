@@ -295,7 +295,7 @@ def _replace_keys(resource: dict[str, Any], changes: list[PropertyChange]) -> li
     paths = [c.path for c in changes]
     hits = replace_reasons(str(resource.get("type", "")), paths)
     for pattern in resource.get("replaceOnChanges") or []:
-        if any(overlaps(path, pattern) for path in paths):
+        if pattern not in hits and any(overlaps(path, pattern) for path in paths):
             hits.append(f"{pattern} (replaceOnChanges)")
     return hits
 
@@ -397,7 +397,8 @@ def compare_plans(base: dict[str, Any] | None, head: dict[str, Any] | None, stac
         if urn not in head_resources and urn not in moves:
             changes[urn] = _whole(resource, "delete", masker)
             changes[urn].order = len(head_resources) + order
-    diff.resources = sorted(changes.values(), key=lambda c: (severity(c), c.order))
+    # By severity; within one, what the change itself does before what follows from it (cascade).
+    diff.resources = sorted(changes.values(), key=lambda c: (severity(c), bool(c.caused_by), c.order))
     diff.unchanged = len(head_resources) - sum(1 for c in diff.resources if c.action != "delete")
     diff.outputs = diff_values(
         (base or {}).get("outputs", {}),
@@ -451,17 +452,20 @@ def _whole(resource: dict[str, Any], action: str, masker: _Masker) -> ResourceCh
 
 
 def _cascade(head: dict[str, dict[str, Any]], changes: dict[str, ResourceChange]) -> None:
-    """A replaced resource gets new outputs (a new id, ARN, name): every resource whose input reads
-    them (the head plan's `propertyDependencies`) changes too. Mocked outputs never change, so
+    """A replaced or newly created resource has new outputs (a new id, ARN, name): every existing
+    resource whose input reads them (the head plan's `propertyDependencies`) changes too, as it
+    does in `pulumi preview`, where those outputs are unknown. Mocked outputs never change, so
     this is inferred: where that input is force-new for the reader's type, the reader is replaced
     and the cascade goes on through it; otherwise it "may change" (an update, or nothing if the
-    output it reads keeps its value) and the cascade stops there."""
+    output it reads keeps its value) and the cascade stops there. (A resource renamed without an
+    alias is a delete and a create: its readers are readers of a created resource.)"""
+    order = {urn: index for index, urn in enumerate(head)}
     readers: dict[str, list[tuple[str, str]]] = {}
     for urn, resource in head.items():
         for prop, deps in (resource.get("propertyDependencies") or {}).items():
             for dep in deps:
                 readers.setdefault(dep, []).append((urn, prop))
-    queue = [urn for urn, c in changes.items() if c.action == "replace"]
+    queue = [urn for urn, c in changes.items() if c.action in ("replace", "create")]
     while queue:
         source = changes[queue.pop(0)]
         for urn, prop in readers.get(source.urn, []):
@@ -474,7 +478,9 @@ def _cascade(head: dict[str, dict[str, Any]], changes: dict[str, ResourceChange]
                     urn, str(reader.get("type", "")), str(reader.get("name", "")), MAY_CHANGE
                 )
                 change.protected = bool(reader.get("protect"))
-            cause = f"{prop} <- {source.type} {source.name}"
+                change.order = order[urn]
+            how = "new" if source.action == "create" else "replaced"
+            cause = f"{prop} <- {source.type} {source.name} ({how})"
             if cause not in change.caused_by:
                 change.caused_by.append(cause)
             if change.action == "replace":

@@ -95,7 +95,7 @@ def resource_head(resource: ResourceChange) -> str:
     if resource.action == "delete" and resource.retain_on_delete:
         notes.append("retainOnDelete: deleted from the stack, kept in the cloud")
     if resource.action == MAY_CHANGE:
-        notes.append("may change: reads a replaced resource's outputs")
+        notes.append("may change: reads outputs of a replaced or new resource")
     return head + (f"  ({'; '.join(notes)})" if notes else "")
 
 
@@ -109,7 +109,7 @@ def resource_lines(resource: ResourceChange, details: bool = True, inputs: bool 
         lines.append("    " + property_line(change))
     for change in resource.options:
         lines.append("    " + property_line(change, "[option] "))
-    lines.extend(f"    <- {cause} (replaced)" for cause in resource.caused_by)
+    lines.extend(f"    <- {cause}" for cause in resource.caused_by)
     return lines
 
 

@@ -34,13 +34,31 @@ def test_replacement_cascades_through_force_new_inputs() -> None:
     actions = {r.name: r.action for r in diff.resources}
     assert actions == {"c": "replace", "g": "replace", "q": MAY_CHANGE}
     group = next(r for r in diff.resources if r.name == "g")
-    assert group.replace_keys == ["clusterName"] and group.caused_by == [f"clusterName <- {CLUSTER} c"]
+    assert group.replace_keys == ["clusterName"] and group.caused_by == [
+        f"clusterName <- {CLUSTER} c (replaced)"
+    ]
     assert diff.count(MAY_CHANGE) == 1 and diff.unchanged == 2  # the root stack and the bucket
     out = text([diff])
-    assert f"~? {QUEUE}  q  (may change: reads a replaced resource's outputs)" in out
+    assert f"~? {QUEUE}  q  (may change: reads outputs of a replaced or new resource)" in out
     assert f"<- tags <- {NODE_GROUP} g (replaced)" in out
 
 
 def test_no_replacement_no_cascade() -> None:
     diff = compare_plans(*plans("tags", "x"), "dev")
     assert {r.name: r.action for r in diff.resources} == {"c": "update"}
+
+
+def test_readers_of_a_resource_renamed_without_an_alias_change() -> None:
+    """Renamed without an alias: the old cluster is deleted, a new one created, and the node group
+    that reads it is replaced (its clusterName will be the new cluster's)."""
+    base, _ = plans()
+    head = copy.deepcopy(base)
+    cluster = head["resources"][1]
+    cluster["urn"] = cluster["urn"].replace("::c", "::c-renamed")
+    cluster["name"] = "c-renamed"
+    head["resources"][2]["propertyDependencies"] = {"clusterName": [cluster["urn"]]}
+    diff = compare_plans(base, head, "dev")
+    actions = {r.name: r.action for r in diff.resources}
+    assert actions == {"c": "delete", "c-renamed": "create", "g": "replace", "q": MAY_CHANGE}
+    group = next(r for r in diff.resources if r.name == "g")
+    assert group.caused_by == [f"clusterName <- {CLUSTER} c-renamed (new)"]
