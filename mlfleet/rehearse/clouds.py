@@ -1,5 +1,6 @@
-"""What stands in for the cloud, and only that: the stack's bucket in that cloud's emulator, and
-the workload identity as the cloud's pod-identity webhook would inject it.
+"""What stands in for the cloud, and only that: the stack's bucket in that cloud's emulator, the
+registry signing key (AWS: a key in moto's KMS; GCP/Azure, which have no KMS emulator: a local
+Ed25519 key pair), and the workload identity as the cloud's pod-identity webhook would inject it.
 
 Each stand-in says what it replaces (`substitutions`). The bucket keeps the plan's name and the
 registry keeps its prefix; the pods keep their registry URL, service account and identity
@@ -18,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from mlfleet_registry.signing import SIGNING_KEY_ENV, VERIFY_KEYS_ENV
 
 from mlfleet.rehearse.errors import RehearsalError
 from mlfleet.rehearse.http import OPENER
@@ -44,6 +47,9 @@ AZURE_TOKEN_PATH = "/var/run/secrets/azure/tokens/azure-identity-token"
 AZURE_CLIENT_ANNOTATION = "azure.workload.identity/client-id"
 AZURE_USE_LABEL = "azure.workload.identity/use"
 GKE_ANNOTATION = "iam.gke.io/gcp-service-account"
+# The registry library's key variables and where a local stand-in key is mounted in the pods.
+KEY_VARIABLES = (SIGNING_KEY_ENV, VERIFY_KEYS_ENV)
+STAND_IN_KEY_PATH = "/var/run/mlfleet-rehearsal/signing.pem"
 
 
 @dataclass
@@ -71,6 +77,9 @@ class CloudStandIn:
     storage_account: str | None = None
     port: int = 0
     substitutions: list[str] = field(default_factory=list)
+    # The plan's KMS key URIs -> what stands in for them in the pods ("" until first seen).
+    keys: dict[str, str] = field(default_factory=dict)
+    key_notes: list[str] = field(default_factory=list)
 
     @property
     def endpoint(self) -> str:
@@ -139,13 +148,18 @@ class CloudStandIn:
     def client_env(self) -> dict[str, str]:
         """What a client needs to reach the emulator (used by the rehearsal's own checks too)."""
         if self.bucket.scheme == "s3":
-            return {"AWS_ENDPOINT_URL_S3": self.endpoint, "AWS_ENDPOINT_URL_STS": self.endpoint}
+            # moto_server also serves KMS (the registry signing key, `stand_in_key`).
+            return {
+                "AWS_ENDPOINT_URL_S3": self.endpoint,
+                "AWS_ENDPOINT_URL_STS": self.endpoint,
+                "AWS_ENDPOINT_URL_KMS": self.endpoint,
+            }
         if self.bucket.scheme == "gs":
             return {"STORAGE_EMULATOR_HOST": self.endpoint}
         return {"AZURE_STORAGE_CONNECTION_STRING": self.connection_string()}
 
     def host_env(self) -> dict[str, str]:
-        env = self.client_env()
+        env = {**self.client_env(), **self.host_keys_env()}
         if self.bucket.scheme == "s3":
             env.update(
                 AWS_ACCESS_KEY_ID="rehearsal", AWS_SECRET_ACCESS_KEY="rehearsal", AWS_REGION="us-east-1"
@@ -154,12 +168,21 @@ class CloudStandIn:
         return env
 
     def inject(
-        self, pod_meta: dict[str, Any], account: KubeObject | None, region: str | None
+        self,
+        pod_meta: dict[str, Any],
+        account: KubeObject | None,
+        region: str | None,
+        pod_spec: dict[str, Any] | None = None,
     ) -> tuple[dict[str, str], list[tuple[Path, str]], list[str]]:
-        """(env, mounts, notes) the cloud's pod-identity webhook adds to this pod, plus the endpoint."""
+        """(env, mounts, notes) the cloud's pod-identity webhook adds to this pod, plus the endpoint and
+        the stand-in for each KMS key URI the pod's own env names (`signing_key_env`)."""
         env = self.client_env()
         notes: list[str] = []
         mounts: list[tuple[Path, str]] = []
+        keys_env, key_mounts = self.signing_key_env(pod_spec or {})
+        env.update(keys_env)
+        mounts += key_mounts
+        notes += self.key_notes if keys_env else []
         annotations = account.annotations if account else {}
         token = self.workdir / "sa-token"
         token.write_text(".".join(_TOKEN_PARTS))
@@ -207,6 +230,75 @@ class CloudStandIn:
                 "Entra ID over HTTP); the identity step checks the federated credential from the plan"
             )
         return env, mounts, notes
+
+    def signing_key_env(self, pod_spec: dict[str, Any]) -> tuple[dict[str, str], list[tuple[Path, str]]]:
+        """The pod's MLFLEET_SIGNING_KEY / MLFLEET_VERIFY_KEYS with each KMS URI replaced by its stand-in
+        (only variables the plan sets: a pod the plan gives no key gets none)."""
+        env: dict[str, str] = {}
+        mounts: list[tuple[Path, str]] = []
+        for container in pod_spec.get("containers") or []:
+            for var in container.get("env") or []:
+                if var.get("name") not in KEY_VARIABLES or "://" not in str(var.get("value", "")):
+                    continue
+                uris = [u.strip() for u in str(var["value"]).split(",") if u.strip()]
+                public = var["name"] == VERIFY_KEYS_ENV
+                env[var["name"]] = ",".join(self.stand_in_key(u, public) for u in uris)
+        if env and self.bucket.scheme != "s3":
+            mounts = [(self.workdir / "signing.pem", STAND_IN_KEY_PATH)]
+            mounts.append((self.workdir / "signing.pem.pub", STAND_IN_KEY_PATH + ".pub"))
+        return env, mounts
+
+    def host_keys_env(self) -> dict[str, str]:
+        """The rehearsal's own registry operations (the corrupt release, the rollback) sign and verify
+        like the trainer, with the stand-in of the plan's key, as an operator with kms:Sign would."""
+        if not self.keys:
+            return {}
+        if self.bucket.scheme != "s3":
+            private = str(self.workdir / "signing.pem")
+            return {SIGNING_KEY_ENV: private, VERIFY_KEYS_ENV: private + ".pub"}
+        uris = ",".join(self.keys.values())
+        return {SIGNING_KEY_ENV: next(iter(self.keys.values())), VERIFY_KEYS_ENV: uris}
+
+    def stand_in_key(self, uri: str, public: bool) -> str:
+        """What a pod uses for the plan's key `uri`: AWS: the URI of a key created in moto's KMS with
+        the plan's spec; GCP/Azure: a local Ed25519 key pair (its public half for verifiers)."""
+        if uri not in self.keys:
+            if self.bucket.scheme == "s3":
+                self.keys[uri] = _moto_signing_key(self.endpoint, uri)
+                plan_arn, moto_arn = uri.removeprefix("awskms:///"), self.keys[uri].removeprefix("awskms:///")
+                self.key_notes.append(
+                    f"KMS signing key {plan_arn} -> an ECC_NIST_P256 SIGN_VERIFY key in moto_server's KMS "
+                    f"({self.endpoint}), {moto_arn}: the pods sign and verify through the AWS KMS API"
+                )
+            else:
+                from mlfleet_registry.signing import generate_key
+
+                private = self.workdir / "signing.pem"
+                if not private.exists():
+                    generate_key(private)
+                    private.chmod(0o644)  # a throwaway key the pods' non-root user must read
+                self.keys[uri] = STAND_IN_KEY_PATH
+                service = "Cloud KMS" if self.bucket.scheme == "gs" else "Key Vault"
+                self.key_notes.append(
+                    f"{service} signing key {uri} -> a local Ed25519 key pair mounted at {STAND_IN_KEY_PATH} "
+                    f"(no {service} emulator exists): the pods sign and verify with a file key"
+                )
+        stand_in = self.keys[uri]
+        return stand_in + ".pub" if public and not stand_in.startswith("awskms://") else stand_in
+
+
+def _moto_signing_key(endpoint: str, uri: str) -> str:
+    """A key like the plan's in moto's KMS (moto picks its own key id); its awskms:// URI."""
+    import boto3
+
+    key = uri.removeprefix("awskms:///")
+    region = key.split(":")[3] if key.startswith("arn:") else "us-east-1"
+    kms = boto3.client(
+        "kms", endpoint_url=endpoint, aws_access_key_id="rehearsal",
+        aws_secret_access_key="rehearsal", region_name=region,
+    )  # fmt: skip
+    arn = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["Arn"]
+    return f"awskms:///{arn}"
 
 
 def start_moto(infra: Infra, port: int, log: Path) -> str:

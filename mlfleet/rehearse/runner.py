@@ -303,7 +303,7 @@ class Rehearsal:
                 "the pod would never be created (serviceaccount not found)"
             )
         if self.cloud is not None:
-            env, mounts, notes = self.cloud.inject(meta, account, resolved.outputs.get("region"))
+            env, mounts, notes = self.cloud.inject(meta, account, resolved.outputs.get("region"), spec)
             ctx.injected_env, ctx.injected_mounts = env, mounts
             self.report.substitute(*notes)
         pod = kubelet.start(ctx, hosts)

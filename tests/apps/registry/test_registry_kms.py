@@ -168,6 +168,41 @@ def test_kms_keys_through_the_cli_and_one_line_errors(
     assert result.exit_code == 1 and "has a signature that does not verify" in result.stderr
 
 
+def test_the_model_server_verifies_with_the_kms_public_key_and_keeps_serving_the_good_version(
+    aws_env: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fitted_model: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """apps/serving opens the registry with MLFLEET_VERIFY_KEYS (what the stack sets): a version whose
+    manifest was edited after signing is refused at load and the signed one keeps serving."""
+    from mlfleet_serving.metrics import ServingMetrics
+    from mlfleet_serving.models import ModelManager
+    from mlfleet_serving.settings import ServingSettings
+
+    key = new_kms_key()
+    url = str(tmp_path / "reg")
+    trainer = keyed(monkeypatch, url, signing=key, verify=key)
+    trainer.publish("demo", fitted_model, **publish_kwargs())
+    trainer.set_alias("demo", "production", "v0001", actor="ci", reason="ship")
+    set_keys(monkeypatch, None, key)
+    manager = ModelManager(ServingSettings(registry=url, model="demo"), ServingMetrics())
+    manager.refresh()
+    assert manager.primary.current is not None and manager.primary.current.version == "v0001"
+
+    trainer.publish("demo", fitted_model, **publish_kwargs(metrics={"accuracy": 0.5}))
+    edit(trainer, trainer.manifest_key("demo", "v0002"), {"metrics": {"accuracy": 0.99}})
+    # An attacker who can write the bucket moves the alias without the checks.
+    trainer.set_alias("demo", "production", "v0002", actor="x", reason="x", verify=False)
+    manager.refresh()
+    assert manager.primary.current.version == "v0001"
+    failure = next(
+        r for r in caplog.records if r.getMessage() == "model load failed; keeping the current version"
+    )
+    assert failure.reason == "integrity" and "signature that does not verify" in failure.error  # type: ignore[attr-defined]
+
+
 # --- no cloud needed: URI grammar and signature encodings -------------------------------------------
 
 
