@@ -121,6 +121,8 @@ def diff(
             head_sha=head_sha,
             run_url=run_url,
             full_diff_url=full_diff_url,
+            base_plans=base_plans,
+            head_plans=head_plans,
         )
     report = report if report.endswith("\n") else report + "\n"
     if output is not None:

@@ -17,8 +17,8 @@ import html
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from mlfleet.diff.compare import ACTIONS, MAY_CHANGE, PropertyChange, ResourceChange, StackDiff
@@ -234,18 +234,31 @@ def new_violations(
 ) -> list[tuple[str, dict[str, Any]]]:
     """(stack, violation) of the head report that the base report does not have (all of them
     without a base report), mandatory first."""
-    known = {
-        _violation_key(s["stack"], v)
-        for s in base or []
-        for v in s.get("violations") or []
-        if isinstance(v, dict)
-    }
-    found = [
-        (s["stack"], v)
-        for s in head
-        for v in s.get("violations") or []
-        if isinstance(v, dict) and _violation_key(s["stack"], v) not in known
-    ]
+
+    def violations(report: list[dict[str, Any]] | None) -> list[tuple[str, dict[str, Any]]]:
+        return [
+            (s["stack"], v) for s in report or [] for v in s.get("violations") or [] if isinstance(v, dict)
+        ]
+
+    # One rule can flag one resource several times (one message per statement): the same message
+    # is the same violation; beyond that, as many as the base had (their messages changed).
+    exact = Counter((_violation_key(st, v), str(v.get("message"))) for st, v in violations(base))
+    per_key = Counter(_violation_key(st, v) for st, v in violations(base))
+    found: list[tuple[str, dict[str, Any]]] = []
+    unmatched: list[tuple[str, dict[str, Any]]] = []
+    for stack, v in violations(head):
+        key, message = _violation_key(stack, v), str(v.get("message"))
+        if exact[(key, message)]:
+            exact[(key, message)] -= 1
+            per_key[key] -= 1
+        else:
+            unmatched.append((stack, v))
+    for stack, v in unmatched:
+        key = _violation_key(stack, v)
+        if per_key[key] > 0:
+            per_key[key] -= 1
+        else:
+            found.append((stack, v))
     return sorted(found, key=lambda item: str(item[1].get("enforcement")) != "mandatory")
 
 
@@ -309,6 +322,9 @@ class CommentContext:
     policy: list[dict[str, Any]] | None = None
     base_policy: list[dict[str, Any]] | None = None
     full_diff_url: str | None = None
+    # The plans behind the diffs, by stack (for sections that price or count what changes).
+    base_plans: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    head_plans: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
 
 Section = Callable[[Sequence[StackDiff], CommentContext, Detail], list[str]]
@@ -401,7 +417,8 @@ def _policy(diffs: Sequence[StackDiff], ctx: CommentContext, detail: Detail) -> 
     return _policy_section(ctx.policy, ctx.base_policy) if ctx.policy is not None else []
 
 
-# The comment, top to bottom. A new section (e.g. the cost delta) is one more entry here.
+# The comment, top to bottom. A new section is one more entry here, e.g. the cost delta:
+# `lambda diffs, ctx, detail: cost_markdown(diffs, ctx.base_plans, ctx.head_plans).splitlines()`.
 COMMENT_SECTIONS: list[Section] = [_header, _errors, _table, _stacks, _policy]
 
 
@@ -415,10 +432,22 @@ def markdown(
     head_sha: str | None = None,
     run_url: str | None = None,
     full_diff_url: str | None = None,
+    base_plans: Mapping[str, dict[str, Any]] | None = None,
+    head_plans: Mapping[str, dict[str, Any]] | None = None,
     max_chars: int = MAX_COMMENT_CHARS,
 ) -> str:
     """A PR comment under `max_chars`: the most detailed rendering that fits (DETAIL_LEVELS)."""
-    ctx = CommentContext(base_label, head_label, head_sha, run_url, policy, base_policy, full_diff_url)
+    ctx = CommentContext(
+        base_label,
+        head_label,
+        head_sha,
+        run_url,
+        policy,
+        base_policy,
+        full_diff_url,
+        base_plans or {},
+        head_plans or {},
+    )
     body = ""
     for detail in DETAIL_LEVELS:
         body = "\n".join(line for section in COMMENT_SECTIONS for line in section(diffs, ctx, detail)) + "\n"

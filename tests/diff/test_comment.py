@@ -87,3 +87,19 @@ def test_policy_section_lists_only_new_violations_and_is_capped() -> None:
     assert "- … 35 more: see the policy report" in out
     same = markdown([], policy=base, base_policy=base)
     assert "No violation is new against the base branch; 0 mandatory, 2 advisory as before." in same
+
+
+def test_several_violations_of_one_rule_on_one_resource_are_matched_one_by_one() -> None:
+    base = [{"stack": "dev", "violations": [{**violation("r", "a"), "message": "statement 1"}]}]
+    head = [
+        {
+            "stack": "dev",
+            "violations": [
+                {**violation("r", "a"), "message": "statement 2"},
+                {**violation("r", "a"), "message": "statement 1"},
+            ],
+        }
+    ]
+    out = markdown([], policy=head, base_policy=base)
+    assert "1 violation(s) new against the base branch" in out
+    assert "statement 2" in out and "statement 1" not in out
