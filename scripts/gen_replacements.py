@@ -251,6 +251,8 @@ def key_name(key: list[object]) -> str | None:
         return str(json.loads(tok))
     if tok.startswith("names.Attr"):
         return attr_constant(tok)
+    if re.match(r"attr[A-Z]\w*$", tok):  # a service's own constant: attrRestAPIID = "rest_api_id"
+        return attr_constant("names.A" + tok[1:])
     return None
 
 
@@ -422,10 +424,15 @@ def camel(name: str) -> str:
 
 
 def _plurals(name: str) -> list[str]:
+    """Pulumi names a TF attribute may have: itself, the bridge's plural for lists, and the renames
+    pulumi-aws makes of references (`rest_api_id` -> `restApi`); only one the SDK declares is used."""
     forms = [name]
     if name.endswith("y") and not name.endswith(("ay", "ey", "oy", "uy")):
         forms.append(name[:-1] + "ies")
     forms += [name + "s", name + "es"]
+    forms += [name.removesuffix(suffix) for suffix in ("_id", "_arn", "_name") if name.endswith(suffix)]
+    if name.endswith("_name"):
+        forms.append("name")  # the resource's own name, autonamed in Pulumi: alarm_name -> name
     return forms
 
 

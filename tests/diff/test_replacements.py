@@ -100,6 +100,9 @@ def test_every_resource_type_of_our_stacks_is_in_the_data(stack_types: set[str])
         # internal/service/eks/node_group.go: subnet_ids ForceNew (a list: the index is dropped)
         ("aws:eks/nodeGroup:NodeGroup", ["subnetIds[1]"], ["subnetIds"]),
         ("aws:eks/nodeGroup:NodeGroup", ["scalingConfig.desiredSize"], []),
+        # internal/service/cloudwatch/metric_alarm.go: alarm_name ForceNew, which pulumi-aws calls `name`
+        ("aws:cloudwatch/metricAlarm:MetricAlarm", ["name"], ["name"]),
+        ("aws:cloudwatch/metricAlarm:MetricAlarm", ["threshold"], []),
         # a JSON document inside a force-new string: the string changed (aws_ecr_lifecycle_policy.policy)
         (
             "aws:ecr/lifecyclePolicy:LifecyclePolicy",
@@ -276,7 +279,8 @@ def test_the_generator_reads_framework_requires_replace_but_not_conditional_ones
         ("names.AttrSubnetIDs", "subnet_ids"),
         ("names.AttrVPCID", "vpc_id"),
         ("names.AttrKMSKeyID", "kms_key_id"),
+        ("attrRestAPIID", "rest_api_id"),
     ],
 )
 def test_terraform_provider_aws_attribute_constants(constant: str, name: str) -> None:
-    assert _generator().attr_constant(constant) == name
+    assert _generator().key_name([constant]) == name
