@@ -87,6 +87,23 @@ CLUSTER_ACCESS: tuple[str, ...] = (
 )
 
 
+# Kubernetes objects themselves: the AKS cluster authorizes the Kubernetes API with Azure RBAC
+# (components/azure/aks_cluster.py: aad_profile enable_azure_rbac, local accounts disabled), so the
+# custom role carries data actions on the group's clusters. Custom resources can only be covered by
+# wildcards (https://learn.microsoft.com/azure/aks/manage-azure-rbac, "If you have CRDs..."): the
+# deployer gets every cluster data action (Helm releases install CRDs and RBAC objects: in-cluster
+# admin, as an EKS cluster-admin access entry would be), the drift reader every read.
+CLUSTER_DATA_ACTIONS: tuple[str, ...] = ("Microsoft.ContainerService/managedClusters/*",)
+CLUSTER_READ_DATA_ACTIONS: tuple[str, ...] = ("Microsoft.ContainerService/managedClusters/*/read",)
+
+
+def data_actions(types: Iterable[str] | None = None, read_only: bool = False) -> list[str]:
+    """The custom role's data actions: the cluster's Kubernetes API when `types` has Kubernetes objects."""
+    if types is not None and not any(t.startswith("kubernetes:") for t in types):
+        return []
+    return list(CLUSTER_READ_DATA_ACTIONS if read_only else CLUSTER_DATA_ACTIONS)
+
+
 def is_read(action: str) -> bool:
     """Reads, and the cluster user credential the drift reader needs to read Kubernetes objects."""
     return action.endswith("/read") or action in CLUSTER_ACCESS

@@ -86,13 +86,23 @@ class AzureIdentities(pulumi.ComponentResource):
         self.deployer = self.drift_reader = None
         if args.github is not None:
             self.deployer = self._github_identity(
-                f"{name}-deployer", args.github.subject, deployer_permissions.actions(), target, context
+                f"{name}-deployer",
+                args.github.subject,
+                azure_native.authorization.PermissionArgs(
+                    actions=deployer_permissions.actions(),
+                    data_actions=deployer_permissions.data_actions(),
+                ),
+                target,
+                context,
             )
             # The drift workflow's read-only identity: the reads of the same table.
             self.drift_reader = self._github_identity(
                 f"{name}-drift",
                 args.github.drift_subject,
-                deployer_permissions.actions(read_only=True),
+                azure_native.authorization.PermissionArgs(
+                    actions=deployer_permissions.actions(read_only=True),
+                    data_actions=deployer_permissions.data_actions(read_only=True),
+                ),
                 target,
                 context,
             )
@@ -134,10 +144,15 @@ class AzureIdentities(pulumi.ComponentResource):
         )
 
     def _github_identity(
-        self, name: str, subject: str, actions: list[str], target: CloudTarget, context: PlatformContext
+        self,
+        name: str,
+        subject: str,
+        permissions: azure_native.authorization.PermissionArgs,
+        target: CloudTarget,
+        context: PlatformContext,
     ) -> pulumi.Output[str]:
         """A managed identity only the GitHub OIDC subject `subject` federates to, with a custom role of
-        `actions` (generated from components/azure/deployer_permissions.py) on the stack's group."""
+        `permissions` (generated from components/azure/deployer_permissions.py) on the stack's group."""
         identity = self._identity(name, target, context)
         self._federate(f"{name}-github", identity, GITHUB_ISSUER, subject, target)
         group_id = resource_group_id(target)
@@ -149,7 +164,7 @@ class AzureIdentities(pulumi.ComponentResource):
             role_type="CustomRole",
             scope=group_id,
             assignable_scopes=[group_id],
-            permissions=[azure_native.authorization.PermissionArgs(actions=actions)],
+            permissions=[permissions],
             opts=target.opts(self),
         )
         assign_role(name, identity.principal_id, role.id, group_id, target, self)

@@ -131,6 +131,10 @@ def test_the_job_assumes_a_role_the_stack_creates(job: str) -> None:
     assert ("azure-client-id" in setup(spec)) == bool(
         plan.of_type("azure-native:managedidentity:UserAssignedIdentity")
     )
+    if "azure-client-id" in setup(spec):
+        # azure-native authenticates with the OIDC token itself, kubelogin (AKS) through `az login`.
+        assert spec["env"]["ARM_USE_OIDC"] == "true" and spec["env"]["AAD_LOGIN_METHOD"] == "azurecli"
+        assert setup(spec)["azure-client-id"] == "${{ env.ARM_CLIENT_ID }}"
 
 
 def test_drift_runs_daily_read_only_and_keeps_issues() -> None:

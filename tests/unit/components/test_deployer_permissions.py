@@ -61,13 +61,14 @@ def aws_allows(statements: list[dict[str, Any]], grant: aws_table.Grant, prefix:
     return True
 
 
-def granted(cloud: str, resource: dict[str, Any]) -> set[str] | list[dict[str, Any]]:
+def granted(cloud: str, resource: dict[str, Any], key: str = "actions") -> set[str] | list[dict[str, Any]]:
+    """AWS statements, GCP permissions, or Azure actions (`key="dataActions"`: Azure data actions)."""
     inputs = resource["inputs"]
     if cloud == "aws":
         return json.loads(inputs["policy"])["Statement"]
     if cloud == "gcp":
         return set(inputs["permissions"])
-    return {a for permission in inputs["permissions"] for a in permission["actions"]}
+    return {a for permission in inputs["permissions"] for a in permission.get(key, [])}
 
 
 def unmanaged(plan: Plan) -> list[str]:
@@ -108,6 +109,12 @@ def unmanaged(plan: Plan) -> list[str]:
             assert isinstance(have, set)
             module = gcp_table.permissions if cloud == "gcp" else azure_table.actions
             need = set(module([*own, *(["kubernetes:"] if needs_cluster else [])]))
+            if cloud == "azure":  # Kubernetes objects: Azure RBAC data actions on the cluster
+                have = have | {f"data:{a}" for a in granted(cloud, resource, "dataActions")}
+                need |= {
+                    f"data:{a}"
+                    for a in azure_table.data_actions([*own, *(["kubernetes:"] if needs_cluster else [])])
+                }
             if need - have:
                 problems.append(
                     f"{resource['name']}: role lacks {sorted(need - have)}; generate it from the table"
@@ -217,3 +224,6 @@ def test_drift_reader_only_reads_what_the_deployer_manages(stack: str) -> None:
             assert have, name
             assert all(READS[cloud](a) for a in have), sorted(a for a in have if not READS[cloud](a))
             assert have == {a for a in full if READS[cloud](a)}, name
+            if cloud == "azure":
+                assert granted(cloud, reader, "dataActions") == set(azure_table.CLUSTER_READ_DATA_ACTIONS)
+                assert granted(cloud, deployer, "dataActions") == set(azure_table.CLUSTER_DATA_ACTIONS)
