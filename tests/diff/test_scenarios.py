@@ -41,6 +41,7 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git(path, "config", "user.email", "scenarios@example.com")
     git(path, "config", "user.name", "scenarios")
     git(path, "config", "commit.gpgsign", "false")
+    git(path, "tag", "scenario-start")  # HEAD as cloned (CI checks out a detached merge commit)
     return path
 
 
@@ -50,7 +51,7 @@ def apply(clone: Path, patch: Path) -> None:
 
 def start(clone: Path, name: str) -> None:
     """The clone at the original HEAD, plus the scenario's base commit if it has one."""
-    git(clone, "reset", "--quiet", "--hard", "origin/HEAD")
+    git(clone, "reset", "--quiet", "--hard", "scenario-start")
     git(clone, "clean", "-fdq")
     base = SCENARIOS / f"{name}.base.patch"
     if base.exists():
