@@ -107,6 +107,13 @@ class Mirror:
         if not self.git_dir.is_dir():
             raise SystemExit(f"error: mirror of {source.repo} not found at {self.git_dir} (see --mirrors)")
         self.ref = source.ref
+        try:
+            self.commit()
+        except FileNotFoundError:
+            raise SystemExit(
+                f"error: {source.repo} has no {source.ref} in {self.git_dir}: update the mirror "
+                f"(git --git-dir {self.git_dir} fetch --tags origin) or fix SOURCES in {Path(__file__).name}"
+            ) from None
 
     def _git(self, *args: str) -> str:
         done = subprocess.run(
