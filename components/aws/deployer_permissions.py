@@ -278,7 +278,6 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
             ),
         ),
         Grant("Roles", ("iam:PassRole", "iam:GetRole")),
-        Grant("TaggedNetwork", ("ec2:CreateNetworkInterface",), condition="Tagged"),
         EC2_READ,
     ),
     "aws:eks/nodeGroup:NodeGroup": (
@@ -297,7 +296,8 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
             ),
         ),
         Grant("Roles", ("iam:PassRole", "iam:GetRole")),
-        Grant("TaggedNetwork", ("ec2:RunInstances",), condition="Tagged"),
+        # EKS launches the nodes with its service-linked role; the caller only needs to read the
+        # launch template version (ec2:DescribeLaunchTemplateVersions, in EC2_READ).
         EC2_READ,
     ),
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": (
