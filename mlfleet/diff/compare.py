@@ -15,6 +15,7 @@ replaced resource's outputs are replaced too (where that input is force-new) or 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,7 @@ from mlfleet.engine.secrets import contains_secret, fingerprint, mask_secrets
 from mlfleet.engine.secrets import join_path as join
 
 SECRET = "[secret]"
+_IDENTIFIER_START = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*([.\[{]|$)")
 # Resource options compared besides inputs (plan key -> how the diff names it).
 OPTIONS = {
     "protect": "protect",
@@ -286,7 +288,10 @@ def replace_reasons(resource_type: str, changed_paths: Sequence[str]) -> list[st
     from the providers' own data (mlfleet/diff/replacements.py)."""
     if replacements.replace_paths(resource_type) is None and resource_type.startswith("kubernetes:"):
         return sorted({p for p in KUBERNETES_REPLACE_PATHS for path in changed_paths if overlaps(path, p)})
-    return replacements.replace_reasons(resource_type, changed_paths)
+    # A top-level input that is not an identifier is printed bare (`foo-bar`); its path syntax is
+    # then not the data's: judge it by the input name alone.
+    readable = [path if _IDENTIFIER_START.match(path) else f"[{json.dumps(path)}]" for path in changed_paths]
+    return replacements.replace_reasons(resource_type, readable)
 
 
 def _replace_keys(resource: dict[str, Any], changes: list[PropertyChange]) -> list[str]:

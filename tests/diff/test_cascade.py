@@ -62,3 +62,10 @@ def test_readers_of_a_resource_renamed_without_an_alias_change() -> None:
     assert actions == {"c": "delete", "c-renamed": "create", "g": "replace", "q": MAY_CHANGE}
     group = next(r for r in diff.resources if r.name == "g")
     assert group.caused_by == [f"clusterName <- {CLUSTER} c-renamed (new)"]
+
+
+def test_a_top_level_input_that_is_not_an_identifier_is_diffed() -> None:
+    base = plan(resources=[resource("dev", BUCKET, "b", {"bucket": "b", "odd-key": 1})])
+    head = plan(resources=[resource("dev", BUCKET, "b", {"bucket": "b", "odd-key": 2})])
+    (change,) = compare_plans(base, head, "dev").resources
+    assert change.action == "update" and change.properties[0].path == "odd-key"
