@@ -59,8 +59,10 @@ SOURCES: dict[str, list[Source]] = {
         Source(
             "lonegunmanb/terraform-provider-aws-index",
             "v6.58.0",
-            "terraform-provider-aws v6.58.0 (newest indexed release); pulumi-aws 7.51.1's upstream "
-            "commit is not in any reachable mirror (pulumi-aws's repository is too large to mirror here)",
+            "terraform-provider-aws v6.58.0, the newest indexed release. pulumi-aws 7.51.1's upstream pin "
+            "is not readable here (its repository is too large to mirror), but it is v6.58.0 or newer: "
+            "the SDK has the resources v6.57.0 and v6.58.0 added (aws_bedrock_evaluation_job, "
+            "aws_prometheus_anomaly_detector, aws_prometheus_scraper_logging_configuration)",
         )
     ],
     "pulumi-gcp": [
@@ -652,6 +654,22 @@ def _aws_tokens(index: dict, sdk: SdkNames) -> dict[str, str]:
                 choice = exact or same_service or tokens
                 if len(choice) == 1:
                     out[tf_type] = choice[0]
+    # A Pulumi module named differently from the TF prefix (aws_prometheus_* -> aws:amp/*, aws_osis_*
+    # -> aws:opensearchingest/*): the rest of the name, when exactly one unclaimed token carries it.
+    claimed = set(out.values())
+    by_name: dict[str, list[str]] = {}
+    for token in sdk.tokens:
+        by_name.setdefault(token.split(":")[2].lower(), []).append(token)
+    for service in index["services"]:
+        for group in ("aws_sdk_resources", "aws_framework_resources"):
+            for tf_type in service.get(group, {}):
+                if tf_type in out or tf_type.count("_") < 2:
+                    continue
+                rest = tf_type.split("_", 2)[2].replace("_", "")
+                tokens = [t for t in by_name.get(rest, []) if t not in claimed]
+                if len(tokens) == 1:
+                    out[tf_type] = tokens[0]
+                    claimed.add(tokens[0])
     out.update(AWS_TOKEN_OVERRIDES)
     return out
 
