@@ -152,3 +152,23 @@ def test_drift_runs_daily_read_only_and_keeps_issues() -> None:
                 r["inputs"].get("name") for r in preview_stack(entry["stack"]).of_type("aws:iam/role:Role")
             }
             assert entry["aws-role"] in roles and entry["aws-role"].endswith("-id-drift")
+
+
+def used_variables() -> set[str]:
+    """Every repository variable and secret the two workflows read, with the drift matrix expanded."""
+    names = set()
+    for name in ("deploy.yml", "drift.yml"):
+        text = (WORKFLOWS / name).read_text()
+        names |= set(re.findall(r"(?:vars|secrets)\.([A-Z][A-Z0-9_]+)", text))
+        for template, key in re.findall(r"vars\[format\('([A-Z_]+)\{0\}', matrix\.([a-z-]+)\)\]", text):
+            entries = DRIFT["jobs"]["drift"]["strategy"]["matrix"]["include"]
+            names |= {template + entry[key] for entry in entries if key in entry}
+    return names
+
+
+def test_every_variable_the_workflows_read_is_documented() -> None:
+    page = (REPO / "docs" / "delivery.md").read_text()
+    names = used_variables()
+    assert {"AWS_ACCOUNT_ID", "PULUMI_ACCESS_TOKEN", "DRIFT_CLIENT_ID_AZURE_DEV"} <= names
+    missing = sorted(n for n in names if f"`{n}`" not in page)
+    assert not missing, f"docs/delivery.md does not say how to set {missing}"
