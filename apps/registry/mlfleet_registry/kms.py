@@ -165,7 +165,14 @@ def _aws_call(key: KmsKey, operation: str, call: Callable[[], Any]) -> Any:
         return call()
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
-        if code in ("AccessDeniedException", "UnrecognizedClientException", "InvalidSignatureException"):
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        denied = (
+            "AccessDeniedException",
+            "AccessDenied",
+            "UnrecognizedClientException",
+            "InvalidSignatureException",
+        )
+        if code in denied or status == 403:
             raise key.error(
                 f"AWS KMS refused {operation} ({code})",
                 f"grant this identity {permission} on the key (the stack does: trainer Sign+GetPublicKey, "

@@ -203,6 +203,60 @@ def test_the_model_server_verifies_with_the_kms_public_key_and_keeps_serving_the
     assert failure.reason == "integrity" and "signature that does not verify" in failure.error  # type: ignore[attr-defined]
 
 
+def test_the_stacks_grants_let_the_trainer_sign_and_serving_only_verify(
+    aws_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto's IAM enforcement with the actions the dev stack grants each workload (its role policies,
+    components/aws/signing_key.py): serving reads the public key but cannot sign, with a one-line
+    error naming the permission. moto evaluates KMS requests against Resource "*" only, so the
+    statements' Resource (the key's ARN in the stack) is widened here; the actions are the stack's."""
+    import boto3
+    from mlfleet_registry.kms import kms_public_key, kms_signer
+    from moto import settings
+    from moto.core.authorization import ActionAuthenticatorMixin
+
+    from mlfleet.engine.harness import preview_stack
+
+    plan = preview_stack("dev")
+    key = new_kms_key()
+    iam = boto3.client("iam", endpoint_url=aws_env, region_name="us-east-1")
+    credentials: dict[str, tuple[str, str]] = {}
+    for workload in ("trainer", "serving"):
+        [policy] = [
+            p
+            for p in plan.of_type("aws:iam/rolePolicy:RolePolicy")
+            if p["name"] == f"mlfleet-dev-signing-{workload}"
+        ]
+        document = json.loads(policy["inputs"]["policy"])
+        for statement in document["Statement"]:
+            statement["Resource"] = "*"
+        user = f"{workload}-{key[-8:]}"
+        iam.create_user(UserName=user)
+        iam.put_user_policy(UserName=user, PolicyName="signing", PolicyDocument=json.dumps(document))
+        access = iam.create_access_key(UserName=user)["AccessKey"]
+        credentials[workload] = (access["AccessKeyId"], access["SecretAccessKey"])
+    # Enforce IAM from now on (in-process server: moto's own switch), restored after the test.
+    monkeypatch.setattr(settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
+    monkeypatch.setattr(ActionAuthenticatorMixin, "request_count", 0)
+
+    def as_(workload: str) -> None:
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", credentials[workload][0])
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", credentials[workload][1])
+
+    as_("trainer")
+    obj: dict[str, Any] = {"version": "v0001"}
+    obj["signature"] = kms_signer(key, "MLFLEET_SIGNING_KEY").sign(obj)
+    as_("serving")
+    verifier = Verifier()
+    verifier.add(key, kms_public_key(key, "MLFLEET_VERIFY_KEYS"))
+    assert verifier.problem(obj) is None
+    signer = kms_signer(key, "MLFLEET_SIGNING_KEY")  # reading the public key is allowed
+    with pytest.raises(RegistryError) as refused:
+        signer.sign({"version": "v0002"})
+    assert str(refused.value).startswith(f"$MLFLEET_SIGNING_KEY={key}: AWS KMS refused Sign")
+    assert "grant this identity kms:Sign on the key" in str(refused.value)
+
+
 # --- no cloud needed: URI grammar and signature encodings -------------------------------------------
 
 
