@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlfleet.diff.compare import ACTIONS, MAY_CHANGE, PropertyChange, ResourceChange, StackDiff
+from mlfleet.diff.cost import cost_markdown
 
 # The hidden first line of the PR comment: the workflow finds and updates its own comment by it.
 COMMENT_MARKER = "<!-- mlfleet-diff -->"
@@ -417,9 +418,15 @@ def _policy(diffs: Sequence[StackDiff], ctx: CommentContext, detail: Detail) -> 
     return _policy_section(ctx.policy, ctx.base_policy) if ctx.policy is not None else []
 
 
-# The comment, top to bottom. A new section is one more entry here, e.g. the cost delta:
-# `lambda diffs, ctx, detail: cost_markdown(diffs, ctx.base_plans, ctx.head_plans).splitlines()`.
-COMMENT_SECTIONS: list[Section] = [_header, _errors, _table, _stacks, _policy]
+def _cost(diffs: Sequence[StackDiff], ctx: CommentContext, detail: Detail) -> list[str]:
+    # Needs both sides' plans (resource counts, instance types); empty when nothing priced changed.
+    if not ctx.base_plans and not ctx.head_plans:
+        return []
+    return cost_markdown(diffs, ctx.base_plans, ctx.head_plans).splitlines()
+
+
+# The comment, top to bottom. A new section is one more entry here.
+COMMENT_SECTIONS: list[Section] = [_header, _errors, _table, _stacks, _cost, _policy]
 
 
 def markdown(

@@ -188,3 +188,16 @@ def test_a_resource_replaced_by_the_same_size_changes_nothing_even_unpriced(plan
         ("mlfleet-dev-gpu-system", 0.0, 0.0),
     ]
     assert lines[1].at_limit == 0.0
+
+
+def test_the_pr_comment_carries_the_cost_section_between_the_stacks_and_the_policy(plans) -> None:
+    from mlfleet.diff.render import markdown
+
+    before, after = {STACK: plans["base"]}, {STACK: plans["head"]}
+    comment = markdown(compare_all(before, after), policy=[], base_plans=before, head_plans=after)
+    assert "#### Cost delta (monthly, USD)" in comment
+    assert BIG_POOL in comment.split("#### Cost delta", 1)[1]
+    unchanged = {STACK: plans["base"]}
+    assert "Cost delta" not in markdown(
+        compare_all(unchanged, unchanged), base_plans=unchanged, head_plans=unchanged
+    )
