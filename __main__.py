@@ -5,9 +5,13 @@ Runs unchanged under `pulumi preview/up` and under `mlfleet preview` (the SDK's 
 
 import pulumi
 
+from components.deployer_types import recording
 from components.topology.config import load_config
 from components.topology.platform import build_platform
 
 config, context = load_config()
-for key, value in build_platform(config, context).items():
+# The deployers' policies cover the types the program registers (components/deployer_types.py).
+with recording():
+    exports = build_platform(config, context)
+for key, value in exports.items():
     pulumi.export(key, value)

@@ -21,6 +21,7 @@ list_amazoncloudwatch, list_amazoneventbridge, list_amazonsqs, list_amazonsns, l
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -539,3 +540,9 @@ def statements(prefix: str, types: Iterable[str] | None = None, read_only: bool 
             statement["Condition"] = CONDITIONS[condition]
         out.append(statement)
     return out
+
+
+def document(prefix: str, types: Iterable[str] | None = None, read_only: bool = False) -> str:
+    """The policy document of `statements` (plain values only, so plain JSON: the same text
+    components.aws.policy_documents.document produces)."""
+    return json.dumps({"Version": "2012-10-17", "Statement": statements(prefix, types, read_only)})

@@ -19,6 +19,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components import deployer_types
 from components.aws import deployer_permissions
 from components.aws.model_bucket import AwsModelBucket
 from components.aws.policy_documents import Statement, document, read_prefix, use_key, write_prefix
@@ -138,7 +139,7 @@ class AwsIdentities(pulumi.ComponentResource):
             f"mlfleet CI deployer for {github.subject}",
             oidc.arn,
             github.subject,
-            deployer_permissions.statements(context.prefix),
+            self._policy(context.prefix, read_only=False),
             target,
             context,
         )
@@ -147,11 +148,18 @@ class AwsIdentities(pulumi.ComponentResource):
             f"mlfleet drift detection (read-only) for {github.drift_subject}",
             oidc.arn,
             github.drift_subject,
-            deployer_permissions.statements(context.prefix, read_only=True),
+            self._policy(context.prefix, read_only=True),
             target,
             context,
         )
         return deployer, reader
+
+    @staticmethod
+    def _policy(prefix: str, read_only: bool) -> pulumi.Input[str]:
+        """The policy for the AWS (and Kubernetes) types this stack registers, from the type table."""
+        return deployer_types.derived(
+            lambda types: deployer_permissions.document(prefix, types, read_only), "aws:", "kubernetes:"
+        )
 
     def _github_role(
         self,
@@ -159,7 +167,7 @@ class AwsIdentities(pulumi.ComponentResource):
         description: str,
         oidc_arn: pulumi.Output[str],
         subject: str,
-        statements: list[Statement],
+        policy: pulumi.Input[str],
         target: CloudTarget,
         context: PlatformContext,
     ) -> pulumi.Output[str]:
@@ -180,5 +188,5 @@ class AwsIdentities(pulumi.ComponentResource):
             tags=context.tags(),
             opts=target.opts(self),
         )
-        aws.iam.RolePolicy(name, role=role.id, policy=document(*statements), opts=target.opts(self))
+        aws.iam.RolePolicy(name, role=role.id, policy=policy, opts=target.opts(self))
         return role.arn

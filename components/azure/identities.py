@@ -15,6 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_azure_native as azure_native
 
+from components import deployer_types
 from components.azure import deployer_permissions
 from components.azure.authorization import (
     STORAGE_BLOB_DATA_CONTRIBUTOR,
@@ -34,6 +35,8 @@ CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
 # ServiceAccount): https://azure.github.io/azure-workload-identity/docs/topics/service-account-labels-and-annotations.html
 USE_LABEL = "azure.workload.identity/use"
 TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
+# The deployer's and drift reader's roles cover the Azure and Kubernetes types the stack registers.
+TYPES = ("azure-native:", "kubernetes:")
 
 
 class AzureIdentities(pulumi.ComponentResource):
@@ -89,8 +92,8 @@ class AzureIdentities(pulumi.ComponentResource):
                 f"{name}-deployer",
                 args.github.subject,
                 azure_native.authorization.PermissionArgs(
-                    actions=deployer_permissions.actions(),
-                    data_actions=deployer_permissions.data_actions(),
+                    actions=deployer_types.derived(deployer_permissions.actions, *TYPES),
+                    data_actions=deployer_types.derived(deployer_permissions.data_actions, *TYPES),
                 ),
                 target,
                 context,
@@ -100,8 +103,10 @@ class AzureIdentities(pulumi.ComponentResource):
                 f"{name}-drift",
                 args.github.drift_subject,
                 azure_native.authorization.PermissionArgs(
-                    actions=deployer_permissions.actions(read_only=True),
-                    data_actions=deployer_permissions.data_actions(read_only=True),
+                    actions=deployer_types.derived(lambda t: deployer_permissions.actions(t, True), *TYPES),
+                    data_actions=deployer_types.derived(
+                        lambda t: deployer_permissions.data_actions(t, True), *TYPES
+                    ),
                 ),
                 target,
                 context,

@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
+from components import deployer_types
 from components.context import PlatformContext, compact_name
 from components.gcp import deployer_permissions
 from components.gcp.model_bucket import GcpModelBucket
@@ -141,7 +142,7 @@ class GcpIdentities(pulumi.ComponentResource):
             f"mlfleet deployer ({context.prefix})",
             pool.name,
             github.subject,
-            deployer_permissions.permissions(),
+            deployer_types.derived(deployer_permissions.permissions, "gcp:", "kubernetes:"),
             target,
         )
         reader = self._github_account(
@@ -150,7 +151,9 @@ class GcpIdentities(pulumi.ComponentResource):
             f"mlfleet drift reader ({context.prefix})",
             pool.name,
             github.drift_subject,
-            deployer_permissions.permissions(read_only=True),
+            deployer_types.derived(
+                lambda types: deployer_permissions.permissions(types, read_only=True), "gcp:", "kubernetes:"
+            ),
             target,
         )
         return deployer, reader
@@ -162,7 +165,7 @@ class GcpIdentities(pulumi.ComponentResource):
         title: str,
         pool_name: pulumi.Output[str],
         subject: str,
-        permissions: list[str],
+        permissions: pulumi.Input[list[str]],
         target: CloudTarget,
     ) -> pulumi.Output[str]:
         """A service account only the GitHub OIDC subject `subject` impersonates, holding a project

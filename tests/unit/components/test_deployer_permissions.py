@@ -12,12 +12,21 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 
+from components import deployer_types
 from components.aws import deployer_permissions as aws_table
+from components.aws.identities import AwsIdentities
 from components.azure import deployer_permissions as azure_table
+from components.context import PlatformContext
+from components.encryption_key import EncryptionKeyArgs, encryption_key
+from components.errors import ComponentArgumentError
 from components.gcp import deployer_permissions as gcp_table
-from mlfleet.engine.harness import Plan, preview_stack
+from components.identities import GithubDeployer, IdentitiesArgs, identities
+from components.model_bucket import ModelBucketArgs, model_bucket
+from components.target import CloudTarget
+from mlfleet.engine.harness import Plan, preview_stack, run_program
 
 REPO = Path(__file__).resolve().parents[3]
 CLOUD_STACKS = ("dev", "staging", "prod", "staging-global", "gcp-dev", "azure-dev")
@@ -227,3 +236,86 @@ def test_drift_reader_only_reads_what_the_deployer_manages(stack: str) -> None:
             if cloud == "azure":
                 assert granted(cloud, reader, "dataActions") == set(azure_table.CLUSTER_READ_DATA_ACTIONS)
                 assert granted(cloud, deployer, "dataActions") == set(azure_table.CLUSTER_DATA_ACTIONS)
+
+
+KINDS = {"aws": ("aws:",), "gcp": ("gcp:",), "azure": ("azure-native:",)}
+
+
+def generated(cloud: str, name: str, types: list[str], read_only: bool) -> Any:
+    """What the table generates for exactly `types` (the form the plan holds)."""
+    if cloud == "aws":
+        prefix = name.removesuffix("-id-drift").removesuffix("-id-deployer")
+        return json.loads(aws_table.document(prefix, types, read_only))
+    if cloud == "gcp":
+        return gcp_table.permissions(types, read_only)
+    return {
+        "actions": azure_table.actions(types, read_only),
+        "dataActions": azure_table.data_actions(types, read_only),
+    }
+
+
+def held(cloud: str, resource: dict[str, Any]) -> Any:
+    inputs = resource["inputs"]
+    if cloud == "aws":
+        return json.loads(inputs["policy"])
+    if cloud == "gcp":
+        return inputs["permissions"]
+    (permission,) = inputs["permissions"]
+    return {"actions": permission["actions"], "dataActions": permission.get("dataActions", [])}
+
+
+@pytest.mark.parametrize("stack", CLOUD_STACKS)
+def test_each_stack_gets_no_more_than_its_own_types_need(stack: str) -> None:
+    """Per stack, not per program: the deployer and drift policies are generated from the types this
+    stack's plan holds (dev has no S3 replication, so its deployer cannot configure one; prod can)."""
+    plan = preview_stack(stack)
+    types = {r["type"] for r in plan.resources}
+    for cloud, token in DEPLOYER_POLICY.items():
+        own = sorted(t for t in types if t.startswith((*KINDS[cloud], "kubernetes:")))
+        for resource in plan.of_type(token):
+            for suffix, read_only in (("-id-deployer", False), ("-id-drift", True)):
+                if resource["name"].endswith(suffix):
+                    assert held(cloud, resource) == generated(cloud, resource["name"], own, read_only)
+    replication = "s3:PutReplicationConfiguration"
+    assert (replication in json.dumps(held("aws", _deployer(plan)))) == (stack == "prod")
+
+
+def _deployer(plan: Plan) -> dict[str, Any]:
+    found = deployers(plan)["aws"]
+    return found[0] if found else {"inputs": {"policy": "{}"}}
+
+
+def test_outside_the_program_a_block_gets_the_whole_table() -> None:
+    assert deployer_types.registered_types("aws:") is None
+    assert deployer_types.derived(lambda types: types, "aws:") is None  # policy(None): every row
+
+
+def aws_identities_recorded(fail: bool = False) -> None:
+    """A program of the storage blocks and AWS identities (with a deployer) inside `recording()`."""
+    context = PlatformContext("mlfleet", "dev", "dev", "ml-platform", "cc-1234")
+    with deployer_types.recording():
+        target = CloudTarget(cloud="aws", region="us-east-1")
+        key = encryption_key("k", EncryptionKeyArgs(), target, context)
+        bucket = model_bucket("mlfleet-dev-models", ModelBucketArgs(), target, context, key)
+        args = IdentitiesArgs(github=GithubDeployer("example-org/mlfleet", branch="main"))
+        assert isinstance(identities("ids", args, target, context, bucket), AwsIdentities)
+        if fail:
+            raise ComponentArgumentError("Test", "x", "fails after the deployer", "nothing")
+        pulumi.export("done", True)
+
+
+@pytest.mark.timeout(120)
+def test_a_failing_program_does_not_leave_the_policy_waiting() -> None:
+    """The policy Output resolves when recording ends, also on an error: the error surfaces, no hang."""
+    with pytest.raises(ComponentArgumentError, match="fails after the deployer"):
+        run_program(lambda: aws_identities_recorded(fail=True))
+
+
+def test_recorded_types_make_the_policy() -> None:
+    """Inside recording, the deployer's policy covers the recorded types only (here: no EKS)."""
+    plan = run_program(aws_identities_recorded)
+    (policy,) = [r for r in plan.of_type(DEPLOYER_POLICY["aws"]) if r["name"] == "ids-deployer"]
+    document = json.loads(policy["inputs"]["policy"])
+    actions = {a for statement in document["Statement"] for a in statement["Action"]}
+    assert "s3:CreateBucket" in actions and "iam:CreateRole" in actions
+    assert not any(a.startswith(("eks:", "ec2:", "sqs:")) for a in actions), sorted(actions)
