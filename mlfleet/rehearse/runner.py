@@ -393,6 +393,8 @@ class Rehearsal:
                 "the trainer must publish the model the serving Deployment serves and move its alias",
             )
         details.append(f"registry {serving_env['MLFLEET_REGISTRY']}: {model} {alias} -> {aliases[alias]}")
+        with _environ(self._client_env(serving_env)):
+            details.append(_signature_note(registry, model, str(aliases[alias])))
         return str(aliases[alias])
 
     def _example_row(self, serving_env: dict[str, str]) -> dict[str, float]:
@@ -438,6 +440,17 @@ class Rehearsal:
 
     def _client_env(self, serving_env: dict[str, str]) -> dict[str, str]:
         return self.cloud.host_env() if self.cloud else self._object_store_env(serving_env)
+
+
+def _signature_note(registry: Any, model: str, version: str) -> str:
+    """How the published version is signed, checked with the stand-in of the pods' verify keys."""
+    body = registry.manifest(model, version).model_dump(mode="json")
+    signature = body.get("signature")
+    if not signature:
+        return f"{model} {version} is unsigned (the stack sets no MLFLEET_SIGNING_KEY)"
+    problem = registry.signature_problem(body, f"{model} {version}")
+    verified = "verified with the pods' MLFLEET_VERIFY_KEYS" if registry.verifier else "not verified"
+    return f"{model} {version} signed {signature['alg']} by key {signature['key_id']}: {problem or verified}"
 
 
 def _http_port(proxy: ServiceProxy) -> int:
