@@ -46,7 +46,13 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def apply(clone: Path, patch: Path) -> None:
-    git(clone, "apply", "--whitespace=nowarn", str(patch))
+    proc = subprocess.run(
+        ["git", "-C", str(clone), "apply", "--whitespace=nowarn", str(patch)], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, (
+        f"{patch.name} no longer applies (the lines it edits moved): regenerate the patches with"
+        f" tests/diff/scenarios/make_patches.py (see its docstring). git: {proc.stderr.strip()}"
+    )
 
 
 def start(clone: Path, name: str) -> None:
