@@ -3,9 +3,9 @@ network access: KMS "Private" + API server VNet integration), a user-assigned co
 (Key Vault Crypto User; Key Vault Contributor so AKS can create the vault's private endpoint; Network
 Contributor on the cluster VNet), Entra ID auth (no local accounts), OIDC issuer + workload identity,
 Azure CNI overlay with Cilium network policy in a VNet of `network_cidr` (node subnet + delegated API
-server subnet), control-plane logs to Log Analytics, Azure Monitor managed Prometheus (workspace, data
-collection endpoint/rule/association, the app-routing NGINX scraped), a system pool, a CPU pool and
-tainted GPU pools (spot outside production)."""
+server subnet + a subnet for the private endpoints of the cell's services), control-plane logs to Log
+Analytics, Azure Monitor managed Prometheus (workspace, data collection endpoint/rule/association, the
+app-routing NGINX scraped), a system pool, a CPU pool and tainted GPU pools (spot outside production)."""
 
 from __future__ import annotations
 
@@ -46,9 +46,11 @@ SCRAPE_CONFIG_MAP = "ama-metrics-prometheus-config"
 LOG_CATEGORIES = ("kube-apiserver", "kube-audit-admin", "kube-controller-manager", "kube-scheduler", "guard")
 
 
-def subnet_prefixes(network_cidr: str) -> tuple[str, str]:
-    """(nodes, API server): the first half of the VNet for nodes, the first /28 of the second half
-    for the API server (VNet integration needs at least a /28)."""
+def subnet_prefixes(network_cidr: str) -> tuple[str, str, str]:
+    """(nodes, API server, private endpoints): the first half of the VNet for nodes, the first /28
+    of the second half for the API server (VNet integration needs at least a /28), the second /27
+    of the second half for the private endpoints of the cell's registry, vault and storage (one
+    address each, two for the registry and its regional data endpoint, plus the 5 Azure keeps)."""
     network = ipaddress.ip_network(network_cidr)
     if network.version != 4 or network.prefixlen > 24:
         raise ComponentArgumentError(
@@ -58,7 +60,8 @@ def subnet_prefixes(network_cidr: str) -> tuple[str, str]:
             "use e.g. 10.0.0.0/16",
         )
     nodes, rest = network.subnets(prefixlen_diff=1)
-    return str(nodes), str(next(rest.subnets(new_prefix=28)))
+    endpoints = list(rest.subnets(new_prefix=27))[1]
+    return str(nodes), str(next(rest.subnets(new_prefix=28))), str(endpoints)
 
 
 def scrape_config() -> str:
@@ -83,6 +86,9 @@ class AksTrainingCluster(pulumi.ComponentResource):
     cluster_id: pulumi.Output[str]
     # The Azure Monitor workspace that stores the cluster's managed Prometheus metrics.
     metrics_workspace_id: pulumi.Output[str]
+    # The cluster VNet and its subnet for private endpoints (components/private_access.py).
+    network_id: pulumi.Output[str]
+    private_endpoint_subnet_id: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]
     oidc_issuer: pulumi.Output[str] | None
     k8s_provider: k8s.Provider
@@ -131,7 +137,7 @@ class AksTrainingCluster(pulumi.ComponentResource):
             target,
             self,
         )
-        nodes_prefix, api_server_prefix = subnet_prefixes(args.network_cidr)
+        nodes_prefix, api_server_prefix, endpoints_prefix = subnet_prefixes(args.network_cidr)
         vnet = azure_native.network.VirtualNetwork(
             name,
             virtual_network_name=name,
@@ -142,26 +148,32 @@ class AksTrainingCluster(pulumi.ComponentResource):
             # Subnets are their own resources (inline subnets would fight them on every update).
             opts=target.opts(self, ignore_changes=["subnets"]),
         )
-        nodes_subnet = azure_native.network.Subnet(
-            f"{name}-nodes",
-            subnet_name="nodes",
-            virtual_network_name=vnet.name,
-            resource_group_name=group,
-            address_prefix=nodes_prefix,
-            opts=child,
-        )
-        api_server_subnet = azure_native.network.Subnet(
-            f"{name}-api-server",
-            subnet_name="api-server",
-            virtual_network_name=vnet.name,
-            resource_group_name=group,
-            address_prefix=api_server_prefix,
-            delegations=[
-                azure_native.network.DelegationArgs(name="aks-api-server", service_name=API_SERVER_DELEGATION)
-            ],
-            # One subnet operation at a time per VNet.
-            opts=target.opts(self, depends_on=[nodes_subnet]),
-        )
+        subnets: list[azure_native.network.Subnet] = []
+
+        def subnet(
+            subnet_name: str, prefix: str, delegation: str | None = None
+        ) -> azure_native.network.Subnet:
+            created = azure_native.network.Subnet(
+                f"{name}-{subnet_name}",
+                subnet_name=subnet_name,
+                virtual_network_name=vnet.name,
+                resource_group_name=group,
+                address_prefix=prefix,
+                delegations=[
+                    azure_native.network.DelegationArgs(name=f"aks-{subnet_name}", service_name=delegation)
+                ]
+                if delegation
+                else None,
+                # One subnet operation at a time per VNet.
+                opts=target.opts(self, depends_on=subnets[-1:]),
+            )
+            subnets.append(created)
+            return created
+
+        nodes_subnet = subnet("nodes", nodes_prefix)
+        api_server_subnet = subnet("api-server", api_server_prefix, API_SERVER_DELEGATION)
+        # The private endpoints of the cell's closed services (components/azure/private_endpoints.py).
+        endpoints_subnet = subnet("private-endpoints", endpoints_prefix)
         network_grant = assign_role(
             f"{name}-network",
             identity.principal_id,
@@ -351,6 +363,8 @@ class AksTrainingCluster(pulumi.ComponentResource):
         )
         self.cluster_id = cluster.id
         self.metrics_workspace_id = metrics_workspace_id
+        self.network_id = vnet.id
+        self.private_endpoint_subnet_id = endpoints_subnet.id
         self.register_outputs(
             {
                 "cluster_name": self.cluster_name,

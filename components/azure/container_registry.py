@@ -1,5 +1,6 @@
 """Azure ContainerRegistry: ACR Premium, no admin user, no anonymous pull, public network access
-disabled, CMK encryption through the key's user-assigned identity, untagged manifests retained
+disabled (the cluster VNet reaches it over a private endpoint: components/azure/private_endpoints.py),
+CMK encryption through the key's user-assigned identity, untagged manifests retained
 for N days only.
 
 ACR has no registry-wide immutable-tag switch or built-in scan on push: tags are locked per
@@ -20,6 +21,8 @@ from components.target import CloudTarget
 
 class AzureContainerRegistry(pulumi.ComponentResource):
     repository_urls: dict[str, pulumi.Output[str]]
+    # The registry's resource id: the cluster VNet's private endpoint connects to it.
+    registry_id: pulumi.Output[str]
 
     def __init__(
         self,
@@ -69,4 +72,5 @@ class AzureContainerRegistry(pulumi.ComponentResource):
         self.repository_urls = {
             image: pulumi.Output.concat(registry.login_server, "/", image) for image in args.images
         }
-        self.register_outputs({"repository_urls": self.repository_urls})
+        self.registry_id = registry.id
+        self.register_outputs({"repository_urls": self.repository_urls, "registry_id": self.registry_id})

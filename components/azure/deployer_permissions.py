@@ -6,7 +6,7 @@ test_deployer_permissions.py fails for any type in a stack's plan without a row 
 Source: Azure resource provider operations,
 https://learn.microsoft.com/azure/role-based-access-control/resource-provider-operations
 (Microsoft.Storage, Microsoft.KeyVault, Microsoft.ContainerRegistry, Microsoft.ContainerService,
-Microsoft.ManagedIdentity, Microsoft.Network, Microsoft.Insights, Microsoft.Monitor,
+Microsoft.ManagedIdentity, Microsoft.Network (incl. privateDnsZones), Microsoft.Insights, Microsoft.Monitor,
 Microsoft.AlertsManagement, Microsoft.OperationalInsights, Microsoft.Consumption,
 Microsoft.Authorization, Microsoft.Resources).
 """
@@ -64,9 +64,32 @@ TYPE_ACTIONS: dict[str, tuple[str, ...]] = {
         "Microsoft.Insights/dataCollectionRuleAssociations"
     ),
     "azure-native:monitor:DiagnosticSetting": _rwd("Microsoft.Insights/diagnosticSettings"),
+    # A private endpoint joins its subnet; creating it against the registry, vault or storage account
+    # auto-approves the connection, which takes <provider>/privateEndpointConnectionsApproval/action
+    # on that resource (resource-provider-operations: Microsoft.KeyVault/vaults/
+    # PrivateEndpointConnectionsApproval/action "Approve or reject a connection to a Private Endpoint").
+    "azure-native:network:PrivateEndpoint": _rwd(
+        "Microsoft.Network/privateEndpoints",
+        "Microsoft.Network/virtualNetworks/subnets/join/action",
+        "Microsoft.ContainerRegistry/registries/privateEndpointConnectionsApproval/action",
+        "Microsoft.KeyVault/vaults/privateEndpointConnectionsApproval/action",
+        "Microsoft.Storage/storageAccounts/privateEndpointConnectionsApproval/action",
+    ),
+    # A DNS zone group writes the endpoint's A record into the zone (privateDnsZones/join/action).
+    "azure-native:network:PrivateDnsZoneGroup": _rwd(
+        "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
+        "Microsoft.Network/privateDnsZones/join/action",
+    ),
     "azure-native:network:Subnet": _rwd("Microsoft.Network/virtualNetworks/subnets"),
     "azure-native:network:VirtualNetwork": _rwd("Microsoft.Network/virtualNetworks"),
     "azure-native:operationalinsights:Workspace": _rwd("Microsoft.OperationalInsights/workspaces"),
+    # Private DNS zones and their VNet links: the actions of the built-in "Private DNS Zone
+    # Contributor" role (Microsoft.Network/privateDnsZones/*, virtualNetworks/join/action to link one).
+    "azure-native:privatedns:PrivateZone": _rwd("Microsoft.Network/privateDnsZones"),
+    "azure-native:privatedns:VirtualNetworkLink": _rwd(
+        "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+        "Microsoft.Network/virtualNetworks/join/action",
+    ),
     # The role is assignable on the group only: the deployer reads its group; creating or deleting
     # the group itself is the bootstrap admin's (docs/delivery.md "Bootstrap").
     "azure-native:resources:ResourceGroup": GROUP_READ,

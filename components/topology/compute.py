@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from components.addons.serving_edge import ServingEdge
 from components.topology.compute_config import MonitoringConfig, ServingConfig, TrainingJobConfig
 from components.topology.config import PlatformConfig, serving_hostname
+from components.topology.private_access import build_private_access
 from components.topology.storage_identity import StorageLayer
 from components.training_cluster import GpuPoolArgs, TrainingClusterArgs, training_cluster
 from components.training_job import TrainingJobArgs, training_job
@@ -173,6 +174,8 @@ def build_compute_layer(
         workload_identities=storage.identities.workloads if storage else {},
     )
     cluster = training_cluster(context.name("gpu"), cluster_args, target, context)
+    # AKS: private endpoints so nodes and pods reach the closed registry, vault and storage account.
+    build_private_access(context, target, cluster, storage)
     provider = cluster.k8s_provider
     namespaces = getattr(cluster, "namespaces", None)
     after_namespaces = pulumi.ResourceOptions(depends_on=[namespaces] if namespaces else [])

@@ -123,6 +123,7 @@ RULE_MODULES = [
     "azure.web.https_only",
     "azure.web.no_plain_ftp",
     "azure.network.nsg_ingress",
+    "azure.network.private_service_endpoints",
     "kubernetes.pods.run_as_non_root",
     "kubernetes.pods.no_privilege_escalation",
     "kubernetes.pods.no_privileged",

@@ -129,8 +129,8 @@ def test_cluster_vnet_with_node_subnet_and_delegated_api_server_subnet(plan):
 
 
 def test_subnet_prefixes_and_a_too_small_network_is_an_argument_error():
-    assert subnet_prefixes("10.0.0.0/16") == ("10.0.0.0/17", "10.0.128.0/28")
-    assert subnet_prefixes("172.16.8.0/24") == ("172.16.8.0/25", "172.16.8.128/28")
+    assert subnet_prefixes("10.0.0.0/16") == ("10.0.0.0/17", "10.0.128.0/28", "10.0.128.32/27")
+    assert subnet_prefixes("172.16.8.0/24") == ("172.16.8.0/25", "172.16.8.128/28", "172.16.8.160/27")
     with pytest.raises(ComponentArgumentError, match="network_cidr"):
         subnet_prefixes("10.0.0.0/26")
 
