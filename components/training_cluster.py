@@ -35,6 +35,17 @@ class GpuPoolArgs:
 
 
 @dataclass(frozen=True)
+class ClusterOperators:
+    """The stack's CI identities (role ARN on AWS, service account email on GCP): `admin` (the
+    deployer) manages every Kubernetes object of the cluster, `reader` (drift detection) reads them,
+    Secrets included. EKS: access entries; GKE: project IAM roles; AKS: the identities' custom roles
+    already carry the cluster data actions."""
+
+    admin: pulumi.Input[str]
+    reader: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
 class TrainingClusterArgs:
     kubernetes_version: str = "1.31"
     system_instance_type: str | None = None
@@ -56,6 +67,8 @@ class TrainingClusterArgs:
     # AWS EKS Pod Identity associations, Azure federated credentials on the cluster's OIDC issuer
     # (GKE binds through the project's workload pool, in the identities block).
     workload_identities: Mapping[str, WorkloadIdentity] = field(default_factory=dict)
+    # The CI deployer and drift reader get in-cluster access (None: no mlfleet:github, no CI).
+    operators: ClusterOperators | None = None
 
     def __post_init__(self) -> None:
         name = "TrainingCluster"
@@ -103,6 +116,13 @@ class TrainingClusterArgs:
                 "pass the EncryptionKey block's key id (the topology does this when the key block exists)",
             )
         return self.encryption_key
+
+
+def kubeconfig_after(kubeconfig: pulumi.Output[str], grants: Sequence[pulumi.Resource]) -> pulumi.Output[str]:
+    """The kubeconfig, depending on `grants` (the CI identities' cluster access): the cluster's
+    Kubernetes provider built from it, and so every Kubernetes object, is created after them and
+    destroyed before them (the deployer's `pulumi destroy` removes its own access last)."""
+    return pulumi.Output.all(kubeconfig, *[grant.urn for grant in grants]).apply(lambda parts: parts[0])
 
 
 class TrainingCluster(Protocol):

@@ -11,12 +11,13 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.addons.karpenter import Karpenter, KarpenterArgs, KarpenterPool
+from components.aws.cluster_access import grant_cluster_access
 from components.aws.eks_network import EksNetwork
 from components.context import PlatformContext
 from components.kubernetes.cluster_basics import cluster_basics
 from components.kubernetes.node_pools import POOL_LABEL
 from components.target import CloudTarget
-from components.training_cluster import TrainingClusterArgs
+from components.training_cluster import TrainingClusterArgs, kubeconfig_after
 
 SYSTEM_INSTANCE = "m6i.large"
 CPU_INSTANCE = "m6i.2xlarge"
@@ -213,7 +214,13 @@ class EksTrainingCluster(pulumi.ComponentResource):
         self.oidc_issuer = issuer
         # IRSA trust policies name the IAM OIDC provider (IdentitiesArgs.oidc_provider_arn).
         self.oidc_provider_arn = oidc.arn
-        self.k8s_provider = target.cluster_provider(f"{name}-k8s", self.kubeconfig, self)
+        provider_kubeconfig = self.kubeconfig
+        if args.operators is not None:
+            provider_kubeconfig = kubeconfig_after(
+                self.kubeconfig,
+                grant_cluster_access(f"{name}-access", cluster.name, args.operators, target, context, self),
+            )
+        self.k8s_provider = target.cluster_provider(f"{name}-k8s", provider_kubeconfig, self)
         self.namespaces = cluster_basics(name, self.k8s_provider, context, self, device_plugin=True)
         self.karpenter = Karpenter(
             f"{name}-karpenter",

@@ -107,10 +107,16 @@ OUTSIDE_PROJECT: dict[str, str] = {
     ),
 }
 
-# Kubernetes objects: the deployer reaches the cluster with its IAM identity; GKE authorizes
-# Kubernetes API calls with IAM and RBAC together (roles/container.developer-level permissions, or
-# RBAC bindings for the deployer's email). Getting credentials needs these two.
-CLUSTER_ACCESS: tuple[str, ...] = ("container.clusters.get", "container.clusters.getCredentials")
+# Kubernetes objects: the deployer reaches the cluster with its IAM identity (getting credentials
+# needs the first two); inside the cluster it holds roles/container.admin and the drift reader
+# roles/container.viewer (components/gcp/cluster_access.py). The drift reader's refresh also reads
+# Secrets (Helm release records), which it gets here, as reads of this row.
+CLUSTER_ACCESS: tuple[str, ...] = (
+    "container.clusters.get",
+    "container.clusters.getCredentials",
+    "container.secrets.get",
+    "container.secrets.list",
+)
 
 
 # What `pulumi refresh`/`preview --refresh` needs (the drift reader): reads, IAM policy reads, and

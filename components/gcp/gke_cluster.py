@@ -12,11 +12,12 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
 from components.context import PlatformContext, compact_name
+from components.gcp.cluster_access import grant_cluster_access
 from components.gcp.service_agents import grant_key_use, service_agent
 from components.kubernetes.cluster_basics import cluster_basics
 from components.kubernetes.node_pools import GPU_TAINT_KEY, GPU_TAINT_VALUE, POOL_LABEL
 from components.target import CloudTarget
-from components.training_cluster import TrainingClusterArgs
+from components.training_cluster import TrainingClusterArgs, kubeconfig_after
 
 SYSTEM_MACHINE = "e2-standard-4"
 CPU_MACHINE = "n2-standard-8"
@@ -227,7 +228,12 @@ class GkeTrainingCluster(pulumi.ComponentResource):
             "/clusters/",
             cluster.name,
         )
-        self.k8s_provider = target.cluster_provider(f"{name}-k8s", self.kubeconfig, self)
+        provider_kubeconfig = self.kubeconfig
+        if args.operators is not None:
+            provider_kubeconfig = kubeconfig_after(
+                self.kubeconfig, grant_cluster_access(f"{name}-access", args.operators, target, self)
+            )
+        self.k8s_provider = target.cluster_provider(f"{name}-k8s", provider_kubeconfig, self)
         self.namespaces = cluster_basics(name, self.k8s_provider, context, self, device_plugin=False)
         self.register_outputs(
             {

@@ -20,7 +20,7 @@ from components.topology.compute_config import MonitoringConfig, ServingConfig, 
 from components.topology.config import PlatformConfig, serving_hostname
 from components.topology.private_access import build_private_access
 from components.topology.storage_identity import StorageLayer
-from components.training_cluster import GpuPoolArgs, TrainingClusterArgs, training_cluster
+from components.training_cluster import ClusterOperators, GpuPoolArgs, TrainingClusterArgs, training_cluster
 from components.training_job import TrainingJobArgs, training_job
 
 NAMESPACE = "mlfleet"
@@ -152,6 +152,14 @@ def _serving_edge(
     )
 
 
+def cluster_operators(storage: StorageLayer | None) -> ClusterOperators | None:
+    """The CI deployer and drift reader get in-cluster access (EKS access entries, GKE IAM roles)."""
+    ids = storage.identities if storage else None
+    if ids is None or ids.deployer is None or ids.drift_reader is None:
+        return None
+    return ClusterOperators(admin=ids.deployer, reader=ids.drift_reader)
+
+
 def build_compute_layer(
     config: PlatformConfig, context: PlatformContext, target: CloudTarget, storage: StorageLayer | None
 ) -> dict[str, Any]:
@@ -172,6 +180,7 @@ def build_compute_layer(
         key_vault_id=getattr(storage.key, "vault_id", None) if storage else None,
         # The identities exist before the cluster: the cluster binds their service accounts.
         workload_identities=storage.identities.workloads if storage else {},
+        operators=cluster_operators(storage),
     )
     cluster = training_cluster(context.name("gpu"), cluster_args, target, context)
     # AKS: private endpoints so nodes and pods reach the closed registry, vault and storage account.

@@ -57,7 +57,7 @@ def deployers(plan: Plan) -> dict[str, list[dict[str, Any]]]:
 def aws_allows(statements: list[dict[str, Any]], grant: aws_table.Grant, prefix: str) -> bool:
     """Some statement allows every action of `grant` on its scope under its condition."""
     wanted = [pattern.format(prefix=prefix) for pattern in aws_table.SCOPES[grant.scope]]
-    condition = aws_table.CONDITIONS[grant.condition]
+    condition = aws_table.condition(grant.condition, prefix)
     for action in grant.actions:
         if not any(
             s["Effect"] == "Allow"
