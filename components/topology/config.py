@@ -131,6 +131,28 @@ class DnsConfig(_Section):
     resource_group: str | None = Field(None, min_length=1)
 
 
+class FrontDoorConfig(_Section):
+    """`mlfleet:frontDoor`: health-checked global routing to the cells' serving hostnames
+    (components/front_door.py, docs/multi-cloud.md). Multi-cell stacks only."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, alias_generator=_camel)
+    provider: typing.Literal["route53", "trafficmanager"]
+    mode: typing.Literal["active-active", "active-passive"]
+    # The global name clients use; default mlfleet:serving.hostname (cells answer <cell>.<hostname>).
+    hostname: str | None = Field(None, pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+    # Seconds between health checks: 10 or 30 on both providers (Route 53 RequestInterval: AWS Route 53
+    # Developer Guide, dns-failover-determining-health-of-endpoints; Traffic Manager intervalInSeconds:
+    # learn.microsoft.com/azure/traffic-manager/traffic-manager-monitoring).
+    interval: typing.Literal[10, 30] = 30
+    # Consecutive failed checks that mark a cell unhealthy: Route 53 FailureThreshold 1-10 (Route 53 API
+    # HealthCheckConfig); Traffic Manager tolerates threshold - 1 failures (toleratedNumberOfFailures 0-9).
+    failure_threshold: int = Field(3, ge=1, le=10)
+    # Seconds resolvers may cache the answer (the DNS part of a failover's cost).
+    ttl: int = Field(60, ge=1, le=86400)
+    # active-active only: weighted (equal weights) or latency (Route 53 latency, Traffic Manager Performance).
+    routing: typing.Literal["weighted", "latency"] = "weighted"
+
+
 # Which field of mlfleet:dns each cloud needs.
 DNS_ZONE_KEY: dict[str, str] = {"aws": "zoneId", "gcp": "managedZone", "azure": "resourceGroup"}
 
@@ -158,6 +180,8 @@ class PlatformConfig(_Section):
     dns: DnsConfig | None = None
     # Each cell's monthly cost budget; required on prod stacks of a cloud.
     budget: BudgetConfig | None = None
+    # Health-checked global routing to the cells (multi-cell stacks): docs/multi-cloud.md.
+    front_door: FrontDoorConfig | None = None
 
 
 # The config keys the program reads, in the order errors are reported.
@@ -226,6 +250,8 @@ def load_config(
         )
     _check_budget(parsed, path, stack)
     _check_dns(parsed, path, stack)
+    if parsed.front_door is not None:
+        check_front_door(parsed, path, stack)
     context = PlatformContext(
         project=project,
         stack=stack,
@@ -403,6 +429,97 @@ def _check_dns(config: PlatformConfig, path: str, stack: str) -> None:
             f"is {hostname!r}, outside the DNS zone mlfleet:dns.zone {config.dns.zone!r} (no certificate "
             "or record could be made for it)",
             f"pulumi config set --path mlfleet:serving.hostname serving.{config.dns.zone} --stack {stack}",
+        )
+
+
+# The cloud whose cell (provider, DNS zone) holds each front door provider's resources.
+FRONT_DOOR_CLOUD: dict[str, str] = {"route53": "aws", "trafficmanager": "azure"}
+
+
+def front_door_hostname(config: PlatformConfig, stack: str) -> str:
+    """The global name: mlfleet:frontDoor.hostname, else the serving hostname (cells answer <cell>.<it>)."""
+    door = config.front_door
+    return (door.hostname if door else None) or serving_hostname(config, stack)
+
+
+def check_front_door(config: PlatformConfig, path: str, stack: str) -> None:
+    """What the schema cannot say about mlfleet:frontDoor: a multi-cell stack, roles that fit the mode,
+    a cell on the provider's cloud, latency routing only where every cell has a region the provider
+    measures, and a hostname inside the zone that no cell uses."""
+    door = config.front_door
+    assert door is not None
+    key = "mlfleet:frontDoor"
+    fix = f"edit {key} in {path} (docs/multi-cloud.md)"
+
+    def fail(where: str, problem: str, remedy: str = fix) -> typing.NoReturn:
+        raise ConfigError(path, f"{key}{where}", problem, remedy)
+
+    if not config.cells:
+        fail(
+            "",
+            "is set on a one-cell stack (a front door routes between the cells of mlfleet:cells)",
+            f"pulumi config rm {key} --stack {stack}",
+        )
+    roles = [c.role for c in config.cells]
+    if door.mode == "active-active" and "standby" in roles:
+        fail(
+            ".mode",
+            "is active-active but a cell has role standby (active-active routes to every cell)",
+            f"set {key}.mode active-passive, or give every cell role primary/active, in {path}",
+        )
+    if door.mode == "active-passive":
+        if "active" in roles or "standby" not in roles:
+            fail(
+                ".mode",
+                f"is active-passive but the cells' roles are {roles}; it needs one primary and "
+                "standby cells only",
+                f"give the failover cells role standby in {path}",
+            )
+        if door.provider == "route53" and roles.count("standby") != 1:
+            fail(
+                ".provider",
+                f"is route53 with {roles.count('standby')} standby cells; Route 53 failover "
+                "records are one PRIMARY and one SECONDARY",
+                f"keep one standby cell, or use trafficmanager ({path})",
+            )
+        if "routing" in door.model_fields_set:
+            fail(
+                ".routing",
+                "is set with mode active-passive (it chooses between active cells)",
+                f"pulumi config rm --path {key}.routing --stack {stack}",
+            )
+    cloud = FRONT_DOOR_CLOUD[door.provider]
+    if cloud not in {c.cloud for c in config.cells}:
+        fail(
+            ".provider",
+            f"is {door.provider}, which needs a cell on {cloud} (its provider and DNS zone)",
+            f"add a {cloud} cell, or use {next(p for p, c in FRONT_DOOR_CLOUD.items() if c != cloud)}",
+        )
+    others = sorted({c.cloud for c in config.cells} - {cloud})
+    if door.routing == "latency" and door.mode == "active-active" and others:
+        fail(
+            ".routing",
+            f"is latency, but {door.provider} measures latency to {cloud} regions only and "
+            f"cells run on {', '.join(others)}",
+            f"set {key}.routing weighted in {path}",
+        )
+    hostname = front_door_hostname(config, stack)
+    zone = config.dns.zone if config.dns else ""
+    if not hostname.endswith("." + zone):
+        fail(
+            ".hostname",
+            f"is {hostname!r}, not a name below the DNS zone mlfleet:dns.zone {zone!r} "
+            "(a CNAME cannot sit at the zone apex)",
+            f"set {key}.hostname to serving.{zone} in {path}",
+        )
+    from components.topology.cells import cell_config, stack_cells  # cells imports this module
+
+    taken = {cell_config(config, c, stack).serving.hostname: c.name for c in stack_cells(config)}
+    if hostname in taken:
+        fail(
+            ".hostname",
+            f"is {hostname!r}, the serving hostname of cell {taken[hostname]}",
+            f"use a name of its own, e.g. serving.{zone}, in {path}",
         )
 
 

@@ -15,6 +15,7 @@ from components.topology.budget import build_budget
 from components.topology.cells import Cell, cell_config, stack_cells
 from components.topology.compute import build_compute_layer
 from components.topology.config import PlatformConfig
+from components.topology.front_door import build_front_door
 from components.topology.providers import Providers
 from components.topology.storage_identity import build_storage_layer
 
@@ -41,6 +42,8 @@ def build_platform(config: PlatformConfig, context: PlatformContext) -> dict[str
     exports: dict[str, Any] = {"cells": {c.name: _summary(c) for c in cells}}
     for key in dict.fromkeys(k for outputs in by_cell.values() for k in outputs):
         exports[key] = {name: outputs[key] for name, outputs in by_cell.items() if key in outputs}
+    # --- global layer: the front door above the cells (mlfleet:frontDoor) ---
+    exports.update(build_front_door(config, context, cells, providers))
     return exports
 
 

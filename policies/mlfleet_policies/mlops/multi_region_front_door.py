@@ -1,4 +1,11 @@
-"""A prod stack spanning several regions/clouds has a health-checked front door and registry sync."""
+"""A prod stack spanning several regions/clouds has a health-checked front door and registry sync.
+
+The front door is checked, not only found: where it is Route 53 or Traffic Manager (the topology's
+FrontDoor, components/front_door.py), every cell's serving host (the hosts of the stack's Ingresses)
+must be health-checked and routed to, and each health check must probe the serving app's readiness
+path (the readinessProbe path of the Deployment behind the Ingress). Other health-checked doors (a
+GCP load balancer, Azure Front Door) count as present without that coverage check.
+"""
 
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -6,7 +13,7 @@ from typing import Any
 from pulumi_policy import PolicyResource, Severity
 
 from mlfleet_policies.mlops.placement import CLUSTER_CLOUDS
-from mlfleet_policies.props import PRODUCTION, get
+from mlfleet_policies.props import PRODUCTION, get, items
 from mlfleet_policies.rule import RuleMeta, stack_rule
 from mlfleet_policies.stack_index import StackIndex
 
@@ -69,6 +76,72 @@ def has_front_door(index: StackIndex) -> bool:
     return any(r.resource_type in HEALTH_CHECKED for r in index.resources)
 
 
+ROUTE53_CHECK = "aws:route53/healthCheck:HealthCheck"
+ROUTE53_RECORD = "aws:route53/record:Record"
+TRAFFIC_MANAGER = "azure-native:trafficmanager:Profile"
+INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+INSTANCE = "app.kubernetes.io/instance"
+HTTP_CHECKS = ("HTTP", "HTTPS", "HTTP_STR_MATCH", "HTTPS_STR_MATCH")
+
+
+def serving_hosts(index: StackIndex) -> dict[str, set[str]]:
+    """Each public serving host (an Ingress rule's host) with the readiness paths of the Deployments of
+    its Ingress's app instance (empty when none is found)."""
+    probes: dict[str, set[str]] = {}
+    for deployment in index.of_type(DEPLOYMENT):
+        instance = (get(deployment.props, "metadata.labels") or {}).get(INSTANCE)
+        for container in items(get(deployment.props, "spec.template.spec.containers")):
+            path = get(container, "readinessProbe.httpGet.path")
+            if instance and path:
+                probes.setdefault(instance, set()).add(path)
+    hosts: dict[str, set[str]] = {}
+    for ingress in index.of_type(INGRESS):
+        instance = (get(ingress.props, "metadata.labels") or {}).get(INSTANCE)
+        for rule in items(get(ingress.props, "spec.rules")):
+            host = get(rule, "host")
+            if host:
+                hosts.setdefault(host, set()).update(probes.get(instance, set()) if instance else set())
+    return hosts
+
+
+def _probe_gap(kind: str, name: str, path: object, expected: set[str]) -> str | None:
+    if not path:
+        return f"{kind} {name} probes no path (it must probe the serving readiness path)"
+    if expected and path not in expected:
+        return (
+            f"{kind} {name} probes {path!r}, not the serving readiness path {' or '.join(sorted(expected))!r}"
+        )
+    return None
+
+
+def front_door_gaps(index: StackIndex) -> list[str]:
+    """What the Route 53 / Traffic Manager front door misses: cells it does not health-check and route
+    to, health checks that probe something else than the readiness path."""
+    hosts = serving_hosts(index)
+    expected = set().union(*hosts.values()) if hosts else set()
+    checks = [c for c in index.of_type(ROUTE53_CHECK) if str(get(c.props, "type", "")).upper() in HTTP_CHECKS]
+    profiles = index.of_type(TRAFFIC_MANAGER)
+    if not checks and not profiles:
+        return []
+    routed = {
+        str(target)
+        for record in index.of_type(ROUTE53_RECORD)
+        if get(record.props, "healthCheckId") and get(record.props, "setIdentifier")
+        for target in items(get(record.props, "records"))
+    }
+    probes = [("Route 53 health check", c.name, get(c.props, "resourcePath")) for c in checks] + [
+        ("Traffic Manager profile", p.name, get(p.props, "monitorConfig.path")) for p in profiles
+    ]
+    gaps = [gap for kind, name, path in probes if (gap := _probe_gap(kind, name, path, expected))]
+    covered = {str(get(c.props, "fqdn", "")) for c in checks} & routed
+    covered |= {str(get(e, "target", "")) for p in profiles for e in items(get(p.props, "endpoints"))}
+    missing = sorted(set(hosts) - covered)
+    if missing:
+        gaps.append(f"the front door does not health-check and route to {', '.join(missing)}")
+    return gaps
+
+
 def has_registry_sync(index: StackIndex) -> bool:
     return any(
         r.resource_type in SYNC_TYPES
@@ -85,6 +158,8 @@ def check(resources: list[PolicyResource], config: Mapping[str, Any]) -> Iterato
         return
     if not has_front_door(index):
         yield f"prod spans {', '.join(sorted(where))} but has no health-checked front door", None
+    for gap in front_door_gaps(index):
+        yield f"prod spans {', '.join(sorted(where))} but {gap}", None
     if not has_registry_sync(index):
         yield f"prod spans {', '.join(sorted(where))} but has no model registry sync between regions", None
 
@@ -95,8 +170,8 @@ RULE = stack_rule(
         description="Multi-region prod stacks must have a health-checked front door and registry sync.",
         severity=Severity.CRITICAL,
         remediation=(
-            "Add the topology's front door (Route 53/Cloud LB/Front Door health checks) and the "
-            "registry sync block."
+            "Set mlfleet:frontDoor (Route 53 or Traffic Manager health checks on every cell's serving host "
+            "at the readiness path; docs/multi-cloud.md) and add the registry sync block."
         ),
         frameworks=("iso27001",),
         topics=("mlops", "topology", "resilience"),

@@ -172,7 +172,11 @@ CASES = [
     Case(
         "mlops-multi-region-front-door",
         clusters(
-            res("aws:route53/healthCheck:HealthCheck", {"type": "HTTPS", "tags": PROD_TAGS}, "hc"),
+            res(
+                "aws:route53/healthCheck:HealthCheck",
+                {"type": "HTTPS", "resourcePath": "/v2/health/ready", "tags": PROD_TAGS},
+                "hc",
+            ),
             res(
                 "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
                 {"bucket": "models", "role": "r"},

@@ -91,7 +91,8 @@ def test_every_cell_gets_the_whole_platform_named_after_the_cell() -> None:
     for block in ("ServingService", "MonitoringStack", "TrainingJob"):
         assert components[(block, "use1")] == 1 and components[(block, "euw4")] == 1, block
     unnamed = [r["name"] for r in plan.resources if r["type"].startswith("mlfleet:") and not cell_of(r)]
-    assert unnamed == []
+    # The global layer (the front door, above the cells) is the stack's, not a cell's.
+    assert unnamed == ["mlfleet-staging-global-frontdoor"]
 
 
 def test_outputs_are_maps_by_cell() -> None:
@@ -108,7 +109,9 @@ def test_outputs_are_maps_by_cell() -> None:
         "use1": "use1.serving.mlfleet.example.com",
         "euw4": "euw4.serving.mlfleet.example.com",
     }
-    assert all(set(value) == {"use1", "euw4"} for value in outputs.values())
+    per_cell = {k: v for k, v in outputs.items() if not k.startswith("frontDoor")}
+    assert all(set(value) == {"use1", "euw4"} for value in per_cell.values())
+    assert outputs["frontDoorHostname"] == "serving.mlfleet.example.com"
 
 
 def test_one_provider_per_cloud_region_and_each_cell_on_its_own() -> None:
