@@ -172,3 +172,16 @@ def test_every_variable_the_workflows_read_is_documented() -> None:
     assert {"AWS_ACCOUNT_ID", "PULUMI_ACCESS_TOKEN", "DRIFT_CLIENT_ID_AZURE_DEV"} <= names
     missing = sorted(n for n in names if f"`{n}`" not in page)
     assert not missing, f"docs/delivery.md does not say how to set {missing}"
+
+
+def test_gcp_jobs_get_the_plugin_the_gke_kubeconfig_execs() -> None:
+    """The GKE kubeconfig (components/gcp/gke_cluster.py) execs gke-gcloud-auth-plugin; without it
+    the deployer's in-cluster access (roles/container.admin) is unreachable from CI."""
+    gke_kubeconfig = (REPO / "components" / "gcp" / "gke_cluster.py").read_text()
+    assert '"command": "gke-gcloud-auth-plugin"' in gke_kubeconfig
+    steps = yaml.safe_load(ACTION.read_text())["runs"]["steps"]
+    (step,) = [
+        s for s in steps if "gke-gcloud-auth-plugin" in s.get("with", {}).get("install_components", "")
+    ]
+    assert step["uses"].startswith("google-github-actions/setup-gcloud@")
+    assert step["if"] == "inputs.gcp-workload-identity-provider != ''"
