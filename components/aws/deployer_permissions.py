@@ -25,6 +25,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from components.aws.cluster_access import ACCESS_POLICIES
 from components.aws.policy_documents import Statement
 
 # Resource ARN patterns, `{prefix}` = `<project>-<stack>[-<cell>]`.
@@ -52,7 +53,14 @@ SCOPES: dict[str, tuple[str, ...]] = {
         "arn:aws:eks:*:*:nodegroup/{prefix}-*/*/*",
         "arn:aws:eks:*:*:addon/{prefix}-*/*/*",
         "arn:aws:eks:*:*:podidentityassociation/{prefix}-*/*",
+        # access-entry/<cluster>/<identity type>/<account>/<identity name>/<uuid>: entries of the
+        # stack's clusters for the stack's own roles only.
+        "arn:aws:eks:*:*:access-entry/{prefix}-*/role/*/{prefix}-*/*",
     ),
+    # Creating an access entry is an action on the cluster itself (only that ARN: the policy stays
+    # under the inline size limit).
+    "ClusterArn": ("arn:aws:eks:*:*:cluster/{prefix}-*",),
+    "Entries": ("arn:aws:eks:*:*:access-entry/{prefix}-*/role/*/{prefix}-*/*",),
     "Alarms": ("arn:aws:cloudwatch:*:*:alarm:{prefix}-*",),
     "EventRules": ("arn:aws:events:*:*:rule/{prefix}-*",),
     "Queues": ("arn:aws:sqs:*:*:{prefix}-*",),
@@ -82,6 +90,16 @@ ATTACHABLE_POLICIES: tuple[str, ...] = (
     "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
 )
 CONDITIONS["ManagedPolicies"] = {"ArnEquals": {"iam:PolicyARN": list(ATTACHABLE_POLICIES)}}
+# EKS access entries: created only for the stack's own roles (eks:principalArn; `{prefix}` is filled
+# in per stack), associated only with the two access policies the program uses (in any access
+# scope: a namespace scope is narrower than the program's cluster scope).
+CONDITIONS["OwnRoles"] = {"ArnLike": {"eks:principalArn": "arn:aws:iam::*:role/{prefix}-*"}}
+CONDITIONS["EksPolicies"] = {"StringEquals": {"eks:policyArn": list(ACCESS_POLICIES)}}
+
+
+def condition(name: str, prefix: str) -> dict[str, dict[str, str | list[str]]]:
+    """The condition block `name` for the stack whose resources are named `<prefix>-*`."""
+    return json.loads(json.dumps(CONDITIONS[name]).replace("{prefix}", prefix))
 
 
 @dataclass(frozen=True)
@@ -249,6 +267,32 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
                 "ecr:UntagResource",
                 "ecr:ListTagsForResource",
             ),
+        ),
+    ),
+    # Source: the Service Authorization Reference, list_amazonelastickubernetesservice (CreateAccessEntry
+    # on the cluster, condition key eks:principalArn; the other access-entry actions on the
+    # access-entry ARN; AssociateAccessPolicy/DisassociateAccessPolicy with eks:policyArn and
+    # eks:accessScope).
+    "aws:eks/accessEntry:AccessEntry": (
+        CLUSTER_READ,
+        Grant("ClusterArn", ("eks:CreateAccessEntry",), condition="OwnRoles"),
+        Grant(
+            "Clusters",
+            (
+                "eks:DescribeAccessEntry",
+                "eks:UpdateAccessEntry",
+                "eks:DeleteAccessEntry",
+                "eks:TagResource",
+                "eks:UntagResource",
+            ),
+        ),
+    ),
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": (
+        Grant("Clusters", ("eks:ListAssociatedAccessPolicies",)),
+        Grant(
+            "Entries",
+            ("eks:AssociateAccessPolicy", "eks:DisassociateAccessPolicy"),
+            condition="EksPolicies",
         ),
     ),
     "aws:eks/addon:Addon": (
@@ -547,15 +591,15 @@ def statements(prefix: str, types: Iterable[str] | None = None, read_only: bool 
         if kept:
             merged.setdefault((grant.scope, grant.condition), set()).update(kept)
     out: list[Statement] = []
-    for (scope, condition), actions in sorted(merged.items()):
+    for (scope, condition_name), actions in sorted(merged.items()):
         statement: Statement = {
-            "Sid": scope + condition,
+            "Sid": scope + condition_name,
             "Effect": "Allow",
             "Action": sorted(actions),
             "Resource": [pattern.format(prefix=prefix) for pattern in SCOPES[scope]],
         }
-        if condition:
-            statement["Condition"] = CONDITIONS[condition]
+        if condition_name:
+            statement["Condition"] = condition(condition_name, prefix)
         out.append(statement)
     return out
 
