@@ -66,6 +66,16 @@ def variants(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, An
             root / "tm", {**AWS_AZURE, "mlfleet:frontDoor": {"provider": "trafficmanager", **door}}
         ),
         "route53": preview(root / "r53", {**AWS_AZURE, "mlfleet:frontDoor": {"provider": "route53", **door}}),
+        "latency": preview(
+            root / "latency",
+            {
+                "mlfleet:cells": [
+                    {**BASE["mlfleet:cells"][0]},
+                    {"name": "usw2", "cloud": "aws", "region": "us-west-2", "role": "active"},
+                ],
+                "mlfleet:frontDoor": {"provider": "route53", "mode": "active-active", "routing": "latency"},
+            },
+        ),
     }
 
 
@@ -144,6 +154,17 @@ def test_route53_active_passive_fails_over_primary_to_standby(variants) -> None:
     assert {r["ttl"] for r in records.values()} == {30}
     checks = [r["inputs"] for r in of_type(variants["route53"], HEALTH_CHECK)]
     assert {(c["requestInterval"], c["failureThreshold"]) for c in checks} == {(10, 2)}
+
+
+def test_route53_latency_routes_by_each_cells_aws_region(variants) -> None:
+    records = {r["inputs"]["setIdentifier"]: r["inputs"] for r in of_type(variants["latency"], RECORD)}
+    assert {cell: r["latencyRoutingPolicies"] for cell, r in records.items()} == {
+        "use1": [{"region": "us-east-1"}],
+        "usw2": [{"region": "us-west-2"}],
+    }
+    # The defaults: 30 s x 3, TTL 60.
+    assert {r["ttl"] for r in records.values()} == {60}
+    assert all("weightedRoutingPolicies" not in r for r in records.values())
 
 
 def door_error(tmp_path: Path, door: dict[str, Any], changes: dict[str, Any] | None = None) -> str:
