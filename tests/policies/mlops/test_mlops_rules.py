@@ -200,6 +200,7 @@ def test_every_rule_has_a_battery(pack) -> None:
     from tests.policies.aws.test_aws_rules import CASES as AWS
     from tests.policies.azure.test_azure_hardening_rules import CASES as AZURE_HARDENING
     from tests.policies.azure.test_azure_rules import CASES as AZURE
+    from tests.policies.azure.test_private_service_endpoints import CASE as AZURE_PRIVATE_ENDPOINT
     from tests.policies.gcp.test_gcp_hardening_rules import CASES as GCP_HARDENING
     from tests.policies.gcp.test_gcp_rules import CASES as GCP
     from tests.policies.kubernetes.test_ingress_rules import CASES as K8S_INGRESS
@@ -215,6 +216,7 @@ def test_every_rule_has_a_battery(pack) -> None:
         GCP_HARDENING,
         AZURE,
         AZURE_HARDENING,
+        [AZURE_PRIVATE_ENDPOINT],
         PODS,
         K8S_SERVING,
         K8S_RBAC,
