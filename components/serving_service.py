@@ -50,6 +50,9 @@ class ServingServiceArgs:
     registry_url: pulumi.Input[str]
     hostname: str
     alias: str = "production"
+    # Names the Ingress also routes (TLS hosts and rules, same backend): behind a front door, the global
+    # hostname every cell serves. External DNS for them is not this block's (ServingEdge).
+    shared_hostnames: tuple[str, ...] = ()
     namespace: str = "mlfleet"
     # Defaults to the block name; must match the workload identity's service account.
     service_account: str | None = None
@@ -79,10 +82,14 @@ class ServingServiceArgs:
         name = "ServingService"
         if isinstance(self.image, str):
             check_pinned_image(name, "image", self.image)
-        if not _HOSTNAME.match(self.hostname):
-            raise ComponentArgumentError(
-                name, "hostname", f"is {self.hostname!r}, not a DNS name", "use e.g. serving.dev.example.com"
-            )
+        for where, host in (
+            ("hostname", self.hostname),
+            *(("shared_hostnames", h) for h in self.shared_hostnames),
+        ):
+            if not _HOSTNAME.match(host):
+                raise ComponentArgumentError(
+                    name, where, f"is {host!r}, not a DNS name", "use e.g. serving.dev.example.com"
+                )
         if not 1 <= self.min_replicas <= self.max_replicas:
             raise ComponentArgumentError(
                 name,

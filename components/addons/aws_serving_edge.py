@@ -27,7 +27,7 @@ from components.addons.external_dns import NAMESPACE as DNS_NAMESPACE
 from components.addons.external_dns import SERVICE_ACCOUNT as DNS_SERVICE_ACCOUNT
 from components.addons.external_dns import ExternalDnsValues, external_dns
 from components.addons.helm_release import PinnedChart
-from components.addons.serving_edge import ServingEdgeArgs, require
+from components.addons.serving_edge import ServingEdgeArgs, dns_annotations, require
 from components.aws.identities import POD_IDENTITY_TRUST
 from components.aws.policy_documents import document
 from components.context import PlatformContext
@@ -82,26 +82,24 @@ class AwsServingEdge(pulumi.ComponentResource):
         certificate = aws.acm.Certificate(
             f"{name}-cert",
             domain_name=args.hostname,
+            # Behind a front door, the global name too (one certificate, both names on the ALB listener).
+            subject_alternative_names=list(args.shared_hostnames) or None,
             validation_method="DNS",
             tags=context.tags(),
             opts=child,
         )
-        option = certificate.domain_validation_options.apply(lambda options: options[0])
-        record = aws.route53.Record(
-            f"{name}-cert-validation",
-            zone_id=zone_id,
-            name=option.resource_record_name,  # type: ignore[arg-type]
-            type=option.resource_record_type,  # type: ignore[arg-type]
-            records=[option.resource_record_value],  # type: ignore[list-item]
-            ttl=60,
-            # ACM reuses the same CNAME for a re-issued certificate of the same name.
-            allow_overwrite=True,
-            opts=child,
-        )
+        # One validation CNAME per name, picked by domain name: the options are a set, one per name
+        # (Pulumi registry, aws acm CertificateValidation "DNS Validation with Route 53" example).
+        records = [
+            self._validation_record(
+                f"{name}-cert-validation{f'-{index}' if index else ''}", host, zone_id, certificate, child
+            )
+            for index, host in enumerate(args.hostnames)
+        ]
         validation = aws.acm.CertificateValidation(
             f"{name}-cert",
             certificate_arn=certificate.arn,
-            validation_record_fqdns=[record.fqdn],
+            validation_record_fqdns=[record.fqdn for record in records],
             opts=child,
         )
         after_cluster = list(args.depends_on)
@@ -145,11 +143,33 @@ class AwsServingEdge(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self, depends_on=[dns_role, *after_cluster]),
         )
         self.certificate_arn = validation.certificate_arn
-        self.ingress_annotations = {CERTIFICATE_ANNOTATION: validation.certificate_arn}
+        self.ingress_annotations = {
+            CERTIFICATE_ANNOTATION: validation.certificate_arn,
+            **dns_annotations(args),
+        }
         self.tls_cluster_issuer = None
         # The Ingress needs the controller's webhook up and a validated certificate.
         self.ready = [controller, validation]
         self.register_outputs({"certificate_arn": self.certificate_arn})
+
+    @staticmethod
+    def _validation_record(
+        name: str, host: str, zone_id: str, certificate: aws.acm.Certificate, opts: pulumi.ResourceOptions
+    ) -> aws.route53.Record:
+        option = certificate.domain_validation_options.apply(
+            lambda options: next(o for o in options if o.domain_name == host)
+        )
+        return aws.route53.Record(
+            name,
+            zone_id=zone_id,
+            name=option.resource_record_name,  # type: ignore[arg-type]
+            type=option.resource_record_type,  # type: ignore[arg-type]
+            records=[option.resource_record_value],  # type: ignore[list-item]
+            ttl=60,
+            # ACM reuses the same CNAME for a re-issued certificate of the same name.
+            allow_overwrite=True,
+            opts=opts,
+        )
 
     def _pod_identity_role(
         self,

@@ -28,7 +28,7 @@ from components.addons.external_dns import NAMESPACE as DNS_NAMESPACE
 from components.addons.external_dns import SERVICE_ACCOUNT as DNS_SERVICE_ACCOUNT
 from components.addons.external_dns import ExternalDnsValues, external_dns
 from components.addons.helm_release import PinnedChart
-from components.addons.serving_edge import ServingEdgeArgs, require
+from components.addons.serving_edge import ServingEdgeArgs, dns_annotations, require
 from components.azure.authorization import assign_role, builtin_role, client_config
 from components.azure.identities import CLIENT_ID_ANNOTATION, TOKEN_EXCHANGE_AUDIENCE, USE_LABEL
 from components.context import PlatformContext
@@ -153,7 +153,8 @@ class AzureServingEdge(pulumi.ComponentResource):
             provider,
             pulumi.ResourceOptions(parent=self, depends_on=[config, *dns_grants, *args.depends_on]),
         )
-        self.ingress_annotations = {}
+        # cert-manager's ingress-shim certifies every TLS host of the Ingress (the global name too).
+        self.ingress_annotations = dns_annotations(args)
         self.tls_cluster_issuer = CLUSTER_ISSUER
         self.ready = [issuer]
         self.register_outputs({"cluster_issuer": CLUSTER_ISSUER})

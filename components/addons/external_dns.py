@@ -11,6 +11,11 @@ and values.schema.json; flags from pkg/apis/externaldns/types.go of the same tag
 - `policy: sync`, not `upsert-only`: when the Ingress (and its load balancer) goes, its record goes
   too, so no name is left pointing at an address the cloud may hand to someone else (a dangling
   record is a subdomain takeover); sync deletes only records the TXT registry says this owner made.
+
+Behind a front door the Ingress also routes the global name, whose records the front door owns; the
+Ingress then tells external-dns to publish only the cell's own name (`publish_only`). Not
+`--exclude-domains`: it matches suffixes (endpoint/domain_filter.go, matchFilter), and the cells'
+own names (`<cell>.<global name>`) are subdomains of the global name, so it would drop them too.
 """
 
 from __future__ import annotations
@@ -30,6 +35,12 @@ REPOSITORY = "https://kubernetes-sigs.github.io/external-dns/"
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "external-dns"
 POLICY = "sync"
+# Ingress annotations the ingress source reads (source/annotations/annotations.go, source/ingress.go at
+# external-dns-helm-chart-1.21.1): with `annotation-only` the Ingress's rule and TLS hosts are ignored
+# and only the names in the hostname annotation (comma-separated) are published.
+HOSTNAME_ANNOTATION = "external-dns.alpha.kubernetes.io/hostname"
+HOSTNAME_SOURCE_ANNOTATION = "external-dns.alpha.kubernetes.io/ingress-hostname-source"
+ANNOTATION_ONLY = "annotation-only"
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,11 @@ class ExternalDnsValues:
     pod_labels: Mapping[str, str] = field(default_factory=dict)
     extra_volumes: Sequence[Mapping[str, Any]] = ()
     extra_volume_mounts: Sequence[Mapping[str, Any]] = ()
+
+
+def publish_only(hostnames: Sequence[str]) -> dict[str, str]:
+    """Ingress annotations that limit external-dns to `hostnames`, whatever else the Ingress routes."""
+    return {HOSTNAME_SOURCE_ANNOTATION: ANNOTATION_ONLY, HOSTNAME_ANNOTATION: ",".join(hostnames)}
 
 
 def chart_values(values: ExternalDnsValues) -> dict[str, Any]:

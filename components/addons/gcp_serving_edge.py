@@ -29,7 +29,7 @@ import pulumi_kubernetes as k8s
 from components.addons.external_dns import NAMESPACE as DNS_NAMESPACE
 from components.addons.external_dns import SERVICE_ACCOUNT as DNS_SERVICE_ACCOUNT
 from components.addons.external_dns import ExternalDnsValues, external_dns
-from components.addons.serving_edge import ServingEdgeArgs, require
+from components.addons.serving_edge import ServingEdgeArgs, dns_annotations, require
 from components.context import PlatformContext, compact_name
 from components.errors import ComponentArgumentError
 from components.gcp.identities import SA_ANNOTATION
@@ -38,6 +38,8 @@ from components.target import CloudTarget
 MANAGED_CERTIFICATES_ANNOTATION = "networking.gke.io/managed-certificates"
 # spec.domains[] maxLength in GoogleCloudPlatform/gke-managed-certs deploy/managedcertificates-crd.yaml.
 MAX_DOMAIN = 63
+# spec.domains maxItems in the same CRD.
+MAX_DOMAINS = 100
 # Permissions on the managed zone (custom role granted on the zone only).
 ZONE_PERMISSIONS: tuple[str, ...] = (
     "dns.changes.create",
@@ -72,12 +74,20 @@ class GcpServingEdge(pulumi.ComponentResource):
     ) -> None:
         super().__init__("mlfleet:gcp:ServingEdge", name, None, opts)
         managed_zone = require(args.zone.cloud_dns_zone, "gcp", "cloud_dns_zone")
-        if len(args.hostname) > MAX_DOMAIN:
+        for host in args.hostnames:
+            if len(host) > MAX_DOMAIN:
+                raise ComponentArgumentError(
+                    "ServingEdge (gcp)",
+                    "hostname",
+                    f"{host!r} has {len(host)} characters; a ManagedCertificate domain at most {MAX_DOMAIN}",
+                    "use a shorter mlfleet:serving.hostname / mlfleet:frontDoor.hostname",
+                )
+        if len(args.hostnames) > MAX_DOMAINS:
             raise ComponentArgumentError(
                 "ServingEdge (gcp)",
-                "hostname",
-                f"is {len(args.hostname)} characters; a ManagedCertificate domain has at most {MAX_DOMAIN}",
-                "use a shorter mlfleet:serving.hostname",
+                "shared_hostnames",
+                f"make {len(args.hostnames)} domains; a ManagedCertificate has at most {MAX_DOMAINS}",
+                "serve fewer names",
             )
         dns_project = args.zone.cloud_dns_project or target.project
         on_cluster = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=list(args.depends_on))
@@ -89,7 +99,8 @@ class GcpServingEdge(pulumi.ComponentResource):
             metadata=k8s.meta.v1.ObjectMetaArgs(
                 name=certificate_name, namespace=args.namespace, labels=context.tags()
             ),
-            spec={"domains": [args.hostname]},
+            # The cell's own name and, behind a front door, the global name.
+            spec={"domains": list(args.hostnames)},
             opts=on_cluster,
         )
         account = gcp.serviceaccount.Account(
@@ -152,7 +163,10 @@ class GcpServingEdge(pulumi.ComponentResource):
             provider,
             pulumi.ResourceOptions(parent=self, depends_on=[*grants, *args.depends_on]),
         )
-        self.ingress_annotations = {MANAGED_CERTIFICATES_ANNOTATION: certificate_name}
+        self.ingress_annotations = {
+            MANAGED_CERTIFICATES_ANNOTATION: certificate_name,
+            **dns_annotations(args),
+        }
         self.tls_cluster_issuer = None
         self.ready = [certificate]
         self.register_outputs({"managed_certificate": certificate_name})

@@ -6,6 +6,10 @@ record into the stack's zone, each add-on with its own least-privilege identity.
 Ingress must carry to use them comes back as `ingress_annotations` (+ `tls_cluster_issuer` where
 cert-manager fills the Ingress's TLS Secret).
 
+Behind a front door the edge also serves the stack's global name (`shared_hostnames`): the certificate
+covers it and the Ingress routes it, but external-dns publishes only the cell's own name, because the
+front door owns the global name's records (external_dns.publish_only).
+
 | cloud | certificate | controller | DNS |
 | --- | --- | --- | --- |
 | aws | ACM, DNS-validated in Route 53 | AWS Load Balancer Controller | external-dns, Route 53 |
@@ -58,16 +62,33 @@ class ServingEdgeArgs:
     acme_email: str | None = None
     # What the add-ons wait for (the cluster, with its Pod Identity agent / system pool).
     depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
+    # Names every cell serves (the front door's global hostname): certified and routed here, their
+    # records owned by the front door, never by this cell's external-dns.
+    shared_hostnames: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         domain = self.zone.domain
-        if self.hostname != domain and not self.hostname.endswith("." + domain):
+        for where, name in (
+            ("hostname", self.hostname),
+            *(("shared_hostnames", h) for h in self.shared_hostnames),
+        ):
+            if name != domain and not name.endswith("." + domain):
+                raise ComponentArgumentError(
+                    "ServingEdge",
+                    where,
+                    f"is {name!r}, outside the zone {domain!r}",
+                    "use names inside the zone (mlfleet:serving.hostname, mlfleet:frontDoor.hostname, "
+                    "mlfleet:dns.zone)",
+                )
+        if self.hostname in self.shared_hostnames:
             raise ComponentArgumentError(
-                "ServingEdge",
-                "hostname",
-                f"is {self.hostname!r}, outside the zone {domain!r}",
-                "use a hostname inside the zone (mlfleet:serving.hostname, mlfleet:dns.zone)",
+                "ServingEdge", "shared_hostnames", f"repeat the cell's own {self.hostname!r}", "drop it"
             )
+
+    @property
+    def hostnames(self) -> tuple[str, ...]:
+        """Every name the edge certifies and routes: the cell's own first."""
+        return (self.hostname, *self.shared_hostnames)
 
 
 class ServingEdge(Protocol):
@@ -104,6 +125,16 @@ def serving_edge(
     raise ComponentArgumentError(
         "ServingEdge", "cloud", f"is {cloud!r}", "the edge is built on aws, gcp and azure only"
     )
+
+
+def dns_annotations(args: ServingEdgeArgs) -> dict[str, str]:
+    """The serving Ingress's external-dns annotations: behind a front door, publish the cell's own name
+    only (the Ingress routes the global name too, whose records the front door owns)."""
+    if not args.shared_hostnames:
+        return {}
+    from components.addons.external_dns import publish_only
+
+    return publish_only([args.hostname])
 
 
 def require(value: str | None, cloud: str, what: str) -> str:

@@ -180,17 +180,19 @@ class KubernetesServingService(pulumi.ComponentResource):
         )
         # ALB names are at most 32 characters.
         self.load_balancer_name = compact_name(name, 32) if flavor.name_annotation else None
+        hosts = (args.hostname, *args.shared_hostnames)
         ingress = k8s.networking.v1.Ingress(
             f"{name}-ingress",
             metadata=meta(_ingress_annotations(flavor, args, self.load_balancer_name)),
             spec=k8s.networking.v1.IngressSpecArgs(
                 ingress_class_name=flavor.class_name,
-                tls=[k8s.networking.v1.IngressTLSArgs(hosts=[args.hostname], secret_name=f"{name}-tls")]
+                tls=[k8s.networking.v1.IngressTLSArgs(hosts=list(hosts), secret_name=f"{name}-tls")]
                 if flavor.tls_secret
                 else None,
+                # One rule per name, same backend: the cell's own name and the shared (global) ones.
                 rules=[
                     k8s.networking.v1.IngressRuleArgs(
-                        host=args.hostname,
+                        host=host,
                         http=k8s.networking.v1.HTTPIngressRuleValueArgs(
                             paths=[
                                 k8s.networking.v1.HTTPIngressPathArgs(
@@ -206,6 +208,7 @@ class KubernetesServingService(pulumi.ComponentResource):
                             ]
                         ),
                     )
+                    for host in hosts
                 ],
             ),
             # Its controller and certificate first, so the load balancer comes up serving TLS.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from components.context import Cloud
-from components.topology.config import CellRole, PlatformConfig
+from components.topology.config import CellRole, PlatformConfig, front_door_hostname
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,13 @@ def cell_config(config: PlatformConfig, cell: Cell, stack: str) -> PlatformConfi
     cluster = config.cluster.model_copy(
         update={"network_cidr": cell.network_cidr or config.cluster.network_cidr}
     )
+    # The global name comes from the stack's config (its serving hostname by default), not the cell's.
+    door = config.front_door
+    if door is not None:
+        door = door.model_copy(update={"hostname": front_door_hostname(config, stack)})
     return config.model_copy(
         update={
+            "front_door": door,
             "cloud": cell.cloud,
             "region": cell.region,
             "gcp_project": cell.gcp_project,

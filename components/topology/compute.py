@@ -17,7 +17,7 @@ from components.target import CloudTarget
 if TYPE_CHECKING:
     from components.addons.serving_edge import ServingEdge
 from components.topology.compute_config import MonitoringConfig, ServingConfig, TrainingJobConfig
-from components.topology.config import PlatformConfig, serving_hostname
+from components.topology.config import PlatformConfig, front_door_hostname, serving_hostname
 from components.topology.private_access import build_private_access
 from components.topology.storage_identity import StorageLayer
 from components.training_cluster import ClusterOperators, GpuPoolArgs, TrainingClusterArgs, training_cluster
@@ -117,6 +117,12 @@ def alert_receivers(monitoring: MonitoringConfig, context: PlatformContext) -> d
     return out
 
 
+def shared_hostnames(config: PlatformConfig, stack: str) -> tuple[str, ...]:
+    """Names every cell serves besides its own: the front door's global hostname (mlfleet:frontDoor;
+    cell_config pins it, since a cell's own mlfleet:serving.hostname is `<cell>.<global name>`)."""
+    return (front_door_hostname(config, stack),) if config.front_door else ()
+
+
 def _serving_edge(
     config: PlatformConfig, context: PlatformContext, target: CloudTarget, cluster: Any, provider: Any
 ) -> ServingEdge:
@@ -145,6 +151,7 @@ def _serving_edge(
             oidc_issuer=cluster.oidc_issuer,
             acme_email=config.monitoring.alert_email,
             depends_on=[cluster],
+            shared_hostnames=shared_hostnames(config, context.stack),
         ),
         target,
         context,
@@ -249,6 +256,7 @@ def build_compute_layer(
             alias=serving.alias,
             registry_url=registry_url,
             hostname=serving_hostname(config, context.stack),
+            shared_hostnames=shared_hostnames(config, context.stack) if edge else (),
             namespace=NAMESPACE,
             service_account=serving_account,
             service_account_annotations=serving_annotations,

@@ -3,8 +3,10 @@
 The front door is checked, not only found: where it is Route 53 or Traffic Manager (the topology's
 FrontDoor, components/front_door.py), every cell's serving host (the hosts of the stack's Ingresses)
 must be health-checked and routed to, and each health check must probe the serving app's readiness
-path (the readinessProbe path of the Deployment behind the Ingress). Other health-checked doors (a
-GCP load balancer, Azure Front Door) count as present without that coverage check.
+path (the readinessProbe path of the Deployment behind the Ingress). The door's own global name (its
+records' name) is not a cell: every cell's Ingress must accept it too, since clients reach each cell
+with it as Host and TLS SNI. Other health-checked doors (a GCP load balancer, Azure Front Door) count
+as present without that coverage check.
 """
 
 from collections.abc import Iterator, Mapping
@@ -79,6 +81,7 @@ def has_front_door(index: StackIndex) -> bool:
 ROUTE53_CHECK = "aws:route53/healthCheck:HealthCheck"
 ROUTE53_RECORD = "aws:route53/record:Record"
 TRAFFIC_MANAGER = "azure-native:trafficmanager:Profile"
+DNS_RECORD_SET = "azure-native:dns:RecordSet"
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 INSTANCE = "app.kubernetes.io/instance"
@@ -105,6 +108,36 @@ def serving_hosts(index: StackIndex) -> dict[str, set[str]]:
     return hosts
 
 
+def global_names(index: StackIndex) -> set[str]:
+    """The names the door answers: its health-checked Route 53 records' name, the Azure DNS CNAME to a
+    Traffic Manager profile."""
+    names = {
+        str(get(record.props, "name", "")).rstrip(".")
+        for record in index.of_type(ROUTE53_RECORD)
+        if get(record.props, "healthCheckId") and get(record.props, "setIdentifier")
+    }
+    names |= {
+        f"{get(r.props, 'relativeRecordSetName')}.{get(r.props, 'zoneName')}"
+        for r in index.of_type(DNS_RECORD_SET)
+        if str(get(r.props, "cnameRecord.cname", "")).rstrip(".").endswith(".trafficmanager.net")
+    }
+    return names - {""}
+
+
+def ingresses_without(index: StackIndex, cell_hosts: set[str], names: set[str]) -> list[str]:
+    """Cells' Ingresses (those routing a cell host) that do not route every global name."""
+    gaps = []
+    for ingress in index.of_type(INGRESS):
+        hosts = {str(get(rule, "host", "")) for rule in items(get(ingress.props, "spec.rules"))}
+        lacking = sorted(names - hosts)
+        if hosts & cell_hosts and lacking:
+            gaps.append(
+                f"Ingress {ingress.name} does not accept the global name {', '.join(lacking)} "
+                "(the front door sends clients to the cell with it as Host and SNI)"
+            )
+    return gaps
+
+
 def _probe_gap(kind: str, name: str, path: object, expected: set[str]) -> str | None:
     if not path:
         return f"{kind} {name} probes no path (it must probe the serving readiness path)"
@@ -118,12 +151,14 @@ def _probe_gap(kind: str, name: str, path: object, expected: set[str]) -> str | 
 def front_door_gaps(index: StackIndex) -> list[str]:
     """What the Route 53 / Traffic Manager front door misses: cells it does not health-check and route
     to, health checks that probe something else than the readiness path."""
-    hosts = serving_hosts(index)
-    expected = set().union(*hosts.values()) if hosts else set()
     checks = [c for c in index.of_type(ROUTE53_CHECK) if str(get(c.props, "type", "")).upper() in HTTP_CHECKS]
     profiles = index.of_type(TRAFFIC_MANAGER)
     if not checks and not profiles:
         return []
+    names = global_names(index)
+    # The cells' own hosts: every Ingress host but the door's global name, which the cells serve too.
+    hosts = {host: paths for host, paths in serving_hosts(index).items() if host not in names}
+    expected = set().union(*hosts.values()) if hosts else set()
     routed = {
         str(target)
         for record in index.of_type(ROUTE53_RECORD)
@@ -139,7 +174,7 @@ def front_door_gaps(index: StackIndex) -> list[str]:
     missing = sorted(set(hosts) - covered)
     if missing:
         gaps.append(f"the front door does not health-check and route to {', '.join(missing)}")
-    return gaps
+    return gaps + ingresses_without(index, set(hosts), names)
 
 
 def has_registry_sync(index: StackIndex) -> bool:

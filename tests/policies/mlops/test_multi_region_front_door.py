@@ -1,7 +1,8 @@
 """mlops-multi-region-front-door checks the front door it finds: on Route 53 every cell's serving host
 (an Ingress rule's host) has a health check and a health-checked record pointing at it, on Traffic
 Manager an endpoint; every health check probes the readiness path of the serving Deployment behind
-the Ingress. The real staging-global plan's Route 53 door passes (tests/unit/components/
+the Ingress; every cell's Ingress accepts the door's global name too (Host and SNI of the clients the
+door sends). The real staging-global plan's Route 53 door passes (tests/unit/components/
 test_front_door.py previews it); these cases are the shapes it must reject."""
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ RULE = "mlops-multi-region-front-door"
 CASE = Case(RULE, [], [], "")
 READY = "/v2/health/ready"
 HOSTS = {"use1": "use1.serving.example.com", "weu": "weu.serving.example.com"}
+GLOBAL = "serving.example.com"
 SPANS = "prod spans aws:us-east-1, azure:westeurope but "
 INSTANCE = {"app.kubernetes.io/instance": "serving"}
 
 
-def cells() -> list[dict]:
-    """Two prod cells (EKS in us-east-1, AKS in westeurope), each serving behind an Ingress, plus sync."""
+def cells(global_host: bool = True) -> list[dict]:
+    """Two prod cells (EKS in us-east-1, AKS in westeurope), each serving behind an Ingress (its own host
+    and, unless told otherwise, the global one), plus sync."""
     out = [
         res("aws:eks/cluster:Cluster", {"name": "a", "region": "us-east-1", "tags": PROD_TAGS}, "eks"),
         res(
@@ -45,7 +48,10 @@ def cells() -> list[dict]:
         out.append(
             res(
                 "kubernetes:networking.k8s.io/v1:Ingress",
-                {"metadata": {"labels": INSTANCE}, "spec": {"rules": [{"host": host}]}},
+                {
+                    "metadata": {"labels": INSTANCE},
+                    "spec": {"rules": [{"host": h} for h in (host, GLOBAL) if global_host or h == host]},
+                },
                 f"{cell}-ingress",
             )
         )
@@ -67,7 +73,7 @@ def route53(path: str = READY, cells_routed: tuple[str, ...] = ("use1", "weu")) 
             res(
                 "aws:route53/record:Record",
                 {
-                    "name": "serving.example.com",
+                    "name": GLOBAL,
                     "type": "CNAME",
                     "records": [HOSTS[cell]],
                     "setIdentifier": cell,
@@ -84,7 +90,15 @@ def traffic_manager(path: str = READY, targets: tuple[str, ...] = ("use1", "weu"
     endpoints = [{"name": c, "target": HOSTS[c], "priority": i + 1} for i, c in enumerate(targets)]
     monitor = {"protocol": "HTTPS", "port": 443, "path": path, "intervalInSeconds": 30}
     profile = {"trafficRoutingMethod": "Priority", "monitorConfig": monitor, "endpoints": endpoints}
-    return [res("azure-native:trafficmanager:Profile", {**profile, "tags": PROD_TAGS}, "door")]
+    cname = {"zoneName": "example.com", "relativeRecordSetName": "serving", "recordType": "CNAME"}
+    return [
+        res("azure-native:trafficmanager:Profile", {**profile, "tags": PROD_TAGS}, "door"),
+        res(
+            "azure-native:dns:RecordSet",
+            {**cname, "cnameRecord": {"cname": "door.trafficmanager.net"}},
+            "cname",
+        ),
+    ]
 
 
 def messages(pack, resources: list[dict]) -> list[str]:
@@ -128,3 +142,13 @@ def test_traffic_manager_on_another_path_or_missing_an_endpoint_fails(pack) -> N
 def test_a_single_region_prod_stack_needs_no_door(pack) -> None:
     one_region = [r for r in cells() if r["name"] != "aks"]
     assert messages(pack, one_region) == []
+
+
+@pytest.mark.parametrize("door", [route53(), traffic_manager()], ids=["route53", "trafficmanager"])
+def test_a_cell_ingress_without_the_global_name_fails(pack, door) -> None:
+    found = messages(pack, cells(global_host=False) + door)
+    assert found == [
+        SPANS + f"Ingress {cell}-ingress does not accept the global name {GLOBAL} (the front door sends "
+        "clients to the cell with it as Host and SNI)"
+        for cell in HOSTS
+    ]

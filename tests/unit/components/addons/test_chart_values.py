@@ -126,23 +126,21 @@ def test_cluster_issuer_matches_the_cert_manager_crd() -> None:
         jsonschema.validate(broken, schema)
 
 
-# spec of GoogleCloudPlatform/gke-managed-certs deploy/managedcertificates-crd.yaml (commit 9cb131dc):
-# one domain of at most 63 characters.
+# spec of networking.gke.io/v1 in GoogleCloudPlatform/gke-managed-certs deploy/managedcertificates-crd.yaml
+# (commit 3498c2a0; the old copy from 9cb131dc was v1beta1's, one domain only): up to 100 domains of at
+# most 63 characters, lowercase, no trailing dot. `additionalProperties: False` is ours (strict
+# validation, as `kubectl --validate=strict`).
 MANAGED_CERTIFICATE_SPEC = {
     "type": "object",
-    "required": ["domains"],
     "additionalProperties": False,
     "properties": {
         "domains": {
             "type": "array",
-            "maxItems": 1,
+            "maxItems": 100,
             "items": {
                 "type": "string",
                 "maxLength": 63,
-                "pattern": (
-                    r"^(([a-zA-Z0-9]+|[a-zA-Z0-9][-a-zA-Z0-9]*[a-zA-Z0-9])\.)+"
-                    r"[a-zA-Z][-a-zA-Z0-9]*[a-zA-Z0-9]\.?$"
-                ),
+                "pattern": r"^(([a-z0-9]+|[a-z0-9][-a-z0-9]*[a-z0-9])\.)+[a-z][-a-z0-9]*[a-z0-9]$",
             },
         }
     },
