@@ -121,3 +121,24 @@ def test_a_hostname_outside_the_zone_is_refused() -> None:
             namespace="mlfleet",
             cluster_name="c",
         )
+
+
+@pytest.mark.parametrize(
+    ("shared", "message"),
+    [
+        (("serving.other.example.com",), "shared_hostnames.*outside the zone"),
+        (("use1.serving.mlfleet.example.com",), "repeat the cell's own"),
+    ],
+)
+def test_a_shared_hostname_outside_the_zone_or_repeating_the_cells_is_refused(
+    shared: tuple[str, ...], message: str
+) -> None:
+    with pytest.raises(ComponentArgumentError, match=message):
+        ServingEdgeArgs(
+            hostname="use1.serving.mlfleet.example.com",
+            zone=DnsZone("mlfleet.example.com"),
+            owner_id="o",
+            namespace="mlfleet",
+            cluster_name="c",
+            shared_hostnames=shared,
+        )
