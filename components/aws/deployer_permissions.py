@@ -33,6 +33,8 @@ SCOPES: dict[str, tuple[str, ...]] = {
     "Buckets": ("arn:aws:s3:::{prefix}-*",),
     "Repositories": ("arn:aws:ecr:*:*:repository/{prefix}-*",),
     "Roles": ("arn:aws:iam::*:role/{prefix}-*",),
+    # The deployer's and drift reader's own customer managed policies (see `policies`).
+    "OwnPolicies": ("arn:aws:iam::*:policy/{prefix}-*",),
     "OidcProviders": (
         "arn:aws:iam::*:oidc-provider/token.actions.githubusercontent.com",
         "arn:aws:iam::*:oidc-provider/oidc.eks.*.amazonaws.com/id/*",
@@ -90,6 +92,9 @@ ATTACHABLE_POLICIES: tuple[str, ...] = (
     "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
 )
 CONDITIONS["ManagedPolicies"] = {"ArnEquals": {"iam:PolicyARN": list(ATTACHABLE_POLICIES)}}
+# ... and the stack's own customer managed policies (the deployer's and drift reader's), never
+# another stack's or AdministratorAccess (a second statement: conditions in one statement are ANDed).
+CONDITIONS["OwnPolicyArns"] = {"ArnLike": {"iam:PolicyARN": "arn:aws:iam::*:policy/{prefix}-*"}}
 # EKS access entries: created only for the stack's own roles (eks:principalArn; `{prefix}` is filled
 # in per stack), associated only with the two access policies the program uses (in any access
 # scope: a namespace scope is narrower than the program's cluster scope).
@@ -376,6 +381,27 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
             ),
         ),
     ),
+    # The deployer updates its own managed policies on every `pulumi up`. IAM keeps at most 5
+    # versions per policy; the provider deletes the oldest non-default version before creating a
+    # sixth, and every non-default version before deleting the policy (terraform-provider-aws
+    # internal/service/iam/policy.go, resourcePolicyUpdate -> policyPruneVersions,
+    # resourcePolicyDelete), hence DeletePolicyVersion/ListPolicyVersions.
+    "aws:iam/policy:Policy": (
+        Grant(
+            "OwnPolicies",
+            (
+                "iam:CreatePolicy",
+                "iam:CreatePolicyVersion",
+                "iam:DeletePolicyVersion",
+                "iam:DeletePolicy",
+                "iam:GetPolicy",
+                "iam:GetPolicyVersion",
+                "iam:ListPolicyVersions",
+                "iam:TagPolicy",
+                "iam:UntagPolicy",
+            ),
+        ),
+    ),
     "aws:iam/role:Role": (
         Grant(
             "Roles",
@@ -401,6 +427,7 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
     # AdministratorAccess (iam:PolicyARN condition key, list_awsidentityandaccessmanagementiam).
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (
         Grant("Roles", ("iam:AttachRolePolicy", "iam:DetachRolePolicy"), condition="ManagedPolicies"),
+        Grant("Roles", ("iam:AttachRolePolicy", "iam:DetachRolePolicy"), condition="OwnPolicyArns"),
         Grant("Roles", ("iam:ListAttachedRolePolicies",)),
     ),
     "aws:kms/alias:Alias": (
@@ -583,8 +610,8 @@ def statements(prefix: str, types: Iterable[str] | None = None, read_only: bool 
     """Deployer statements for `types` (default: every type in the table) on `<prefix>-*` resources;
     with `read_only`, only their read actions (the drift reader).
 
-    Grants on the same scope with the same condition merge into one statement (sorted actions), so
-    the document stays under IAM's 10,240-character inline policy limit."""
+    Grants on the same scope with the same condition merge into one statement (sorted actions): the
+    fewer statements, the fewer characters (`policies` splits them into managed policies)."""
     merged: dict[tuple[str, str], set[str]] = {}
     for grant in grants_for(TYPE_GRANTS if types is None else types):
         kept = [a for a in grant.actions if is_read(a)] if read_only else grant.actions
@@ -604,7 +631,92 @@ def statements(prefix: str, types: Iterable[str] | None = None, read_only: bool 
     return out
 
 
-def document(prefix: str, types: Iterable[str] | None = None, read_only: bool = False) -> str:
-    """The policy document of `statements` (plain values only, so plain JSON: the same text
-    components.aws.policy_documents.document produces)."""
-    return json.dumps({"Version": "2012-10-17", "Statement": statements(prefix, types, read_only)})
+# IAM quotas (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html; AWS
+# knowledge center "iam-increase-policy-size": managed policy 6,144 characters, whitespace not
+# counted; 10 managed policies per role by default, 20 with a quota increase).
+MANAGED_POLICY_SIZE = 6_144
+MANAGED_POLICIES_PER_ROLE = 10
+# The longest `<project>-<stack>[-<cell>]` of the stacks: the whole table for it sizes the layout.
+LONGEST_PREFIX = "mlfleet-staging-global-use1"
+# One managed policy per service group (by action prefix): a PR adding actions to one service
+# changes that group's policy only. A group outgrowing the size limit gets a second slot
+# (`<group>-2`, filled in table order) and the stack one more Policy + attachment per role.
+SERVICE_GROUPS: dict[str, tuple[str, ...]] = {
+    "identity": ("iam", "kms", "sts"),
+    "compute": ("ec2", "eks"),
+    "services": ("acm", "budgets", "cloudwatch", "ecr", "events", "route53", "s3", "sns", "sqs"),
+}
+SERVICE_GROUP = {service: group for group, services in SERVICE_GROUPS.items() for service in services}
+
+
+def size(statements: list[Statement]) -> int:
+    """The document's size as IAM counts it (no whitespace)."""
+    return len(json.dumps({"Version": "2012-10-17", "Statement": statements}, separators=(",", ":")))
+
+
+def _by_group(statements: list[Statement]) -> dict[str, list[Statement]]:
+    """Each statement's actions split by service group (same Sid, scope and condition)."""
+    out: dict[str, list[Statement]] = {group: [] for group in SERVICE_GROUPS}
+    for statement in statements:
+        for group in SERVICE_GROUPS:
+            actions = [a for a in statement["Action"] if SERVICE_GROUP[a.split(":")[0]] == group]
+            if actions:
+                out[group].append({**statement, "Action": actions})
+    return out
+
+
+def pack(statements: list[Statement], limit: int = MANAGED_POLICY_SIZE) -> list[list[Statement]]:
+    """`statements` in order, as few documents under `limit` as whole statements allow; a statement
+    too big alone is split by its action list."""
+    chunks: list[list[Statement]] = [[]]
+    for statement in statements:
+        if size([*chunks[-1], statement]) < limit:
+            chunks[-1].append(statement)
+            continue
+        if chunks[-1]:
+            chunks.append([])
+        part: Statement = {**statement, "Action": []}
+        for action in statement["Action"]:
+            grown: Statement = {**part, "Action": [*part["Action"], action]}
+            if size([*chunks[-1], grown]) >= limit:
+                if not part["Action"]:
+                    raise ValueError(f"statement {statement['Sid']} alone exceeds {limit} characters")
+                chunks[-1].append(part)
+                chunks.append([])
+                grown = {**part, "Action": [action]}
+            part = grown
+        chunks[-1].append(part)
+    return [chunk for chunk in chunks if chunk] or [[]]
+
+
+def _layout() -> dict[str, list[tuple[str, frozenset[str]]]]:
+    """Slot name -> the (Sid, actions) it holds, from the whole table for LONGEST_PREFIX: fixed per
+    table, so every stack has the same policies (a stack's statements are subsets of these)."""
+    slots: dict[str, list[tuple[str, frozenset[str]]]] = {}
+    for group, group_statements in _by_group(statements(LONGEST_PREFIX)).items():
+        for index, chunk in enumerate(pack(group_statements)):
+            name = group if index == 0 else f"{group}-{index + 1}"
+            slots[name] = [(s["Sid"], frozenset(s["Action"])) for s in chunk]
+    return slots
+
+
+# The slot names (one managed policy each per CI role): fixed when the program registers resources.
+SLOTS: tuple[str, ...] = tuple(_layout())
+
+
+def policies(prefix: str, types: Iterable[str] | None = None, read_only: bool = False) -> dict[str, str]:
+    """Slot name -> managed policy document (plain JSON) of `statements`, split as SLOTS says. A slot
+    this stack has nothing for holds the baseline (sts:GetCallerIdentity): IAM rejects an empty one."""
+    mine = statements(prefix, types, read_only)
+    out: dict[str, str] = {}
+    for slot, held in _layout().items():
+        chunk: list[Statement] = []
+        for sid, actions in held:
+            for statement in mine:
+                kept = [a for a in statement["Action"] if a in actions]
+                if statement["Sid"] == sid and kept:
+                    chunk.append({**statement, "Action": kept})
+        if not chunk:
+            chunk = statements(prefix, (), read_only)  # BASELINE only
+        out[slot] = json.dumps({"Version": "2012-10-17", "Statement": chunk})
+    return out

@@ -14,6 +14,7 @@ container-role), and the role does not trust that token. Found by `mlfleet rehea
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 import pulumi
@@ -139,7 +140,7 @@ class AwsIdentities(pulumi.ComponentResource):
             f"mlfleet CI deployer for {github.subject}",
             oidc.arn,
             github.subject,
-            self._policy(context.prefix, read_only=False),
+            False,
             target,
             context,
         )
@@ -148,17 +149,20 @@ class AwsIdentities(pulumi.ComponentResource):
             f"mlfleet drift detection (read-only) for {github.drift_subject}",
             oidc.arn,
             github.drift_subject,
-            self._policy(context.prefix, read_only=True),
+            True,
             target,
             context,
         )
         return deployer, reader
 
     @staticmethod
-    def _policy(prefix: str, read_only: bool) -> pulumi.Input[str]:
-        """The policy for the AWS (and Kubernetes) types this stack registers, from the type table."""
-        return deployer_types.derived(
-            lambda types: deployer_permissions.document(prefix, types, read_only), "aws:", "kubernetes:"
+    def _policies(prefix: str, read_only: bool) -> pulumi.Output[dict[str, str]]:
+        """The managed policy documents (slot -> JSON) for the AWS (and Kubernetes) types this stack
+        registers, from the type table."""
+        return pulumi.Output.from_input(
+            deployer_types.derived(
+                lambda types: deployer_permissions.policies(prefix, types, read_only), "aws:", "kubernetes:"
+            )
         )
 
     def _github_role(
@@ -167,11 +171,13 @@ class AwsIdentities(pulumi.ComponentResource):
         description: str,
         oidc_arn: pulumi.Output[str],
         subject: str,
-        policy: pulumi.Input[str],
+        read_only: bool,
         target: CloudTarget,
         context: PlatformContext,
     ) -> pulumi.Output[str]:
-        """A role only GitHub Actions jobs with OIDC subject `subject` assume, with one inline policy."""
+        """A role only GitHub Actions jobs with OIDC subject `subject` assume, with the table's
+        permissions in customer managed policies (one per deployer_permissions.SLOTS entry; managed,
+        not inline: the whole table outgrew IAM's 10,240-character inline limit per role)."""
         host = GITHUB_ISSUER.removeprefix("https://")
         trust = {
             "Effect": "Allow",
@@ -188,5 +194,17 @@ class AwsIdentities(pulumi.ComponentResource):
             tags=context.tags(),
             opts=target.opts(self),
         )
-        aws.iam.RolePolicy(name, role=role.id, policy=policy, opts=target.opts(self))
+        documents = self._policies(context.prefix, read_only)
+        for slot in deployer_permissions.SLOTS:
+            policy = aws.iam.Policy(
+                f"{name}-{slot}",
+                name=f"{name}-{slot}",
+                description=f"mlfleet {'drift reader' if read_only else 'CI deployer'} permissions: {slot}",
+                policy=documents.apply(itemgetter(slot)),
+                tags=context.tags(),
+                opts=target.opts(self),
+            )
+            aws.iam.RolePolicyAttachment(
+                f"{name}-{slot}", role=role.name, policy_arn=policy.arn, opts=target.opts(self)
+            )
         return role.arn

@@ -1,9 +1,9 @@
 """The CI deployer of every stack can manage every resource type in that stack's plan, on every cloud.
 
 Each cloud has one table (Pulumi type token -> permissions): components/{aws,gcp,azure}/
-deployer_permissions.py. The deployer's policy in the plan (AWS inline role policy, GCP custom role,
-Azure custom role definition) is generated from it. These tests run every cloud stack's plan and
-name each type its deployer cannot manage, with the fix."""
+deployer_permissions.py. The deployer's policy in the plan (AWS customer managed policies attached to the
+role, GCP custom role, Azure custom role definition) is generated from it. These tests run every cloud
+stack's plan and name each type its deployer cannot manage, with the fix."""
 
 from __future__ import annotations
 
@@ -40,17 +40,38 @@ TABLES = {
     ),
 }
 DEPLOYER_POLICY = {
-    "aws": "aws:iam/rolePolicy:RolePolicy",
+    "aws": "aws:iam/policy:Policy",
     "gcp": "gcp:projects/iAMCustomRole:IAMCustomRole",
     "azure": "azure-native:authorization:RoleDefinition",
 }
 
 
+def aws_slot(resource: dict[str, Any]) -> tuple[str, str] | None:
+    """(role name, slot) of one of a CI role's managed policies (named `<role>-<slot>`), else None."""
+    for slot in aws_table.SLOTS:
+        role = resource["name"].removesuffix(f"-{slot}")
+        if role != resource["name"] and role.endswith(("-deployer", "-drift")):
+            return role, slot
+    return None
+
+
+def holders(plan: Plan, cloud: str) -> list[dict[str, Any]]:
+    """What holds each CI identity's permissions. AWS: one entry per role (named like the role) whose
+    `policy` is all its managed policies' statements together."""
+    if cloud != "aws":
+        return plan.of_type(DEPLOYER_POLICY[cloud])
+    merged: dict[str, list[Any]] = {}
+    for resource in plan.of_type(DEPLOYER_POLICY["aws"]):
+        if (found := aws_slot(resource)) is not None:
+            merged.setdefault(found[0], []).extend(json.loads(resource["inputs"]["policy"])["Statement"])
+    return [{"name": role, "inputs": {"policy": json.dumps({"Statement": s})}} for role, s in merged.items()]
+
+
 def deployers(plan: Plan) -> dict[str, list[dict[str, Any]]]:
-    """The deployer policy resources in the plan, by cloud (one per cell)."""
+    """The deployer policy holders in the plan, by cloud (one per cell)."""
     return {
-        cloud: [r for r in plan.of_type(token) if r["name"].endswith("-id-deployer")]
-        for cloud, token in DEPLOYER_POLICY.items()
+        cloud: [r for r in holders(plan, cloud) if r["name"].endswith("-id-deployer")]
+        for cloud in DEPLOYER_POLICY
     }
 
 
@@ -147,7 +168,7 @@ def test_a_type_without_a_row_is_named_with_the_fix() -> None:
 
     narrowed = []
     for r in plan.resources:
-        if r["type"] == DEPLOYER_POLICY["aws"] and r["name"].endswith("-id-deployer"):
+        if r["type"] == DEPLOYER_POLICY["aws"] and "-id-deployer-" in r["name"]:
             document = json.loads(r["inputs"]["policy"])
             document["Statement"] = [s for s in document["Statement"] if s["Sid"] != "Queues"]
             r = {**r, "inputs": {**r["inputs"], "policy": json.dumps(document)}}
@@ -167,22 +188,117 @@ def test_every_row_is_used_by_some_stack() -> None:
 
 @pytest.mark.parametrize("stack", ["dev", "prod", "staging-global"])
 def test_the_deployer_may_attach_only_the_managed_policies_the_program_attaches(stack: str) -> None:
+    """The listed AWS managed policies, and the stack's own CI policies (the OwnPolicyArns condition)."""
+    plan = preview_stack(stack)
     attached = {
-        r["inputs"]["policyArn"]
-        for r in preview_stack(stack).of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        r["inputs"]["policyArn"] for r in plan.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
     }
     assert attached, stack
-    extra = attached - set(aws_table.ATTACHABLE_POLICIES)
+    own = {
+        aws_table.condition("OwnPolicyArns", role.removesuffix("-id-deployer").removesuffix("-id-drift"))[
+            "ArnLike"
+        ]["iam:PolicyARN"]
+        for role, _ in filter(None, map(aws_slot, plan.of_type(DEPLOYER_POLICY["aws"])))
+    }
+    extra = {
+        arn
+        for arn in attached - set(aws_table.ATTACHABLE_POLICIES)
+        if not any(fnmatch.fnmatchcase(arn, str(pattern)) for pattern in own)
+    }
     assert not extra, (
         f"{stack} attaches {sorted(extra)}: add them to ATTACHABLE_POLICIES in {TABLES['aws'][1]}"
     )
 
 
-def test_aws_deployer_policy_fits_the_inline_policy_limit() -> None:
-    """IAM's aggregate inline policy size per role is 10,240 characters (whitespace not counted,
-    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)."""
-    document = {"Version": "2012-10-17", "Statement": aws_table.statements("mlfleet-staging-global-use1")}
-    assert len(json.dumps(document, separators=(",", ":"))) < 10_240
+def iam_size(document: str) -> int:
+    """A policy document's size as IAM counts it: whitespace not counted."""
+    return len(json.dumps(json.loads(document), separators=(",", ":")))
+
+
+def test_the_whole_table_fits_the_managed_policy_quotas() -> None:
+    """Every managed policy of the whole table for the longest prefix is under IAM's 6,144-character
+    limit, and a role's policies under the 10 managed policies per role quota
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)."""
+    documents = aws_table.policies(aws_table.LONGEST_PREFIX)
+    assert set(documents) == set(aws_table.SLOTS) and len(documents) <= aws_table.MANAGED_POLICIES_PER_ROLE
+    for slot, document in documents.items():
+        assert iam_size(document) < aws_table.MANAGED_POLICY_SIZE, slot
+    together = {a for d in documents.values() for s in json.loads(d)["Statement"] for a in s["Action"]}
+    assert together == {a for s in aws_table.statements(aws_table.LONGEST_PREFIX) for a in s["Action"]}
+
+
+def stack_prefixes() -> set[str]:
+    """Every AWS CI role's prefix in the cloud stacks' plans."""
+    return {
+        role.removesuffix("-id-deployer").removesuffix("-id-drift")
+        for stack in CLOUD_STACKS
+        for role, _ in filter(None, map(aws_slot, preview_stack(stack).of_type(DEPLOYER_POLICY["aws"])))
+    }
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod", "staging-global"])
+def test_every_stack_role_fits_the_managed_policy_quotas(stack: str) -> None:
+    """Per role in the plan: each managed policy under 6,144 characters, at most 10 attached."""
+    plan = preview_stack(stack)
+    attached: dict[str, int] = {}
+    for resource in plan.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment"):
+        attached[resource["inputs"]["role"]] = attached.get(resource["inputs"]["role"], 0) + 1
+    roles = set()
+    for resource in plan.of_type(DEPLOYER_POLICY["aws"]):
+        if (found := aws_slot(resource)) is not None:
+            roles.add(found[0])
+            assert iam_size(resource["inputs"]["policy"]) < aws_table.MANAGED_POLICY_SIZE, resource["name"]
+    assert roles and all(0 < attached.get(role, 0) <= aws_table.MANAGED_POLICIES_PER_ROLE for role in roles)
+    assert max(len(p) for p in stack_prefixes()) <= len(aws_table.LONGEST_PREFIX)
+
+
+def test_a_statement_too_big_for_one_policy_is_split_by_actions() -> None:
+    """Whole statements in order; one alone over the limit continues in the next document."""
+    small = {"Sid": "A", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["*"]}
+    big = {
+        "Sid": "B",
+        "Effect": "Allow",
+        "Action": [f"s3:Action{i:03}" for i in range(300)],
+        "Resource": ["*"],
+    }
+    chunks = aws_table.pack([small, big], limit=2_000)
+    assert len(chunks) > 2 and chunks[0][0] == small
+    assert all(aws_table.size(chunk) < 2_000 for chunk in chunks)
+    assert [a for chunk in chunks for s in chunk if s["Sid"] == "B" for a in s["Action"]] == big["Action"]
+
+
+def test_a_new_action_changes_only_its_service_group_policy() -> None:
+    """Diff noise: adding an action to one service's row leaves the other managed policies as they were."""
+    types = ["aws:sqs/queue:Queue", "aws:eks/cluster:Cluster", "aws:iam/role:Role"]
+    before = aws_table.policies("mlfleet-dev", types)
+    row = aws_table.TYPE_GRANTS["aws:sqs/queue:Queue"]
+    grown = (aws_table.Grant(row[0].scope, (*row[0].actions, "sqs:ListDeadLetterSourceQueues")),)
+    try:
+        aws_table.TYPE_GRANTS["aws:sqs/queue:Queue"] = grown
+        after = aws_table.policies("mlfleet-dev", types)
+    finally:
+        aws_table.TYPE_GRANTS["aws:sqs/queue:Queue"] = row
+    assert [slot for slot in before if before[slot] != after[slot]] == ["services"]
+
+
+def test_the_deployer_attaches_only_its_own_and_the_listed_aws_policies() -> None:
+    """No escalation through AttachRolePolicy: AdministratorAccess and another stack's policies are out."""
+    attach = [s for s in aws_table.statements("mlfleet-dev") if "iam:AttachRolePolicy" in s["Action"]]
+
+    def allowed(arn: str) -> bool:
+        for statement in attach:
+            for operator, keys in statement["Condition"].items():
+                values = keys["iam:PolicyARN"]
+                values = values if isinstance(values, list) else [values]
+                if any(arn == v if operator == "ArnEquals" else fnmatch.fnmatchcase(arn, v) for v in values):
+                    return True
+        return False
+
+    assert attach and all(s.get("Condition") for s in attach)
+    assert allowed("arn:aws:iam::123456789012:policy/mlfleet-dev-id-deployer-identity")
+    assert allowed("arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy")
+    assert not allowed("arn:aws:iam::aws:policy/AdministratorAccess")
+    assert not allowed("arn:aws:iam::123456789012:policy/mlfleet-prod-id-deployer-identity")
 
 
 def test_deployer_grants_are_scoped() -> None:
@@ -221,10 +337,10 @@ READS = {
 def test_drift_reader_only_reads_what_the_deployer_manages(stack: str) -> None:
     """The drift workflow's identity (one per deployer) holds exactly the reads of the deployer's grants."""
     plan = preview_stack(stack)
-    for cloud, token in DEPLOYER_POLICY.items():
+    for cloud in DEPLOYER_POLICY:
         for deployer in deployers(plan)[cloud]:
             name = deployer["name"].removesuffix("-deployer") + "-drift"
-            (reader,) = [r for r in plan.of_type(token) if r["name"] == name]
+            (reader,) = [r for r in holders(plan, cloud) if r["name"] == name]
             have, full = granted(cloud, reader), granted(cloud, deployer)
             if cloud == "aws":
                 assert isinstance(have, list) and isinstance(full, list)
@@ -243,9 +359,6 @@ KINDS = {"aws": ("aws:",), "gcp": ("gcp:",), "azure": ("azure-native:",)}
 
 def generated(cloud: str, name: str, types: list[str], read_only: bool) -> Any:
     """What the table generates for exactly `types` (the form the plan holds)."""
-    if cloud == "aws":
-        prefix = name.removesuffix("-id-drift").removesuffix("-id-deployer")
-        return json.loads(aws_table.document(prefix, types, read_only))
     if cloud == "gcp":
         return gcp_table.permissions(types, read_only)
     return {
@@ -273,6 +386,12 @@ def test_each_stack_gets_no_more_than_its_own_types_need(stack: str) -> None:
     for cloud, token in DEPLOYER_POLICY.items():
         own = sorted(t for t in types if t.startswith((*KINDS[cloud], "kubernetes:")))
         for resource in plan.of_type(token):
+            if cloud == "aws" and (found := aws_slot(resource)) is not None:
+                role, slot = found
+                prefix = role.removesuffix("-id-drift").removesuffix("-id-deployer")
+                wanted = aws_table.policies(prefix, own, role.endswith("-id-drift"))[slot]
+                assert json.loads(resource["inputs"]["policy"]) == json.loads(wanted), resource["name"]
+                continue
             for suffix, read_only in (("-id-deployer", False), ("-id-drift", True)):
                 if resource["name"].endswith(suffix):
                     assert held(cloud, resource) == generated(cloud, resource["name"], own, read_only)
@@ -314,7 +433,7 @@ def test_a_failing_program_does_not_leave_the_policy_waiting() -> None:
 def test_recorded_types_make_the_policy() -> None:
     """Inside recording, the deployer's policy covers the recorded types only (here: no EKS)."""
     plan = run_program(aws_identities_recorded)
-    (policy,) = [r for r in plan.of_type(DEPLOYER_POLICY["aws"]) if r["name"] == "ids-deployer"]
+    (policy,) = [r for r in holders(plan, "aws") if r["name"] == "ids-deployer"]
     document = json.loads(policy["inputs"]["policy"])
     actions = {a for statement in document["Statement"] for a in statement["Action"]}
     assert "s3:CreateBucket" in actions and "iam:CreateRole" in actions
