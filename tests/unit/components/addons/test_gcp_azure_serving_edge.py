@@ -112,30 +112,23 @@ def test_aks_external_dns_writes_the_zone_and_reads_its_group_only() -> None:
     ]
 
 
-def test_a_hostname_outside_the_zone_is_refused() -> None:
-    with pytest.raises(ComponentArgumentError, match="outside the zone"):
-        ServingEdgeArgs(
-            hostname="serving.other.example.com",
-            zone=DnsZone("dev.mlfleet.example.com"),
-            owner_id="o",
-            namespace="mlfleet",
-            cluster_name="c",
-        )
+CELL = "use1.serving.mlfleet.example.com"
 
 
 @pytest.mark.parametrize(
-    ("shared", "message"),
+    ("hostname", "shared", "message"),
     [
-        (("serving.other.example.com",), "shared_hostnames.*outside the zone"),
-        (("use1.serving.mlfleet.example.com",), "repeat the cell's own"),
+        ("serving.other.example.com", (), "hostname.*outside the zone"),
+        (CELL, ("serving.other.example.com",), "shared_hostnames.*outside the zone"),
+        (CELL, (CELL,), "repeat the cell's own"),
     ],
 )
-def test_a_shared_hostname_outside_the_zone_or_repeating_the_cells_is_refused(
-    shared: tuple[str, ...], message: str
+def test_a_name_outside_the_zone_or_a_shared_name_repeating_the_cells_is_refused(
+    hostname: str, shared: tuple[str, ...], message: str
 ) -> None:
     with pytest.raises(ComponentArgumentError, match=message):
         ServingEdgeArgs(
-            hostname="use1.serving.mlfleet.example.com",
+            hostname=hostname,
             zone=DnsZone("mlfleet.example.com"),
             owner_id="o",
             namespace="mlfleet",
