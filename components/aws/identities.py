@@ -194,6 +194,10 @@ class AwsIdentities(pulumi.ComponentResource):
             tags=context.tags(),
             opts=target.opts(self),
         )
+        # Stacks from before the managed policies: their inline RolePolicy `name` is no longer in the
+        # program, so Pulumi deletes it after these are created and attached (removed resources are
+        # deleted at the end of the update: pulumi/pulumi pkg/resource/deploy/step_generator.go
+        # GenerateDeletes); the role itself is unchanged (docs/delivery.md: one admin-run up).
         documents = self._policies(context.prefix, read_only)
         for slot in deployer_permissions.SLOTS:
             policy = aws.iam.Policy(
