@@ -249,6 +249,8 @@ def test_every_stack_role_fits_the_managed_policy_quotas(stack: str) -> None:
             roles.add(found[0])
             assert iam_size(resource["inputs"]["policy"]) < aws_table.MANAGED_POLICY_SIZE, resource["name"]
     assert roles and all(0 < attached.get(role, 0) <= aws_table.MANAGED_POLICIES_PER_ROLE for role in roles)
+    inline = [r["name"] for r in plan.of_type("aws:iam/rolePolicy:RolePolicy") if r["name"] in roles]
+    assert not inline, f"CI roles with an inline policy again (10,240-character aggregate limit): {inline}"
     assert max(len(p) for p in stack_prefixes()) <= len(aws_table.LONGEST_PREFIX)
 
 
