@@ -30,7 +30,7 @@ from components.addons.external_dns import ExternalDnsValues, external_dns
 from components.addons.helm_release import PinnedChart
 from components.addons.serving_edge import ServingEdgeArgs, dns_annotations, require
 from components.azure.authorization import assign_role, builtin_role, client_config
-from components.azure.identities import CLIENT_ID_ANNOTATION, TOKEN_EXCHANGE_AUDIENCE, USE_LABEL
+from components.azure.identities import CLIENT_ID_ANNOTATION, USE_LABEL, federate, managed_identity
 from components.context import PlatformContext
 from components.target import CloudTarget
 
@@ -170,24 +170,10 @@ class AzureServingEdge(pulumi.ComponentResource):
         context: PlatformContext,
     ) -> tuple[azure_native.managedidentity.UserAssignedIdentity, list[pulumi.Resource]]:
         """The add-on's managed identity, federated for its one service account, with its roles."""
-        identity = azure_native.managedidentity.UserAssignedIdentity(
-            name,
-            resource_name_=name,
-            resource_group_name=target.resource_group_name,
-            location=target.region,
-            tags=context.tags(),
-            opts=target.opts(self),
-        )
-        credential = azure_native.managedidentity.FederatedIdentityCredential(
-            name,
-            federated_identity_credential_resource_name=name,
-            resource_name_=identity.name,
-            resource_group_name=target.resource_group_name,
-            issuer=args.oidc_issuer,
-            subject=f"system:serviceaccount:{namespace}:{service_account}",
-            audiences=[TOKEN_EXCHANGE_AUDIENCE],
-            opts=target.opts(self),
-        )
+        identity = managed_identity(name, target, context, self)
+        assert args.oidc_issuer is not None  # checked in __init__
+        subject = f"system:serviceaccount:{namespace}:{service_account}"
+        credential = federate(name, identity, args.oidc_issuer, subject, target, self)
         grants: list[pulumi.Resource] = [credential]
         for index, (role, scope) in enumerate(roles):
             grants.append(

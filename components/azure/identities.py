@@ -39,6 +39,41 @@ TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
 TYPES = ("azure-native:", "kubernetes:")
 
 
+def managed_identity(
+    name: str, target: CloudTarget, context: PlatformContext, parent: pulumi.Resource
+) -> azure_native.managedidentity.UserAssignedIdentity:
+    """A user-assigned managed identity in the stack's group (workloads, CI identities, add-ons)."""
+    return azure_native.managedidentity.UserAssignedIdentity(
+        name,
+        resource_name_=name,
+        resource_group_name=target.resource_group_name,
+        location=target.region,
+        tags=context.tags(),
+        opts=target.opts(parent),
+    )
+
+
+def federate(
+    name: str,
+    identity: azure_native.managedidentity.UserAssignedIdentity,
+    issuer: pulumi.Input[str],
+    subject: str,
+    target: CloudTarget,
+    parent: pulumi.Resource,
+) -> azure_native.managedidentity.FederatedIdentityCredential:
+    """Trust tokens for exactly one subject from exactly one OIDC issuer."""
+    return azure_native.managedidentity.FederatedIdentityCredential(
+        name,
+        federated_identity_credential_resource_name=name,
+        resource_name_=identity.name,
+        resource_group_name=target.resource_group_name,
+        issuer=issuer,
+        subject=subject,
+        audiences=[TOKEN_EXCHANGE_AUDIENCE],
+        opts=target.opts(parent),
+    )
+
+
 class AzureIdentities(pulumi.ComponentResource):
     workloads: dict[str, WorkloadIdentity]
     deployer: pulumi.Output[str] | None
@@ -59,14 +94,15 @@ class AzureIdentities(pulumi.ComponentResource):
         writer = builtin_role(target, STORAGE_BLOB_DATA_CONTRIBUTOR)
         self.workloads = {}
         for workload in ("trainer", "serving", "registry-sync"):
-            identity = self._identity(f"{name}-{workload}", target, context)
+            identity = managed_identity(f"{name}-{workload}", target, context, self)
             if args.oidc_issuer_url is not None:
-                self._federate(
+                federate(
                     f"{name}-{workload}",
                     identity,
                     args.oidc_issuer_url,
                     f"system:serviceaccount:{args.namespace}:{workload}",
                     target,
+                    self,
                 )
             # Data roles on the registry container only (never the account, group or subscription).
             grants: list[tuple[pulumi.Input[str], pulumi.Output[str]]] = [
@@ -116,38 +152,6 @@ class AzureIdentities(pulumi.ComponentResource):
             {"workloads": outputs, "deployer": self.deployer, "driftReader": self.drift_reader}
         )
 
-    def _identity(
-        self, name: str, target: CloudTarget, context: PlatformContext
-    ) -> azure_native.managedidentity.UserAssignedIdentity:
-        return azure_native.managedidentity.UserAssignedIdentity(
-            name,
-            resource_name_=name,
-            resource_group_name=target.resource_group_name,
-            location=target.region,
-            tags=context.tags(),
-            opts=target.opts(self),
-        )
-
-    def _federate(
-        self,
-        name: str,
-        identity: azure_native.managedidentity.UserAssignedIdentity,
-        issuer: pulumi.Input[str],
-        subject: str,
-        target: CloudTarget,
-    ) -> None:
-        """Trust tokens for exactly one subject from exactly one OIDC issuer."""
-        azure_native.managedidentity.FederatedIdentityCredential(
-            name,
-            federated_identity_credential_resource_name=name,
-            resource_name_=identity.name,
-            resource_group_name=target.resource_group_name,
-            issuer=issuer,
-            subject=subject,
-            audiences=[TOKEN_EXCHANGE_AUDIENCE],
-            opts=target.opts(self),
-        )
-
     def _github_identity(
         self,
         name: str,
@@ -158,8 +162,8 @@ class AzureIdentities(pulumi.ComponentResource):
     ) -> pulumi.Output[str]:
         """A managed identity only the GitHub OIDC subject `subject` federates to, with a custom role of
         `permissions` (generated from components/azure/deployer_permissions.py) on the stack's group."""
-        identity = self._identity(name, target, context)
-        self._federate(f"{name}-github", identity, GITHUB_ISSUER, subject, target)
+        identity = managed_identity(name, target, context, self)
+        federate(f"{name}-github", identity, GITHUB_ISSUER, subject, target, self)
         group_id = resource_group_id(target)
         role = azure_native.authorization.RoleDefinition(
             name,
