@@ -32,7 +32,7 @@ from components.addons.external_dns import ExternalDnsValues, external_dns
 from components.addons.serving_edge import ServingEdgeArgs, dns_annotations, require
 from components.context import PlatformContext, compact_name
 from components.errors import ComponentArgumentError
-from components.gcp.identities import SA_ANNOTATION
+from components.gcp.identities import SA_ANNOTATION, workload_account
 from components.target import CloudTarget
 
 MANAGED_CERTIFICATES_ANNOTATION = "networking.gke.io/managed-certificates"
@@ -103,19 +103,14 @@ class GcpServingEdge(pulumi.ComponentResource):
             spec={"domains": list(args.hostnames)},
             opts=on_cluster,
         )
-        account = gcp.serviceaccount.Account(
+        account, binding = workload_account(
             f"{name}-external-dns",
-            account_id=compact_name(f"{name}-dns", 30),
-            display_name=f"external-dns ({DNS_NAMESPACE}/{DNS_SERVICE_ACCOUNT}) for zone {managed_zone}",
-            project=target.project,
-            opts=target.opts(self),
-        )
-        binding = gcp.serviceaccount.IAMMember(
-            f"{name}-external-dns-wi",
-            service_account_id=account.name,
-            role="roles/iam.workloadIdentityUser",
-            member=f"serviceAccount:{target.project}.svc.id.goog[{DNS_NAMESPACE}/{DNS_SERVICE_ACCOUNT}]",
-            opts=target.opts(self),
+            compact_name(f"{name}-dns", 30),
+            f"external-dns ({DNS_NAMESPACE}/{DNS_SERVICE_ACCOUNT}) for zone {managed_zone}",
+            DNS_NAMESPACE,
+            DNS_SERVICE_ACCOUNT,
+            target,
+            self,
         )
         member = account.email.apply(lambda email: f"serviceAccount:{email}")
         grants: list[pulumi.Resource] = [binding]

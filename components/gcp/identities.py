@@ -28,6 +28,34 @@ READ_ROLE = "roles/storage.objectViewer"
 WRITE_ROLE = "roles/storage.objectCreator"
 
 
+def workload_account(
+    name: str,
+    account_id: str,
+    display_name: str,
+    namespace: str,
+    service_account: str,
+    target: CloudTarget,
+    parent: pulumi.Resource,
+) -> tuple[gcp.serviceaccount.Account, gcp.serviceaccount.IAMMember]:
+    """A Google service account that exactly one Kubernetes service account may act as (Workload
+    Identity: roles/iam.workloadIdentityUser for `<project>.svc.id.goog[<namespace>/<name>]`)."""
+    account = gcp.serviceaccount.Account(
+        name,
+        account_id=account_id,
+        display_name=display_name,
+        project=target.project,
+        opts=target.opts(parent),
+    )
+    binding = gcp.serviceaccount.IAMMember(
+        f"{name}-wi",
+        service_account_id=account.name,
+        role="roles/iam.workloadIdentityUser",
+        member=f"serviceAccount:{target.project}.svc.id.goog[{namespace}/{service_account}]",
+        opts=target.opts(parent),
+    )
+    return account, binding
+
+
 def prefix_condition(
     bucket_name: pulumi.Input[str], prefix: str, title: str
 ) -> gcp.storage.BucketIAMMemberConditionArgs:
@@ -59,21 +87,16 @@ class GcpIdentities(pulumi.ComponentResource):
         destinations = args.sync_destinations
         self.workloads = {}
         for workload in ("trainer", "serving", "registry-sync"):
-            account = gcp.serviceaccount.Account(
+            account, _ = workload_account(
                 f"{name}-{workload}",
-                account_id=compact_name(f"{name}-{workload}", 30),
-                display_name=f"mlfleet {workload} ({args.namespace}/{workload})",
-                project=target.project,
-                opts=target.opts(self),
+                compact_name(f"{name}-{workload}", 30),
+                f"mlfleet {workload} ({args.namespace}/{workload})",
+                args.namespace,
+                workload,
+                target,
+                self,
             )
             member = account.email.apply(lambda email: f"serviceAccount:{email}")
-            gcp.serviceaccount.IAMMember(
-                f"{name}-{workload}-wi",
-                service_account_id=account.name,
-                role="roles/iam.workloadIdentityUser",
-                member=f"serviceAccount:{target.project}.svc.id.goog[{args.namespace}/{workload}]",
-                opts=target.opts(self),
-            )
             grants: list[tuple[pulumi.Input[str], str, str]] = [
                 (bucket.bucket_name, bucket.prefix, READ_ROLE)
             ]
