@@ -122,7 +122,28 @@ def build(podman: Podman, repo_root: Path, app: str, base_ref: str) -> BuiltImag
     with _build_lock():
         if podman.image_exists(ref):
             return BuiltImage(app, ref, 0.0, cached=True)
-        return _build(podman, repo_root, app, base_ref, ref)
+        started = int(time.time())
+        built = _build(podman, repo_root, app, base_ref, ref)
+        prune_superseded(podman, app, keep=ref, layers_before=started)
+        return built
+
+
+def prune_superseded(podman: Podman, app: str, keep: str, layers_before: int | None = None) -> list[str]:
+    """Remove this app's other content-keyed images, and dangling layers made before `layers_before`
+    (epoch seconds; the last build's intermediate stages stay as the next build's layer cache).
+
+    Each image is 0.7-0.9 GB on vfs storage, and every source change makes a new key: left alone
+    they filled the disk (a CI run failed with "no space left on device"). Called under the build
+    lock, so no other build is using the layers. An image a container still runs stays (podman
+    refuses to remove it without --force). Returns the tags removed."""
+    listed = podman.run(
+        "images", "--format", "{{.Repository}}:{{.Tag}}", "--filter", f"reference=localhost/mlfleet-{app}", check=False
+    ).stdout.split()
+    stale = [tag for tag in listed if tag.startswith(f"localhost/mlfleet-{app}:rh-") and tag != keep]
+    removed = [tag for tag in stale if podman.run("rmi", tag, check=False, timeout=300).returncode == 0]
+    if layers_before is not None:
+        podman.run("image", "prune", "--force", "--filter", f"until={layers_before}", check=False, timeout=600)
+    return removed
 
 
 def _build(podman: Podman, repo_root: Path, app: str, base_ref: str, ref: str) -> BuiltImage:
