@@ -136,13 +136,15 @@ def prune_superseded(podman: Podman, app: str, keep: str, layers_before: int | N
     they filled the disk (a CI run failed with "no space left on device"). Called under the build
     lock, so no other build is using the layers. An image a container still runs stays (podman
     refuses to remove it without --force). Returns the tags removed."""
+    repository = f"localhost/mlfleet-{app}"
     listed = podman.run(
-        "images", "--format", "{{.Repository}}:{{.Tag}}", "--filter", f"reference=localhost/mlfleet-{app}", check=False
+        "images", "--format", "{{.Repository}}:{{.Tag}}", "--filter", f"reference={repository}", check=False
     ).stdout.split()
-    stale = [tag for tag in listed if tag.startswith(f"localhost/mlfleet-{app}:rh-") and tag != keep]
+    stale = [tag for tag in listed if tag.startswith(f"{repository}:rh-") and tag != keep]
     removed = [tag for tag in stale if podman.run("rmi", tag, check=False, timeout=300).returncode == 0]
     if layers_before is not None:
-        podman.run("image", "prune", "--force", "--filter", f"until={layers_before}", check=False, timeout=600)
+        until = f"until={layers_before}"
+        podman.run("image", "prune", "--force", "--filter", until, check=False, timeout=600)
     return removed
 
 

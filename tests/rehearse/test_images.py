@@ -34,9 +34,8 @@ def _empty_image(podman: Podman, ref: str, marker: str) -> None:
         info = tarfile.TarInfo("marker")
         info.size = len(data)
         archive.addfile(info, io.BytesIO(data))
-    subprocess.run(
-        [*podman.prefix, "import", "-", ref], input=buffer.getvalue(), check=True, capture_output=True, env=podman.env
-    )
+    command = [*podman.prefix, "import", "-", ref]
+    subprocess.run(command, input=buffer.getvalue(), check=True, capture_output=True, env=podman.env)
 
 
 def test_superseded_keys_of_the_app_are_removed_and_others_kept(podman: Podman) -> None:
