@@ -53,6 +53,7 @@ class Slot:
     variant: str  # primary | canary | shadow
     alias: str
     current: ServedModel | None = None
+    confirmed: float | None = None  # time.monotonic() of the last successful read of the alias
 
 
 def _spec_dict(spec: Any) -> dict[str, Any]:
@@ -136,7 +137,15 @@ class ModelManager:
 
     @property
     def ready(self) -> bool:
-        return self.primary.current is not None
+        return self.primary.current is not None and self.alias_fresh()
+
+    def alias_fresh(self) -> bool:
+        """Whether the serving alias was read from the registry within alias_max_age_seconds. A
+        replica cut off from its registry keeps answering with its verified model, but reports
+        not-ready so that a health-checked front door fails over to a cell that sees its registry."""
+        limit = self.settings.alias_max_age_seconds
+        confirmed = self.primary.confirmed
+        return limit == 0 or (confirmed is not None and time.monotonic() - confirmed <= limit)
 
     def refresh(self) -> None:
         """Check every alias once; load and swap what moved."""
@@ -148,6 +157,7 @@ class ModelManager:
         name = self.settings.model
         try:
             version = str(self.registry.resolve(name, slot.alias))
+            slot.confirmed = time.monotonic()
             current = slot.current
             if current is not None and current.version == version:
                 return

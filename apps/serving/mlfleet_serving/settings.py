@@ -23,6 +23,10 @@ class ServingSettings(BaseSettings):
     shadow_alias: str | None = None
     routing_key_header: str = "x-routing-key"
     poll_interval_seconds: float = Field(default=10.0, gt=0)
+    # Readiness goes false once the serving alias could not be read from the registry for this long
+    # (0: never). Such a replica cannot know the alias moved (a rollback of a bad version included),
+    # so the front door should send users to a cell that can (ModelManager.alias_fresh).
+    alias_max_age_seconds: float = Field(default=300.0, ge=0)
 
     # Security. Auth is on unless explicitly disabled; keys are stored as sha256 hashes.
     auth_enabled: bool = True
@@ -70,6 +74,10 @@ class ServingSettings(BaseSettings):
     def _check_pairs(self) -> ServingSettings:
         if (self.tls_certfile is None) != (self.tls_keyfile is None):
             raise ValueError("set both MLFLEET_TLS_CERTFILE and MLFLEET_TLS_KEYFILE, or neither")
+        if 0 < self.alias_max_age_seconds <= self.poll_interval_seconds:
+            raise ValueError(
+                "MLFLEET_ALIAS_MAX_AGE_SECONDS must exceed MLFLEET_POLL_INTERVAL_SECONDS (or be 0: never)"
+            )
         if self.canary_weight > 0 and not self.canary_alias:
             raise ValueError(
                 "MLFLEET_CANARY_WEIGHT needs MLFLEET_CANARY_ALIAS (the alias to send traffic to)"
