@@ -77,6 +77,11 @@ class ServingServiceArgs:
     ingress_depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
     # Name of the API key the block provisions (the principal `key:<name>` in the server's logs).
     api_key_name: str = "stack"
+    # Rollouts, as the server takes them (MLFLEET_CANARY_ALIAS/WEIGHT, MLFLEET_SHADOW_ALIAS): a share
+    # of requests served from the canary alias, and an alias scored in the shadow of every request.
+    canary_alias: str | None = None
+    canary_weight: float = 0.0
+    shadow_alias: str | None = None
 
     def __post_init__(self) -> None:
         name = "ServingService"
@@ -101,10 +106,26 @@ class ServingServiceArgs:
             raise ComponentArgumentError(
                 name, "target_cpu_percent", f"is {self.target_cpu_percent}", "use a percentage 1..100"
             )
+        self._check_rollouts(name)
         for argument, value in (("cpu", self.cpu), ("memory", self.memory)):
             if not _QUANTITY.match(value):
                 raise ComponentArgumentError(
                     name, argument, f"is {value!r}, not a Kubernetes quantity", "use e.g. 500m or 1Gi"
+                )
+
+    def _check_rollouts(self, name: str) -> None:
+        if not 0.0 <= self.canary_weight <= 1.0:
+            raise ComponentArgumentError(
+                name, "canary_weight", f"is {self.canary_weight}", "use a share of requests in 0..1"
+            )
+        if self.canary_weight > 0 and self.canary_alias is None:
+            raise ComponentArgumentError(
+                name, "canary_weight", f"is {self.canary_weight} with no canary_alias", "set canary_alias too"
+            )
+        for argument, alias in (("canary_alias", self.canary_alias), ("shadow_alias", self.shadow_alias)):
+            if alias is not None and alias == self.alias:
+                raise ComponentArgumentError(
+                    name, argument, f"is {alias!r}, the served alias", "use another alias (e.g. candidate)"
                 )
 
 

@@ -42,6 +42,8 @@ class TrainingJobArgs:
     env_secret: pulumi.Input[str] | None = None
     # The trainer's config file (its TrainConfig keys); mounted read-only, MLFLEET_TRAIN_CONFIG names it.
     train_config: Mapping[str, Any] | None = None
+    # The alias a run moves ($MLFLEET_PROMOTE_TO, "none": no alias); None: the trainer config's own.
+    promote_to: str | None = None
     # Labels on the pod template only (e.g. azure.workload.identity/use for the identity webhook).
     pod_labels: Mapping[str, str] = field(default_factory=dict)
 

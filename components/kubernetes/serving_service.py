@@ -10,6 +10,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 from mlfleet_serving.keys import KEY_PREFIX, hash_entry
+from mlfleet_serving.settings import ServingSettings
 
 from components.context import compact_name
 from components.errors import ComponentArgumentError
@@ -251,6 +252,7 @@ class KubernetesServingService(pulumi.ComponentResource):
             k8s.core.v1.EnvVarArgs(name="MLFLEET_MODEL", value=args.model),
             k8s.core.v1.EnvVarArgs(name="MLFLEET_ALIAS", value=args.alias),
             k8s.core.v1.EnvVarArgs(name="MLFLEET_API_KEYS_FILE", value=f"{KEYS_DIR}/{KEYS_FILE}"),
+            *_rollout_env(args),
             *[k8s.core.v1.EnvVarArgs(name=key, value=value) for key, value in sorted(args.env.items())],
         ]
         drain = _drain_seconds(args.env)
@@ -305,6 +307,28 @@ class KubernetesServingService(pulumi.ComponentResource):
             ],
             volumes=[volume, keys_volume],
         )
+
+
+def server_env_name(setting: str) -> str:
+    """The server's variable for one of its settings (canary_alias -> MLFLEET_CANARY_ALIAS), from
+    ServingSettings itself, so a renamed setting fails here and not silently in the pod."""
+    if setting not in ServingSettings.model_fields:
+        raise KeyError(f"the server has no setting {setting!r}")
+    return f"{ServingSettings.model_config.get('env_prefix', '')}{setting}".upper()
+
+
+def _rollout_env(args: ServingServiceArgs) -> list[k8s.core.v1.EnvVarArgs]:
+    """The canary and shadow settings, under the server's own variable names (ServingSettings)."""
+    values = {
+        "canary_alias": args.canary_alias,
+        "canary_weight": repr(args.canary_weight) if args.canary_alias is not None else None,
+        "shadow_alias": args.shadow_alias,
+    }
+    return [
+        k8s.core.v1.EnvVarArgs(name=server_env_name(field), value=value)
+        for field, value in values.items()
+        if value is not None
+    ]
 
 
 def _drain_seconds(env: Mapping[str, pulumi.Input[str]]) -> int:

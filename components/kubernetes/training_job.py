@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_kubernetes as k8s
 import yaml
+from mlfleet_trainer.config import PROMOTE_ENV
 
 from components.kubernetes.node_pools import GPU_TAINT_KEY, POOL_LABEL
 from components.kubernetes.pod_security import (
@@ -124,6 +125,7 @@ def _pod_spec(
         # Overrides the config file's model_name: the trainer publishes what the stack serves.
         k8s.core.v1.EnvVarArgs(name="MLFLEET_MODEL", value=args.model),
         *config_env,
+        *([k8s.core.v1.EnvVarArgs(name=PROMOTE_ENV, value=args.promote_to)] if args.promote_to else []),
         *[k8s.core.v1.EnvVarArgs(name=key, value=value) for key, value in sorted(args.env.items())],
     ]
     return k8s.core.v1.PodSpecArgs(

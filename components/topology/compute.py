@@ -16,9 +16,15 @@ from components.target import CloudTarget
 
 if TYPE_CHECKING:
     from components.addons.serving_edge import ServingEdge
-from components.topology.compute_config import MonitoringConfig, ServingConfig, TrainingJobConfig
+from components.topology.compute_config import (
+    MonitoringConfig,
+    ServingConfig,
+    TrainingJobConfig,
+    trainer_promotes_to,
+)
 from components.topology.config import PlatformConfig, front_door_hostname, serving_hostname
 from components.topology.private_access import build_private_access
+from components.topology.registry_sync import CellParts
 from components.topology.storage_identity import StorageLayer
 from components.training_cluster import ClusterOperators, GpuPoolArgs, TrainingClusterArgs, training_cluster
 from components.training_job import TrainingJobArgs, training_job
@@ -32,7 +38,10 @@ def _image(
     storage: StorageLayer | None,
     context: PlatformContext,
 ) -> pulumi.Input[str]:
-    """A full pinned image from config, else `<stack registry repository>:<immutable tag>`."""
+    """A full pinned image from config, else `<stack registry repository>:<immutable tag>`, or
+    `<repository>@sha256:...` when the tag is a digest: an image pushed to every cell's registry has
+    one digest everywhere (a content address), and a registry without immutable tags (ACR) in prod
+    must be pinned by it (k8s-image-digest-in-prod)."""
     key = f"mlfleet:{'serving' if isinstance(section, ServingConfig) else 'trainingJob'}"
     if section.image is None and storage is None:
         raise ConfigError(
@@ -41,14 +50,15 @@ def _image(
             "is required on cloud kubernetes (no registry is created)",
             f"pulumi config set --path {key}.image <repo>:<version> --stack {context.stack}",
         )
+    separator = "@" if section.image_tag.startswith("sha256:") else ":"
     try:
-        check_pinned_image("stack config", key, section.image or f"{repository}:{section.image_tag}")
+        check_pinned_image("stack config", key, section.image or f"{repository}{separator}{section.image_tag}")
     except ValueError as exc:
         raise ConfigError(context.stack_file, key, str(exc), "pin an immutable tag or digest") from None
     if section.image is not None:
         return section.image
     assert storage is not None
-    return storage.registry.repository_urls[repository].apply(lambda url: f"{url}:{section.image_tag}")
+    return storage.registry.repository_urls[repository].apply(lambda url: f"{url}{separator}{section.image_tag}")
 
 
 def alert_receivers(monitoring: MonitoringConfig, context: PlatformContext) -> dict[str, AlertReceiver]:
@@ -168,8 +178,14 @@ def cluster_operators(storage: StorageLayer | None) -> ClusterOperators | None:
 
 
 def build_compute_layer(
-    config: PlatformConfig, context: PlatformContext, target: CloudTarget, storage: StorageLayer | None
+    config: PlatformConfig,
+    context: PlatformContext,
+    target: CloudTarget,
+    storage: StorageLayer | None,
+    parts: dict[str, CellParts] | None = None,
 ) -> dict[str, Any]:
+    """The cell's compute and its outputs; `parts` (multi-cell stacks) receives what the global layer
+    wires across cells (the registry sync)."""
     cluster_config = config.cluster
     local = config.cloud == "kubernetes"
     cluster_args = TrainingClusterArgs(
@@ -267,6 +283,9 @@ def build_compute_layer(
             max_replicas=serving.max_replicas,
             cpu=serving.cpu,
             memory=serving.memory,
+            canary_alias=serving.canary.alias if serving.canary else None,
+            canary_weight=serving.canary.weight if serving.canary else 0.0,
+            shadow_alias=serving.shadow.alias if serving.shadow else None,
             tls_cluster_issuer=edge.tls_cluster_issuer if edge else None,
             ingress_annotations=edge.ingress_annotations if edge else {},
             ingress_depends_on=edge.ready if edge else (),
@@ -324,12 +343,23 @@ def build_compute_layer(
             env_secret=env_secret,
             schedule=job_config.schedule,
             train_config=job_config.config,
+            promote_to=trainer_promotes_to(config.environment, job_config),
             pool="any" if local else job_config.pool,  # type: ignore[arg-type]
         ),
         provider,
         labels,
         after_namespaces,
     )
+    if parts is not None:
+        parts[context.cell] = CellParts(
+            storage=storage,
+            cluster=cluster,
+            provider=provider,
+            trainer_image=_image(job_config, "trainer", storage, context),
+            namespace=NAMESPACE,
+            labels=labels,
+            opts=after_namespaces,
+        )
     return {
         "clusterName": cluster.cluster_name,
         "kubeconfig": cluster.kubeconfig,

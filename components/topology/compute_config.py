@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from mlfleet_registry import InvalidName
+from mlfleet_registry.names import check_alias
 from mlfleet_trainer.config import DEFAULT_MODEL_NAME, TrainConfig
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
@@ -39,6 +41,51 @@ class ClusterConfig(_Compute):
     )
 
 
+def _alias_name(value: str) -> str:
+    """The registry's alias grammar (one definition, mlfleet_registry.names); a ValueError names it."""
+    try:
+        return check_alias(value)
+    except InvalidName as exc:
+        raise ValueError(str(exc)) from None
+
+
+class CanaryConfig(_Compute):
+    """`mlfleet:serving.canary`: the alias a weighted share of requests is served from (sticky by
+    the routing-key header). `mlfleet release` sets it (docs/delivery.md); weight 0 keeps the alias
+    loaded but sends it nothing."""
+
+    alias: str = "candidate"
+    weight: float = Field(ge=0.0, le=1.0)
+
+    _alias = field_validator("alias")(_alias_name)
+
+
+class ShadowConfig(_Compute):
+    """`mlfleet:serving.shadow`: an alias scored after every response, never answering a client."""
+
+    alias: str
+
+    _alias = field_validator("alias")(_alias_name)
+
+
+class CanaryAnalysisConfig(_Compute):
+    """`mlfleet:serving.canaryAnalysis`: how `mlfleet release` judges a canary against production
+    from Prometheus (mlfleet/release/analysis.py). The canary fails when a ratio is exceeded AND the
+    absolute difference is beyond its slack (so 1 error in 200 against 0 in 800 is not a failure)."""
+
+    # The canary weight `mlfleet release` sets.
+    weight: float = Field(0.1, gt=0.0, le=0.5)
+    window_seconds: float = Field(600.0, gt=0)
+    # Fewer canary requests than this in the window: inconclusive, and inconclusive rolls back.
+    min_requests: int = Field(100, ge=1)
+    max_error_rate_ratio: float = Field(2.0, ge=1.0)
+    error_rate_slack: float = Field(0.01, ge=0.0, le=1.0)
+    max_p95_latency_ratio: float = Field(1.5, ge=1.0)
+    p95_latency_slack_seconds: float = Field(0.025, ge=0.0)
+    # Population stability index of the canary's predicted classes against production's.
+    max_prediction_psi: float = Field(0.2, gt=0.0)
+
+
 class ServingConfig(_Compute):
     # Immutable tag of the image in the stack's container registry, or a full pinned image reference.
     image_tag: str = "0.1.0"
@@ -52,6 +99,22 @@ class ServingConfig(_Compute):
     max_replicas: int = Field(10, ge=1)
     cpu: str = "500m"
     memory: str = "1Gi"
+    # Rollouts (none by default): docs/delivery.md "From a trained model to production".
+    canary: CanaryConfig | None = None
+    shadow: ShadowConfig | None = None
+    canary_analysis: CanaryAnalysisConfig = Field(
+        default_factory=lambda: CanaryAnalysisConfig.model_validate({})
+    )
+
+    @model_validator(mode="after")
+    def _rollout_aliases_differ(self) -> ServingConfig:
+        for key, section in (("canary", self.canary), ("shadow", self.shadow)):
+            if section is not None and section.alias == self.alias:
+                raise ValueError(
+                    f"{key}.alias is {section.alias!r}, the alias the service already serves; "
+                    "use the release's alias (e.g. candidate)"
+                )
+        return self
 
 
 class TrainingJobConfig(_Compute):
@@ -69,6 +132,16 @@ class TrainingJobConfig(_Compute):
         if value is not None:
             TrainConfig.model_validate(value)  # a ValidationError names the nested field
         return value
+
+
+def trainer_promotes_to(environment: str, job: TrainingJobConfig) -> str | None:
+    """The alias the stack's training runs move: the trainer config's `promote_to` when the stack
+    sets one; in prod `candidate` (production moves only through `mlfleet release`, behind its
+    approval); elsewhere None, the trainer's own default (production: dev and staging serve every
+    version that passes the gate)."""
+    if job.config is not None and "promote_to" in job.config:
+        return None
+    return "candidate" if environment == "prod" else None
 
 
 # Alertmanager receivers (mlfleet:monitoring.receivers, a map keyed by receiver name). Fields typed

@@ -21,6 +21,9 @@ DEFAULT_MODEL_NAME = "breast-cancer"
 # Environment the container reads (the stack's Job sets them): they override the config file.
 MODEL_ENV = "MLFLEET_MODEL"
 CONFIG_ENV = "MLFLEET_TRAIN_CONFIG"
+# Overrides `promote_to` ("none": move no alias). The prod stacks set it to `candidate`: a scheduled
+# run there never moves production, `mlfleet release` does (docs/delivery.md).
+PROMOTE_ENV = "MLFLEET_PROMOTE_TO"
 
 
 class DataConfig(BaseModel):
@@ -141,15 +144,18 @@ class TrainConfig(BaseModel):
 
 def load_effective_config(path: str | None, environ: Mapping[str, str] | None = None) -> TrainConfig:
     """The config a run uses: `path`, else $MLFLEET_TRAIN_CONFIG, else the defaults; then
-    $MLFLEET_MODEL (set by the stack's Job to the model it serves) overrides `model_name`."""
+    $MLFLEET_MODEL (set by the stack's Job to the model it serves) overrides `model_name` and
+    $MLFLEET_PROMOTE_TO (set by prod stacks to `candidate`) overrides `promote_to`."""
     env = os.environ if environ is None else environ
     config = load_config(path or env.get(CONFIG_ENV) or None)
-    if model := env.get(MODEL_ENV):
-        try:
-            return TrainConfig.model_validate({**config.model_dump(), "model_name": model})
-        except ValidationError as exc:
-            message = exc.errors()[0]["msg"].removeprefix("Value error, ")
-            raise TrainerError(f"{MODEL_ENV}: {message}") from None
+    for variable, key in ((MODEL_ENV, "model_name"), (PROMOTE_ENV, "promote_to")):
+        if value := env.get(variable):
+            override = None if key == "promote_to" and value == "none" else value
+            try:
+                config = TrainConfig.model_validate({**config.model_dump(), key: override})
+            except ValidationError as exc:
+                message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+                raise TrainerError(f"{variable}: {message}") from None
     return config
 
 
