@@ -52,13 +52,17 @@ def _image(
         )
     separator = "@" if section.image_tag.startswith("sha256:") else ":"
     try:
-        check_pinned_image("stack config", key, section.image or f"{repository}{separator}{section.image_tag}")
+        check_pinned_image(
+            "stack config", key, section.image or f"{repository}{separator}{section.image_tag}"
+        )
     except ValueError as exc:
         raise ConfigError(context.stack_file, key, str(exc), "pin an immutable tag or digest") from None
     if section.image is not None:
         return section.image
     assert storage is not None
-    return storage.registry.repository_urls[repository].apply(lambda url: f"{url}{separator}{section.image_tag}")
+    return storage.registry.repository_urls[repository].apply(
+        lambda url: f"{url}{separator}{section.image_tag}"
+    )
 
 
 def alert_receivers(monitoring: MonitoringConfig, context: PlatformContext) -> dict[str, AlertReceiver]:

@@ -17,6 +17,7 @@ from components.topology.compute import build_compute_layer
 from components.topology.config import PlatformConfig
 from components.topology.front_door import build_front_door
 from components.topology.providers import Providers
+from components.topology.registry_sync import CellParts, build_registry_sync
 from components.topology.storage_identity import build_storage_layer
 
 
@@ -33,17 +34,20 @@ def build_platform(config: PlatformConfig, context: PlatformContext) -> dict[str
             config, context, providers.target(cell.cloud, cell.region, cell.gcp_project), providers
         )
     by_cell: dict[str, dict[str, Any]] = {}
+    parts: dict[str, CellParts] = {}
     for cell in cells:
         target = providers.target(cell.cloud, cell.region, cell.gcp_project)
         cell_context = dataclasses.replace(context, cell=cell.name)
         by_cell[cell.name] = build_cell(
-            cell_config(config, cell, context.stack), cell_context, target, providers
+            cell_config(config, cell, context.stack), cell_context, target, providers, parts
         )
     exports: dict[str, Any] = {"cells": {c.name: _summary(c) for c in cells}}
     for key in dict.fromkeys(k for outputs in by_cell.values() for k in outputs):
         exports[key] = {name: outputs[key] for name, outputs in by_cell.items() if key in outputs}
     # --- global layer: the front door above the cells (mlfleet:frontDoor) ---
     exports.update(build_front_door(config, context, cells, providers))
+    # --- global layer: the primary's registry copied into every other cell's (across clouds) ---
+    exports.update(build_registry_sync(config, context, cells, providers, parts))
     return exports
 
 
@@ -52,7 +56,11 @@ def _summary(cell: Cell) -> dict[str, str]:
 
 
 def build_cell(
-    config: PlatformConfig, context: PlatformContext, target: CloudTarget, providers: Providers
+    config: PlatformConfig,
+    context: PlatformContext,
+    target: CloudTarget,
+    providers: Providers,
+    parts: dict[str, CellParts] | None = None,
 ) -> dict[str, Any]:
     """One cell's platform slice and its outputs."""
     exports: dict[str, Any] = {"cloud": config.cloud, "region": target.region}
@@ -65,7 +73,7 @@ def build_cell(
         exports.update(storage.exports())
 
     # --- compute: training cluster, serving, training job, monitoring ---
-    exports.update(build_compute_layer(config, context, target, storage))
+    exports.update(build_compute_layer(config, context, target, storage, parts))
 
     # --- budget: the cell's monthly cost budget, alerting the alert receivers ---
     exports.update(build_budget(config, context, target))

@@ -1,0 +1,120 @@
+"""GCP destination of a cross-cloud registry sync: Workload Identity Federation. A pool with an OIDC
+provider whose issuer is the primary cell's cluster (EKS/AKS issuer URL), `google.subject =
+assertion.sub` and a condition on the exact `system:serviceaccount:<ns>:registry-sync`; that principal
+may impersonate one service account, which may read and create objects under this registry's prefix
+only. The pod's client reads an `external_account` credential configuration (no secret in it) that
+exchanges its projected token at Google's STS.
+
+The token's audience is the provider's full resource name: with no `allowed_audiences`, "the OIDC
+token audience must be equal to the full canonical resource name of the WorkloadIdentityPoolProvider,
+with or without the HTTPS prefix" (IAM v1 WorkloadIdentityPoolProvider.Oidc.allowed_audiences).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_gcp as gcp
+
+from components.context import PlatformContext, compact_name
+from components.gcp.identities import READ_ROLE, WRITE_ROLE, prefix_condition
+from components.gcp.model_bucket import GcpModelBucket
+from components.registry_sync import CONFIG_DIR, RegistrySyncWriterArgs, SyncCredentials, subject, token_path
+from components.target import CloudTarget
+
+CREDENTIALS_FILE = "gcp-credentials.json"
+
+
+def external_account(audience: str, service_account_email: str) -> str:
+    """The credential configuration google.auth.default() loads from GOOGLE_APPLICATION_CREDENTIALS: the
+    field names of google-auth 2.62.2 google/auth/external_account.py (`from_info`: audience,
+    subject_token_type, token_url, service_account_impersonation_url, credential_source) and
+    identity_pool.py (file-sourced `credential_source.file`), as `gcloud iam workload-identity-pools
+    create-cred-config --credential-source-file` writes it."""
+    return json.dumps(
+        {
+            "type": "external_account",
+            "audience": audience,
+            "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+            "token_url": "https://sts.googleapis.com/v1/token",
+            "service_account_impersonation_url": "https://iamcredentials.googleapis.com/v1/projects/-/"
+            f"serviceAccounts/{service_account_email}:generateAccessToken",
+            "credential_source": {"file": token_path()},
+        },
+        indent=2,
+        sort_keys=True,
+    )
+
+
+class GcpRegistrySyncWriter(pulumi.ComponentResource):
+    principal: pulumi.Output[str]
+    credentials: SyncCredentials
+
+    def __init__(
+        self,
+        name: str,
+        args: RegistrySyncWriterArgs,
+        target: CloudTarget,
+        context: PlatformContext,
+        bucket: GcpModelBucket,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("mlfleet:gcp:RegistrySyncWriter", name, None, opts)
+        who = subject(args.namespace)
+        pool = gcp.iam.WorkloadIdentityPool(
+            name,
+            workload_identity_pool_id=compact_name(name, 32),
+            display_name=f"mlfleet sync from {args.source_cloud}"[:32],
+            project=target.project,
+            opts=target.opts(self),
+        )
+        provider = gcp.iam.WorkloadIdentityPoolProvider(
+            name,
+            workload_identity_pool_id=pool.workload_identity_pool_id,
+            workload_identity_pool_provider_id=compact_name(f"{args.source_cloud}-cluster", 32),
+            project=target.project,
+            attribute_mapping={"google.subject": "assertion.sub"},
+            attribute_condition=f'assertion.sub == "{who}"',
+            oidc=gcp.iam.WorkloadIdentityPoolProviderOidcArgs(issuer_uri=args.source_issuer),
+            opts=target.opts(self),
+        )
+        account = gcp.serviceaccount.Account(
+            name,
+            account_id=compact_name(name, 30),
+            display_name=f"mlfleet registry sync from {args.source_cloud} ({who})",
+            project=target.project,
+            opts=target.opts(self),
+        )
+        gcp.serviceaccount.IAMMember(
+            f"{name}-wif",
+            service_account_id=account.name,
+            role="roles/iam.workloadIdentityUser",
+            # google.subject is the token's `sub`: this one Kubernetes service account, nothing else.
+            member=pool.name.apply(
+                lambda pool_name: f"principal://iam.googleapis.com/{pool_name}/subject/{who}"
+            ),
+            opts=target.opts(self),
+        )
+        member = account.email.apply(lambda email: f"serviceAccount:{email}")
+        for role in (READ_ROLE, WRITE_ROLE):
+            gcp.storage.BucketIAMMember(
+                f"{name}-{role.rsplit('.', 1)[-1].lower()}",
+                bucket=bucket.bucket_name,
+                role=role,
+                member=member,
+                condition=prefix_condition(bucket.bucket_name, bucket.prefix, f"{bucket.prefix}-prefix-only"),
+                opts=target.opts(self),
+            )
+        audience = pulumi.Output.concat("//iam.googleapis.com/", provider.name)
+        self.principal = account.email
+        self.credentials = SyncCredentials(
+            audience=audience,
+            env={"GOOGLE_APPLICATION_CREDENTIALS": f"{CONFIG_DIR}/{CREDENTIALS_FILE}"},
+            files={
+                CREDENTIALS_FILE: pulumi.Output.all(audience, account.email).apply(
+                    lambda parts: external_account(parts[0], parts[1])
+                )
+            },
+        )
+        self.register_outputs({"principal": self.principal})

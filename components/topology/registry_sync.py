@@ -1,0 +1,102 @@
+"""Registry sync across clouds (global layer, issue 13): every non-primary cell's registry receives the
+primary's versions. The primary cell's cluster runs one sync CronJob per destination; each destination
+cell's cloud gets an identity trusting the primary cluster's OIDC issuer for the sync pods' service
+account (components/registry_sync.py). Inside one cloud, native replication (mlfleet:modelBucket).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from components.context import PlatformContext
+from components.errors import ConfigError
+from components.registry_sync import (
+    RegistrySyncArgs,
+    RegistrySyncWriterArgs,
+    SyncDestination,
+    registry_sync,
+    sync_writer,
+)
+from components.topology.cells import Cell
+from components.topology.config import PlatformConfig
+from components.topology.providers import Providers
+from components.topology.storage_identity import StorageLayer
+
+
+@dataclass(frozen=True)
+class CellParts:
+    """What the global layer needs from a built cell (filled by the compute section)."""
+
+    storage: StorageLayer | None
+    cluster: Any  # the TrainingCluster: oidc_issuer (+ oidc_provider_arn on AWS)
+    provider: Any  # the cluster's Kubernetes provider
+    trainer_image: pulumi.Input[str]
+    namespace: str
+    labels: dict[str, str]
+    # Workloads go in after the cluster's namespaces exist.
+    opts: pulumi.ResourceOptions
+
+
+def build_registry_sync(
+    config: PlatformConfig,
+    context: PlatformContext,
+    cells: list[Cell],
+    providers: Providers,
+    parts: dict[str, CellParts],
+) -> dict[str, Any]:
+    """`registrySyncJobs` ({destination cell: CronJob name}) and `registrySyncWriters` ({cell: principal})."""
+    primary = next(c for c in cells if c.role == "primary")
+    others = [c for c in cells if c.role != "primary"]
+    source = parts[primary.name]
+    if not others or source.storage is None:
+        return {}
+    for index, configured in enumerate(config.cells):
+        if configured.name != primary.name and configured.cloud == primary.cloud:
+            raise ConfigError(
+                context.stack_file,
+                f"mlfleet:cells[{index}].cloud",
+                f"is {configured.cloud}, the primary's cloud: registry sync runs across clouds only (one pod "
+                "cannot hold two identities of one cloud)",
+                "put the cell on another cloud, or replicate within the cloud with "
+                "mlfleet:modelBucket.replicationRegion",
+            )
+    issuer = source.cluster.oidc_issuer
+    destinations: dict[str, SyncDestination] = {}
+    writers: dict[str, pulumi.Output[str]] = {}
+    for cell in others:
+        storage = parts[cell.name].storage
+        assert storage is not None  # every cloud cell has storage
+        target = providers.target(cell.cloud, cell.region, cell.gcp_project)
+        cell_context = dataclasses.replace(context, cell=cell.name)
+        writer = sync_writer(
+            cell_context.name("sync-writer"),
+            RegistrySyncWriterArgs(
+                source_issuer=issuer, source_cloud=primary.cloud, namespace=source.namespace
+            ),
+            target,
+            cell_context,
+            storage.bucket,
+        )
+        destinations[cell.name] = SyncDestination(storage.bucket.registry_url, writer.credentials)
+        writers[cell.name] = writer.principal
+    identity = source.storage.identities.workloads["registry-sync"]
+    sync = registry_sync(
+        dataclasses.replace(context, cell=primary.name).name("registry-sync"),
+        RegistrySyncArgs(
+            image=source.trainer_image,
+            source_url=source.storage.bucket.registry_url,
+            destinations=destinations,
+            namespace=source.namespace,
+            source_env=source.storage.workload_env("registry-sync"),
+            service_account_annotations=dict(identity.annotations),
+            pod_labels=dict(identity.pod_labels),
+        ),
+        source.provider,
+        source.labels,
+        source.opts,
+    )
+    return {"registrySyncJobs": sync.job_names, "registrySyncWriters": writers}
