@@ -11,8 +11,8 @@ pages list_amazons3, list_amazonelasticcontainerregistry, list_awsidentityandacc
 list_awskeymanagementservice, list_amazonec2, list_amazonelastickubernetesservice,
 list_amazoncloudwatch, list_amazoneventbridge, list_amazonsqs, list_amazonsns, list_awsbudgetservice
 (CreateBudget/DeleteBudget -> budgets:ModifyBudget), list_awscertificatemanager, list_amazonroute53):
-- by name prefix `<project>-<stack>[-<cell>]-*` where the ARN carries the name (S3, ECR, IAM roles,
-  EKS, CloudWatch alarms, EventBridge rules, SQS, SNS, budgets, KMS aliases);
+- by name `<project>-<stack>[-<cell>]-<block>[-*]` (NAME_BLOCKS) where the ARN carries the name (S3,
+  ECR, IAM roles, EKS, CloudWatch alarms, EventBridge rules, SQS, SNS, budgets, KMS aliases);
 - by the `managed-by=mlfleet` tag where ids are random (KMS keys, EC2 network resources, ACM
   certificates): `aws:ResourceTag` on existing resources, `aws:RequestTag` on create;
 - `Resource: "*"` only for actions AWS does not scope to a resource (Describe*/List*, creating a KMS
@@ -22,24 +22,74 @@ list_amazoncloudwatch, list_amazoneventbridge, list_amazonsqs, list_amazonsns, l
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from components.aws.cluster_access import ACCESS_POLICIES
 from components.aws.policy_documents import Statement
+from components.errors import ComponentArgumentError
 
-# Resource ARN patterns, `{prefix}` = `<project>-<stack>[-<cell>]`.
+# Every physical name is `<prefix>-<block>[-...]` (`<prefix>` = `<project>-<stack>[-<cell>]`,
+# components/context.py PlatformContext.name). A pattern `{kind}` below stands for `<prefix>-<block>`
+# and `<prefix>-<block>-*` for each block naming that kind, never `<prefix>-*`: that let
+# `mlfleet-staging-*` match `mlfleet-staging-global-use1-*`, another stack's resources in a shared
+# account. `check_prefix` refuses a stack or cell name with a block name as a segment, so no other
+# stack's names can start with `<prefix>-<block>-` (tests/unit/components/test_deployer_prefixes.py).
+NAME_BLOCKS: dict[str, tuple[str, ...]] = {
+    "bucket": ("models",),
+    "repository": ("images",),
+    "role": ("edge", "gpu", "id", "models"),
+    "policy": ("id",),
+    # The CI roles (`-id-deployer`, `-id-drift`): the only principals of the EKS access entries.
+    "ci_role": ("id",),
+    "alias": ("key", "models", "signing"),
+    "cluster": ("gpu",),
+    "alarm": ("lb",),
+    "rule": ("gpu",),
+    "queue": ("gpu",),
+    "topic": ("lb",),
+    "budget": ("budget",),
+}
+RESERVED_SEGMENTS: frozenset[str] = frozenset(b for blocks in NAME_BLOCKS.values() for b in blocks)
+
+
+def check_prefix(prefix: str) -> None:
+    """Refuse a `<project>-<stack>[-<cell>]` with a block name as a segment: another stack's patterns
+    (`<its prefix>-<block>-*`) could then match this stack's resources, or the reverse."""
+    clash = sorted(set(prefix.split("-")) & RESERVED_SEGMENTS)
+    if clash:
+        raise ComponentArgumentError(
+            "AwsIdentities",
+            "stack/cell name",
+            f"'{prefix}' has the segment(s) {', '.join(clash)}, block names the CI policies scope by"
+            " (components/aws/deployer_permissions.py NAME_BLOCKS)",
+            "rename the stack or cell",
+        )
+
+
+def expand(pattern: str, prefix: str) -> list[str]:
+    """`pattern` with each `{kind}` replaced by the stack's own names of that kind (every combination)."""
+    kinds = re.findall(r"\{(\w+)\}", pattern)
+    out = [pattern]
+    for kind in dict.fromkeys(kinds):
+        names = [f"{prefix}-{block}{tail}" for block in NAME_BLOCKS[kind] for tail in ("", "-*")]
+        out = [p.replace("{" + kind + "}", name) for p in out for name in names]
+    return out
+
+
+# Resource ARN patterns (`{kind}`: see NAME_BLOCKS).
 SCOPES: dict[str, tuple[str, ...]] = {
-    "Buckets": ("arn:aws:s3:::{prefix}-*",),
-    "Repositories": ("arn:aws:ecr:*:*:repository/{prefix}-*",),
-    "Roles": ("arn:aws:iam::*:role/{prefix}-*",),
+    "Buckets": ("arn:aws:s3:::{bucket}",),
+    "Repositories": ("arn:aws:ecr:*:*:repository/{repository}",),
+    "Roles": ("arn:aws:iam::*:role/{role}",),
     # The deployer's and drift reader's own customer managed policies (see `policies`).
-    "OwnPolicies": ("arn:aws:iam::*:policy/{prefix}-*",),
+    "OwnPolicies": ("arn:aws:iam::*:policy/{policy}",),
     "OidcProviders": (
         "arn:aws:iam::*:oidc-provider/token.actions.githubusercontent.com",
         "arn:aws:iam::*:oidc-provider/oidc.eks.*.amazonaws.com/id/*",
     ),
-    "KeyAliases": ("arn:aws:kms:*:*:alias/{prefix}-*",),
+    "KeyAliases": ("arn:aws:kms:*:*:alias/{alias}",),
     "TaggedKeys": ("arn:aws:kms:*:*:key/*",),
     "TaggedNetwork": (
         "arn:aws:ec2:*:*:vpc/*",
@@ -51,23 +101,23 @@ SCOPES: dict[str, tuple[str, ...]] = {
         "arn:aws:ec2:*:*:launch-template/*",
     ),
     "Clusters": (
-        "arn:aws:eks:*:*:cluster/{prefix}-*",
-        "arn:aws:eks:*:*:nodegroup/{prefix}-*/*/*",
-        "arn:aws:eks:*:*:addon/{prefix}-*/*/*",
-        "arn:aws:eks:*:*:podidentityassociation/{prefix}-*/*",
+        "arn:aws:eks:*:*:cluster/{cluster}",
+        "arn:aws:eks:*:*:nodegroup/{cluster}/*/*",
+        "arn:aws:eks:*:*:addon/{cluster}/*/*",
+        "arn:aws:eks:*:*:podidentityassociation/{cluster}/*",
         # access-entry/<cluster>/<identity type>/<account>/<identity name>/<uuid>: entries of the
         # stack's clusters for the stack's own roles only.
-        "arn:aws:eks:*:*:access-entry/{prefix}-*/role/*/{prefix}-*/*",
+        "arn:aws:eks:*:*:access-entry/{cluster}/role/*/{ci_role}/*",
     ),
     # Creating an access entry is an action on the cluster itself (only that ARN: the policy stays
     # under the inline size limit).
-    "ClusterArn": ("arn:aws:eks:*:*:cluster/{prefix}-*",),
-    "Entries": ("arn:aws:eks:*:*:access-entry/{prefix}-*/role/*/{prefix}-*/*",),
-    "Alarms": ("arn:aws:cloudwatch:*:*:alarm:{prefix}-*",),
-    "EventRules": ("arn:aws:events:*:*:rule/{prefix}-*",),
-    "Queues": ("arn:aws:sqs:*:*:{prefix}-*",),
-    "Topics": ("arn:aws:sns:*:*:{prefix}-*",),
-    "Budgets": ("arn:aws:budgets::*:budget/{prefix}-*",),
+    "ClusterArn": ("arn:aws:eks:*:*:cluster/{cluster}",),
+    "Entries": ("arn:aws:eks:*:*:access-entry/{cluster}/role/*/{ci_role}/*",),
+    "Alarms": ("arn:aws:cloudwatch:*:*:alarm:{alarm}",),
+    "EventRules": ("arn:aws:events:*:*:rule/{rule}",),
+    "Queues": ("arn:aws:sqs:*:*:{queue}",),
+    "Topics": ("arn:aws:sns:*:*:{topic}",),
+    "Budgets": ("arn:aws:budgets::*:budget/{budget}",),
     "TaggedCertificates": ("arn:aws:acm:*:*:certificate/*",),
     # Record names are not in the ARN; the zone id comes from mlfleet:dns.zoneId (see docs/delivery.md).
     "HostedZones": ("arn:aws:route53:::hostedzone/*", "arn:aws:route53:::change/*"),
@@ -94,17 +144,24 @@ ATTACHABLE_POLICIES: tuple[str, ...] = (
 CONDITIONS["ManagedPolicies"] = {"ArnEquals": {"iam:PolicyARN": list(ATTACHABLE_POLICIES)}}
 # ... and the stack's own customer managed policies (the deployer's and drift reader's), never
 # another stack's or AdministratorAccess (a second statement: conditions in one statement are ANDed).
-CONDITIONS["OwnPolicyArns"] = {"ArnLike": {"iam:PolicyARN": "arn:aws:iam::*:policy/{prefix}-*"}}
-# EKS access entries: created only for the stack's own roles (eks:principalArn; `{prefix}` is filled
+CONDITIONS["OwnPolicyArns"] = {"ArnLike": {"iam:PolicyARN": "arn:aws:iam::*:policy/{policy}"}}
+# EKS access entries: created only for the stack's own roles (eks:principalArn; `{ci_role}` is filled
 # in per stack), associated only with the two access policies the program uses (in any access
 # scope: a namespace scope is narrower than the program's cluster scope).
-CONDITIONS["OwnRoles"] = {"ArnLike": {"eks:principalArn": "arn:aws:iam::*:role/{prefix}-*"}}
+CONDITIONS["OwnRoles"] = {"ArnLike": {"eks:principalArn": "arn:aws:iam::*:role/{ci_role}"}}
 CONDITIONS["EksPolicies"] = {"StringEquals": {"eks:policyArn": list(ACCESS_POLICIES)}}
 
 
 def condition(name: str, prefix: str) -> dict[str, dict[str, str | list[str]]]:
-    """The condition block `name` for the stack whose resources are named `<prefix>-*`."""
-    return json.loads(json.dumps(CONDITIONS[name]).replace("{prefix}", prefix))
+    """The condition block `name` for the stack `prefix` (a `{kind}` value becomes the list of its
+    names: a condition key with several values matches any of them)."""
+    return {
+        operator: {
+            key: (expand(value, prefix) if isinstance(value, str) and "{" in value else value)
+            for key, value in keys.items()
+        }
+        for operator, keys in CONDITIONS[name].items()
+    }
 
 
 @dataclass(frozen=True)
@@ -606,8 +663,13 @@ def is_read(action: str) -> bool:
     return action.split(":", 1)[1].startswith(READ_VERBS)
 
 
+def resources(scope: str, prefix: str) -> list[str]:
+    """The ARN patterns of `scope` for the stack `prefix`."""
+    return [arn for pattern in SCOPES[scope] for arn in expand(pattern, prefix)]
+
+
 def statements(prefix: str, types: Iterable[str] | None = None, read_only: bool = False) -> list[Statement]:
-    """Deployer statements for `types` (default: every type in the table) on `<prefix>-*` resources;
+    """Deployer statements for `types` (default: every type in the table) on the stack's resources;
     with `read_only`, only their read actions (the drift reader).
 
     Grants on the same scope with the same condition merge into one statement (sorted actions): the
@@ -623,7 +685,7 @@ def statements(prefix: str, types: Iterable[str] | None = None, read_only: bool 
             "Sid": scope + condition_name,
             "Effect": "Allow",
             "Action": sorted(actions),
-            "Resource": [pattern.format(prefix=prefix) for pattern in SCOPES[scope]],
+            "Resource": resources(scope, prefix),
         }
         if condition_name:
             statement["Condition"] = condition(condition_name, prefix)

@@ -198,6 +198,7 @@ class AwsIdentities(pulumi.ComponentResource):
         # program, so Pulumi deletes it after these are created and attached (removed resources are
         # deleted at the end of the update: pulumi/pulumi pkg/resource/deploy/step_generator.go
         # GenerateDeletes); the role itself is unchanged (docs/delivery.md: one admin-run up).
+        deployer_permissions.check_prefix(context.prefix)
         documents = self._policies(context.prefix, read_only)
         for slot in deployer_permissions.SLOTS:
             policy = aws.iam.Policy(

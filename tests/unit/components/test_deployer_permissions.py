@@ -77,7 +77,7 @@ def deployers(plan: Plan) -> dict[str, list[dict[str, Any]]]:
 
 def aws_allows(statements: list[dict[str, Any]], grant: aws_table.Grant, prefix: str) -> bool:
     """Some statement allows every action of `grant` on its scope under its condition."""
-    wanted = [pattern.format(prefix=prefix) for pattern in aws_table.SCOPES[grant.scope]]
+    wanted = aws_table.resources(grant.scope, prefix)
     condition = aws_table.condition(grant.condition, prefix)
     for action in grant.actions:
         if not any(
@@ -195,10 +195,11 @@ def test_the_deployer_may_attach_only_the_managed_policies_the_program_attaches(
     }
     assert attached, stack
     own = {
-        aws_table.condition("OwnPolicyArns", role.removesuffix("-id-deployer").removesuffix("-id-drift"))[
-            "ArnLike"
-        ]["iam:PolicyARN"]
+        pattern
         for role, _ in filter(None, map(aws_slot, plan.of_type(DEPLOYER_POLICY["aws"])))
+        for pattern in aws_table.condition(
+            "OwnPolicyArns", role.removesuffix("-id-deployer").removesuffix("-id-drift")
+        )["ArnLike"]["iam:PolicyARN"]
     }
     extra = {
         arn
@@ -301,6 +302,7 @@ def test_the_deployer_attaches_only_its_own_and_the_listed_aws_policies() -> Non
     assert allowed("arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy")
     assert not allowed("arn:aws:iam::aws:policy/AdministratorAccess")
     assert not allowed("arn:aws:iam::123456789012:policy/mlfleet-prod-id-deployer-identity")
+    assert not allowed("arn:aws:iam::123456789012:policy/mlfleet-dev-eu-id-deployer-identity")
 
 
 def test_deployer_grants_are_scoped() -> None:
