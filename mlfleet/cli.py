@@ -25,6 +25,7 @@ COMMAND_MODULES: list[str] = [
     "mlfleet.commands.models",
     "mlfleet.commands.train",
     "mlfleet.commands.rehearse",
+    "mlfleet.commands.release",
 ]
 
 for module_name in COMMAND_MODULES:
