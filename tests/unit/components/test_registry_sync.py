@@ -1,0 +1,208 @@
+"""Registry sync across clouds (issue 13 item 4) in the plans of real stack configs: the primary cell's
+cluster runs one sync CronJob per other cell, and each destination's cloud trusts exactly the sync
+pods' service account through the primary cluster's OIDC issuer, writing only its registry prefix.
+Pairs: AWS -> GCP (staging-global), GCP -> AWS (roles swapped), AWS -> Azure (the dr shape). The
+client configuration each pod gets is checked against the real client libraries' own field names."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from google.auth import identity_pool
+
+from mlfleet.engine.errors import PreviewError
+from mlfleet.engine.harness import preview_stack
+
+from .test_front_door import AWS_AZURE, BASE, preview
+
+SUBJECT = "system:serviceaccount:mlfleet:registry-sync"
+CRONJOB = "kubernetes:batch/v1:CronJob"
+OIDC_PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+POOL_PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"
+TOKEN_FILE = "/var/run/secrets/mlfleet/registry-sync/token"
+
+
+def one(plan: dict[str, Any], type_: str, contains: str = "") -> dict[str, Any]:
+    found = [r for r in plan["resources"] if r["type"] == type_ and contains in r["name"]]
+    assert len(found) == 1, [r["name"] for r in found]
+    return found[0]
+
+
+def sync_jobs(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for r in plan["resources"] if r["type"] == CRONJOB and "-registry-sync-" in r["name"]]
+
+
+def pod(job: dict[str, Any]) -> dict[str, Any]:
+    return job["inputs"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+
+
+def env(job: dict[str, Any]) -> dict[str, str]:
+    return {e["name"]: e["value"] for e in pod(job)["containers"][0]["env"]}
+
+
+def token_audience(job: dict[str, Any]) -> str:
+    (volume,) = [v for v in pod(job)["volumes"] if v["name"] == "destination-token"]
+    (source,) = volume["projected"]["sources"]
+    assert source["serviceAccountToken"]["path"] == "token"
+    return str(source["serviceAccountToken"]["audience"])
+
+
+def issuer(plan: dict[str, Any], cloud: str) -> str:
+    """The primary cluster's OIDC issuer as the plan has it."""
+    if cloud == "aws":
+        return str(one(plan, OIDC_PROVIDER, "-gpu-oidc")["inputs"]["url"])
+    cluster = one(plan, "gcp:container/cluster:Cluster")["inputs"]
+    project = BASE["mlfleet:gcpProject"]  # the gcp cell's project (its provider's)
+    return (
+        f"https://container.googleapis.com/v1/projects/{project}/locations/"
+        f"{cluster['location']}/clusters/{cluster['name']}"
+    )
+
+
+@pytest.fixture(scope="module")
+def aws_to_gcp() -> dict[str, Any]:
+    return preview_stack("staging-global").data  # cached per process: other modules read it too
+
+
+@pytest.fixture(scope="module")
+def gcp_to_aws(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    use1, euw4 = BASE["mlfleet:cells"]
+    cells = [{**use1, "role": "active"}, {**euw4, "role": "primary"}]
+    return preview(tmp_path_factory.mktemp("gcp-aws"), {"mlfleet:cells": cells}, "gcpaws")
+
+
+@pytest.fixture(scope="module")
+def aws_to_azure(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    door = {**BASE["mlfleet:frontDoor"], "mode": "active-passive", "routing": None}
+    changes = {**AWS_AZURE, "mlfleet:frontDoor": {k: v for k, v in door.items() if v is not None}}
+    return preview(tmp_path_factory.mktemp("aws-azure"), changes, "awsazure")
+
+
+def test_the_primary_cluster_runs_one_forbid_cronjob_per_other_cell(aws_to_gcp: dict[str, Any]) -> None:
+    (job,) = sync_jobs(aws_to_gcp)
+    assert job["name"] == "mlfleet-staging-global-use1-registry-sync-euw4"
+    assert "-use1-gpu-k8s" in job["provider"]  # the primary (AWS) cell's cluster
+    spec = job["inputs"]["spec"]
+    assert spec["concurrencyPolicy"] == "Forbid"
+    container = pod(job)["containers"][0]
+    assert pod(job)["serviceAccountName"] == "registry-sync"
+    assert container["command"] == ["mlfleet-registry"]
+    assert container["args"] == ["sync", "gs://mlfleet-staging-global-euw4-models/models"]
+    assert "-use1-images-trainer:" in container["image"]  # the trainer image carries the registry library
+    values = env(job)
+    assert values["MLFLEET_REGISTRY"] == "s3://mlfleet-staging-global-use1-models/models"
+    # Signatures are checked with the primary's signing key before anything is copied.
+    signing = aws_to_gcp["outputs"]["signingKeyUri"]["use1"]
+    assert values["MLFLEET_VERIFY_KEYS"] == signing
+    assert not any(k.startswith(("AWS_ACCESS", "AWS_SECRET")) for k in values)  # no static key
+    # The source is read with the primary's own registry-sync identity (EKS Pod Identity).
+    association = one(
+        aws_to_gcp, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "use1-gpu-registry-sync"
+    )
+    assert association["inputs"]["serviceAccount"] == "registry-sync"
+
+
+def test_gcp_trusts_the_eks_issuer_for_the_sync_account_only(aws_to_gcp: dict[str, Any]) -> None:
+    provider = one(
+        aws_to_gcp, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider", "sync-writer"
+    )
+    inputs = provider["inputs"]
+    assert inputs["oidc"]["issuerUri"] == issuer(aws_to_gcp, "aws")
+    assert inputs["attributeMapping"] == {"google.subject": "assertion.sub"}
+    assert inputs["attributeCondition"] == f'assertion.sub == "{SUBJECT}"'
+    binding = one(aws_to_gcp, "gcp:serviceaccount/iAMMember:IAMMember", "sync-writer-wif")["inputs"]
+    assert binding["role"] == "roles/iam.workloadIdentityUser"
+    assert binding["member"].startswith("principal://iam.googleapis.com/") and binding["member"].endswith(
+        f"/subject/{SUBJECT}"
+    )
+    grants = [
+        r["inputs"]
+        for r in aws_to_gcp["resources"]
+        if r["type"] == "gcp:storage/bucketIAMMember:BucketIAMMember" and "sync-writer" in r["name"]
+    ]
+    assert sorted(g["role"] for g in grants) == ["roles/storage.objectCreator", "roles/storage.objectViewer"]
+    for grant in grants:  # the destination registry's prefix, nothing else
+        assert grant["bucket"] == "mlfleet-staging-global-euw4-models"
+        assert 'objects/models/")' in grant["condition"]["expression"]
+
+
+def test_the_gcp_client_config_is_an_external_account_google_auth_loads(aws_to_gcp: dict[str, Any]) -> None:
+    (job,) = sync_jobs(aws_to_gcp)
+    config_map = one(aws_to_gcp, "kubernetes:core/v1:ConfigMap", "registry-sync-euw4-client")
+    (name, text) = next(iter(config_map["inputs"]["data"].items()))
+    assert env(job)["GOOGLE_APPLICATION_CREDENTIALS"] == f"/etc/mlfleet/registry-sync/{name}"
+    info = json.loads(text)
+    credentials = identity_pool.Credentials.from_info(info)  # google-auth's own parser: fields are right
+    provider = one(
+        aws_to_gcp, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider", "sync-writer"
+    )
+    audience = "//iam.googleapis.com/" + provider["outputs"]["name"]
+    assert info["audience"] == audience == token_audience(job)  # no allowed_audiences: the provider's name
+    assert info["credential_source"] == {"file": TOKEN_FILE}
+    assert (
+        credentials.service_account_email
+        == one(aws_to_gcp, "gcp:serviceaccount/account:Account", "sync-writer")["outputs"]["email"]
+    )
+
+
+def test_aws_trusts_the_gke_issuer_for_the_sync_account_only(gcp_to_aws: dict[str, Any]) -> None:
+    import botocore.credentials
+
+    (job,) = sync_jobs(gcp_to_aws)
+    assert job["name"].endswith("-euw4-registry-sync-use1") and "-euw4-gpu-k8s" in job["provider"]
+    gke = issuer(gcp_to_aws, "gcp")
+    oidc = one(gcp_to_aws, OIDC_PROVIDER, "sync-writer")["inputs"]
+    assert oidc["url"] == gke and oidc["clientIdLists"] == ["sts.amazonaws.com"]
+    role = one(gcp_to_aws, "aws:iam/role:Role", "sync-writer")
+    (trust,) = json.loads(role["inputs"]["assumeRolePolicy"])["Statement"]
+    host = gke.removeprefix("https://")
+    assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert trust["Condition"] == {
+        "StringEquals": {f"{host}:sub": SUBJECT, f"{host}:aud": "sts.amazonaws.com"}
+    }
+    assert token_audience(job) == "sts.amazonaws.com"
+    values = env(job)
+    # botocore's own names for the web identity provider's settings.
+    names = botocore.credentials.AssumeRoleWithWebIdentityProvider._CONFIG_TO_ENV_VAR
+    assert values[names["role_arn"]] == role["outputs"]["arn"]
+    assert values[names["web_identity_token_file"]] == TOKEN_FILE
+    policy = json.loads(one(gcp_to_aws, "aws:iam/rolePolicy:RolePolicy", "sync-writer")["inputs"]["policy"])
+    resources = json.dumps([s["Resource"] for s in policy["Statement"]])
+    assert "mlfleet-gcpaws-use1-models/models/*" in resources and "euw4" not in resources
+    writes = [s for s in policy["Statement"] if "s3:PutObject" in s["Action"]]
+    assert [s["Resource"] for s in writes] == ["arn:aws:s3:::mlfleet-gcpaws-use1-models/models/*"]
+
+
+def test_azure_trusts_the_eks_issuer_for_the_sync_account_only(aws_to_azure: dict[str, Any]) -> None:
+    from azure.identity._constants import EnvironmentVariables
+
+    (job,) = sync_jobs(aws_to_azure)
+    credential = one(aws_to_azure, "azure-native:managedidentity:FederatedIdentityCredential", "sync-writer")
+    assert credential["inputs"]["issuer"] == issuer(aws_to_azure, "aws")
+    assert credential["inputs"]["subject"] == SUBJECT
+    assert credential["inputs"]["audiences"] == ["api://AzureADTokenExchange"] == [token_audience(job)]
+    identity = one(aws_to_azure, "azure-native:managedidentity:UserAssignedIdentity", "sync-writer")[
+        "outputs"
+    ]
+    values = env(job)
+    assert values[EnvironmentVariables.AZURE_CLIENT_ID] == identity["clientId"]
+    assert values[EnvironmentVariables.AZURE_TENANT_ID] == identity["tenantId"]
+    assert values[EnvironmentVariables.AZURE_FEDERATED_TOKEN_FILE] == TOKEN_FILE
+    assert values["AZURE_STORAGE_ACCOUNT_NAME"]  # az:// URLs do not name the account
+    (assignment,) = [
+        r["inputs"]
+        for r in aws_to_azure["resources"]
+        if r["type"] == "azure-native:authorization:RoleAssignment" and "sync-writer" in r["name"]
+    ]
+    container = one(aws_to_azure, "azure-native:storage:BlobContainer", "-weu-models")
+    assert assignment["scope"] == container["outputs"]["id"]  # the registry container, nothing wider
+
+
+def test_two_cells_on_the_primarys_cloud_are_refused(tmp_path: Path) -> None:
+    use1 = BASE["mlfleet:cells"][0]
+    second = {**use1, "name": "usw2", "region": "us-west-2", "role": "active", "networkCidr": "10.30.0.0/16"}
+    with pytest.raises(PreviewError, match=r"mlfleet:cells\[1\]\.cloud.*registry sync runs across clouds"):
+        preview(tmp_path, {"mlfleet:cells": [use1, second]}, "samecloud")
