@@ -162,3 +162,25 @@ def test_a_good_canary_is_promoted(stage: Stage, tmp_path: Path) -> None:
     assert stage.aliases()["candidate"] == promoted
     assert not _failed(counts)
     stage.server.wait_serving("primary", promoted)
+
+
+def test_in_prod_a_passing_canary_waits_for_the_approval(stage: Stage) -> None:
+    """`analyze --stack prod`: the stack's thresholds (window and traffic scaled), a pass moves
+    nothing and names the promote command the approved workflow job runs."""
+    production = stage.reset_candidate()
+    x, y, _ = reference_data()
+    good = publish_gated(stage.registry, RandomForestClassifier(n_estimators=10, random_state=7).fit(x, y))
+    open_registry(stage.registry).set_alias(MODEL, "candidate", good, actor="test", reason="canary")
+    stage.server.wait_serving("canary", good)
+    argv = [MLFLEET, "release", "analyze", MODEL, "--version", good, "--expected", production]
+    argv += ["--stack", "prod", "--registry", stage.registry, "--prometheus", stage.prometheus.url]
+    argv += ["--window", str(WINDOW_SECONDS), "--min-requests", str(MIN_REQUESTS), "--promote"]
+    with Load(stage.server.url):
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=240, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "verdict: PASS" in done.stdout
+    assert (
+        f"After approval: mlfleet release promote {MODEL} {good} --expected {production} --stack prod"
+        in done.stdout
+    )
+    assert stage.aliases()["production"] == production

@@ -1,0 +1,57 @@
+"""`mlfleet release start`: the exact `pulumi` commands that set a stack's canary, and the gate
+refusing versions that did not pass it against today's production (exit 3, nothing moved)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from mlfleet_registry import open_registry
+from mlfleet_serving.reference_model import publish_reference_model, reference_data
+from sklearn.dummy import DummyClassifier
+from typer.testing import CliRunner
+
+from mlfleet.cli import app
+from tests.release.stage import MODEL, publish_gated
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> str:
+    url = str(tmp_path / "registry")
+    publish_reference_model(url, MODEL, n_estimators=5, seed=1)  # production v0001
+    return url
+
+
+def _dummy() -> DummyClassifier:
+    x, y, _ = reference_data()
+    return DummyClassifier(strategy="prior").fit(x, y)
+
+
+def test_start_on_a_stack_prints_the_pulumi_commands_and_moves_candidate(registry: str) -> None:
+    version = publish_gated(registry, _dummy())
+    result = CliRunner().invoke(
+        app, ["release", "start", MODEL, "--version", version, "--stack", "prod", "--registry", registry]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "run: pulumi config set --path mlfleet:serving.canary.alias candidate --stack prod\n"
+        "run: pulumi config set --path mlfleet:serving.canary.weight 0.1 --stack prod\n"
+        "run: pulumi up --stack prod --yes --diff --policy-pack policies "
+        "--policy-pack-config policies/config/prod.json\n"
+    ) in result.output
+    assert open_registry(registry).aliases(MODEL) == {"production": "v0001", "candidate": version}
+
+
+def test_the_gate_refuses_ungated_and_stale_versions(registry: str) -> None:
+    reg = open_registry(registry)
+    ungated = publish_reference_model(registry, MODEL, alias=None, model=_dummy())
+    stale = publish_gated(registry, _dummy())  # gated against v0001 ...
+    reg.set_alias(MODEL, "production", ungated, actor="test", reason="production moved")  # ... which moved
+    for version, why in ((ungated, "has no passed gate"), (stale, "was gated against v0001")):
+        result = CliRunner().invoke(
+            app, ["release", "start", MODEL, "--version", version, "--registry", registry]
+        )
+        assert result.exit_code == 3, result.output
+        assert why in result.output
+        assert "Traceback" not in result.output
+    assert "candidate" not in reg.aliases(MODEL)
