@@ -2,6 +2,7 @@
 """Refresh components/pricing/prices.json from the clouds' public price lists, dated today.
 
     .venv/bin/python scripts/refresh_prices.py [--only aws|gcp|azure ...] [--output FILE]
+    .venv/bin/python scripts/refresh_prices.py --from karpenter [--git-dir CLOUD=GIT_DIR ...]
 
 What it asks for: the instance types, machine types and VM sizes the table already lists plus the
 defaults of our cluster modules, in the regions our stacks use (stacks/*.yaml), and the NAT gateway,
@@ -17,6 +18,12 @@ EKS cluster, Application Load Balancer, S3 Standard and Blob storage prices ther
   Billing API enabled (https://cloud.google.com/billing/v1/how-tos/catalog-api) and pass it in
   GCP_PRICING_API_KEY (never on the command line, never committed). Without it GCP is skipped.
 
+`--from karpenter` reads instead the price files the Karpenter providers generate from those price
+lists and commit (components/pricing/sources.py KARPENTER_PRICE_FILES): AWS and Azure on-demand, GCP
+on-demand and spot, no credentials or key. It reads the newest commit of each file from GitHub, or
+from a local clone given with `--git-dir aws=/path/to/karpenter-provider-aws/.git`; each price's
+source is the file's URL at that commit.
+
 Entries it refreshes are replaced; every other entry is kept as it is (with its own source and
 date). When a host cannot be reached it stops with one line and leaves the file unchanged.
 """
@@ -27,6 +34,7 @@ import argparse
 import datetime
 import json
 import os
+import subprocess
 import sys
 import urllib.error
 import urllib.parse
@@ -45,6 +53,7 @@ from components.pricing.sources import (  # noqa: E402
     AZURE_RETAIL_URL,
     GCP_COMPUTE_SERVICE,
     GCP_SKUS_URL,
+    KARPENTER_PRICE_FILES,
     Retrieval,
     aws_offer_prices,
     aws_query_offer,
@@ -52,6 +61,9 @@ from components.pricing.sources import (  # noqa: E402
     azure_retail_prices,
     azure_vm_filter,
     gcp_machine_prices,
+    karpenter_gcp_prices,
+    karpenter_generated_at,
+    karpenter_go_prices,
 )
 from components.pricing.table import PRICES_FILE, Price, document, load  # noqa: E402
 
@@ -72,20 +84,26 @@ class PriceListError(Exception):
     """A price list could not be read: the message is the one line to print."""
 
 
-def fetch_json(url: str) -> Any:
+def fetch_bytes(url: str, accept: str = "application/json") -> bytes:
     host = urllib.parse.urlsplit(url).hostname
     if not url.startswith("https://"):
         raise PriceListError(f"{url}: only https price lists are read")
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310 (https only)
+    request = urllib.request.Request(url, headers={"Accept": accept})  # noqa: S310 (https only)
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 (https URLs only)
-            return json.load(response)
+            return bytes(response.read())
     except urllib.error.HTTPError as exc:
         raise PriceListError(f"{host} answered HTTP {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise PriceListError(f"cannot reach {host} ({reason}); refreshing needs internet access") from None
+
+
+def fetch_json(url: str) -> Any:
+    try:
+        return json.loads(fetch_bytes(url))
     except json.JSONDecodeError as exc:
+        host = urllib.parse.urlsplit(url).hostname
         raise PriceListError(f"{host} did not answer JSON ({exc.msg})") from None
 
 
@@ -212,6 +230,65 @@ def refresh_gcp(regions: set[str], machines: set[str], today: str, api_key: str)
     ]
 
 
+def _git(git_dir: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "--git-dir", str(git_dir), *args], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise PriceListError(f"git --git-dir {git_dir} {' '.join(args)}: {done.stderr.strip()}")
+    return done.stdout
+
+
+def karpenter_file(cloud: str, git_dir: Path | None, today: str) -> tuple[str, Retrieval]:
+    """The newest committed version of a cloud's Karpenter price file and where it was read: the
+    file's URL at the commit that last changed it, dated by that commit (or the date the file says
+    it was generated)."""
+    spec = KARPENTER_PRICE_FILES[cloud]
+    if git_dir is not None:
+        last_change = _git(git_dir, "log", "-1", "--format=%H %cs", "HEAD", "--", spec.path)
+        commit, _, date = last_change.partition(" ")
+        if not commit:
+            raise PriceListError(f"{git_dir} has no {spec.path}: is it a clone of {spec.repo}?")
+        text = _git(git_dir, "show", f"{commit}:{spec.path}")
+    else:
+        query = urllib.parse.urlencode({"path": spec.path, "per_page": 1})
+        (last, *_) = fetch_json(f"https://api.github.com/repos/{spec.repo}/commits?{query}") or [{}]
+        committer = (last.get("commit") or {}).get("committer") or {}
+        commit, date = str(last.get("sha", "")), str(committer.get("date", ""))
+        if not commit:
+            raise PriceListError(f"github.com lists no commit of {spec.repo} {spec.path}")
+        raw = f"https://raw.githubusercontent.com/{spec.repo}/{commit}/{spec.path}"
+        text = fetch_bytes(raw, "text/plain").decode("utf-8")
+    source = f"https://github.com/{spec.repo}/blob/{commit.strip()}/{spec.path}"
+    return text, Retrieval(source, today, karpenter_generated_at(text) or date.strip()[:10] or None)
+
+
+def refresh_karpenter(
+    cloud: str, regions: set[str], skus: set[str], today: str, git_dir: Path | None
+) -> list[Price]:
+    text, at = karpenter_file(cloud, git_dir, today)
+    if cloud == "gcp":
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise PriceListError(f"{at.source} is not JSON ({exc.msg})") from None
+        return karpenter_gcp_prices(document, regions, skus, at)
+    return karpenter_go_prices(text, cloud, regions, skus, at)
+
+
+def _git_dirs(values: list[str] | None) -> dict[str, Path]:
+    out: dict[str, Path] = {}
+    for value in values or []:
+        cloud, sep, path = value.partition("=")
+        if not sep or cloud not in KARPENTER_PRICE_FILES or not Path(path).is_dir():
+            raise PriceListError(
+                f"--git-dir {value}: expected CLOUD=GIT_DIR with CLOUD one of "
+                f"{', '.join(KARPENTER_PRICE_FILES)} and an existing directory"
+            )
+        out[cloud] = Path(path)
+    return out
+
+
 def merge(old: Iterable[Price], new: Iterable[Price]) -> list[Price]:
     def key(p: Price) -> tuple[str, ...]:
         return (p.cloud, p.service, p.sku, p.region, p.capacity)
@@ -219,6 +296,23 @@ def merge(old: Iterable[Price], new: Iterable[Price]) -> list[Price]:
     merged = {key(p): p for p in old}
     merged.update({key(p): p for p in new})
     return list(merged.values())
+
+
+def refresh_price_lists(
+    clouds: list[str], regions: dict[str, set[str]], listed: Iterable[Price], today: str
+) -> list[Price]:
+    fresh: list[Price] = []
+    if "aws" in clouds and regions.get("aws"):
+        fresh += refresh_aws(regions["aws"], machine_types("aws", listed), today)
+    if "azure" in clouds and regions.get("azure"):
+        fresh += refresh_azure(regions["azure"], machine_types("azure", listed), today)
+    if "gcp" in clouds and regions.get("gcp"):
+        key = os.environ.get("GCP_PRICING_API_KEY")
+        if key:
+            fresh += refresh_gcp(regions["gcp"], machine_types("gcp", listed), today, key)
+        else:
+            print("gcp: skipped (set GCP_PRICING_API_KEY to a Cloud Billing API key)", file=sys.stderr)
+    return fresh
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -229,6 +323,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--output", type=Path, default=PRICES_FILE, help="the table to update (default: %(default)s)"
     )
+    parser.add_argument(
+        "--from",
+        dest="origin",
+        choices=("price-lists", "karpenter"),
+        default="price-lists",
+        help="the clouds' price APIs (default) or the Karpenter providers' generated price files",
+    )
+    parser.add_argument(
+        "--git-dir",
+        action="append",
+        metavar="CLOUD=GIT_DIR",
+        help="with --from karpenter: read that cloud's price file from a local clone, not GitHub",
+    )
     args = parser.parse_args(argv)
     table = load(args.output if args.output.exists() else PRICES_FILE)
     today = datetime.datetime.now(datetime.UTC).date().isoformat()
@@ -236,16 +343,13 @@ def main(argv: list[str] | None = None) -> int:
     clouds = args.only or ["aws", "azure", "gcp"]
     fresh: list[Price] = []
     try:
-        if "aws" in clouds and regions.get("aws"):
-            fresh += refresh_aws(regions["aws"], machine_types("aws", table.prices), today)
-        if "azure" in clouds and regions.get("azure"):
-            fresh += refresh_azure(regions["azure"], machine_types("azure", table.prices), today)
-        if "gcp" in clouds and regions.get("gcp"):
-            key = os.environ.get("GCP_PRICING_API_KEY")
-            if key:
-                fresh += refresh_gcp(regions["gcp"], machine_types("gcp", table.prices), today, key)
-            else:
-                print("gcp: skipped (set GCP_PRICING_API_KEY to a Cloud Billing API key)", file=sys.stderr)
+        if args.origin == "karpenter":
+            git_dirs = _git_dirs(args.git_dir)
+            for cloud in clouds:
+                skus = machine_types(cloud, table.prices)
+                fresh += refresh_karpenter(cloud, regions.get(cloud, set()), skus, today, git_dirs.get(cloud))
+        else:
+            fresh += refresh_price_lists(clouds, regions, table.prices, today)
     except PriceListError as exc:
         print(f"error: {exc}; {args.output} is unchanged", file=sys.stderr)
         return 2

@@ -13,11 +13,14 @@ it could find; a SKU it cannot find is simply not returned (the table then says 
 - GCP Cloud Billing Catalog API, `services/{id}/skus` (`skus[]` with description, category.usageType,
   serviceRegions, pricingInfo[].pricingExpression.tieredRates[].unitPrice{units, nanos}):
   https://cloud.google.com/billing/v1/how-tos/catalog-api
+- The price files the Karpenter providers generate and commit (KARPENTER_PRICE_FILES): a snapshot
+  of the clouds' price lists that any machine can read from GitHub, no credentials or API key.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +39,8 @@ class Retrieval:
 
     source: str
     retrieved: str  # YYYY-MM-DD
+    # The date the source states for its prices (a generator's run, a scheduled refresh's commit).
+    as_of: str | None = None
 
 
 def _entry(
@@ -50,7 +55,7 @@ def _entry(
     note: str,
 ) -> Price:
     return Price(
-        cloud, service, sku, region, unit, round(usd, 6), capacity, at.source, at.retrieved, None, note
+        cloud, service, sku, region, unit, round(usd, 6), capacity, at.source, at.retrieved, at.as_of, note
     )
 
 
@@ -280,4 +285,103 @@ def gcp_machine_prices(
                 f" + {shape.gpus} x {shape.gpu_model}" if shape.gpus else ""
             )
             out.append(_entry("gcp", "compute", machine, region, "hour", usd, capacity, at, note))  # type: ignore[arg-type]
+    return out
+
+
+# --- Karpenter providers' generated price files ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KarpenterFile:
+    """A price file a Karpenter provider generates from a cloud's price list and commits."""
+
+    repo: str  # owner/name on GitHub
+    path: str
+    note: str  # what the file holds and how it was generated (read from the generator's code)
+
+
+KARPENTER_PRICE_FILES: dict[str, KarpenterFile] = {
+    # hack/code/prices_gen + pkg/providers/pricing/pricing.go: EC2 on-demand, Linux, shared tenancy,
+    # preInstalledSw NA, capacitystatus Used; us-east-1 only in this file.
+    "aws": KarpenterFile(
+        "aws/karpenter-provider-aws",
+        "pkg/providers/pricing/zz_generated.pricing_aws.go",
+        "AWS Price List API (AmazonEC2, Linux, shared tenancy, preInstalledSw NA, capacitystatus Used, "
+        "OnDemand) as generated into Karpenter's price file",
+    ),
+    # pkg/providers/pricing/pricing.go FetchPricing: Retail Prices API, priceType Consumption, USD,
+    # serviceName 'Virtual Machines'; ' Windows' products and ' Low Priority' meters dropped; the
+    # generated file keeps the on-demand map only (spot is fetched live, not committed).
+    "azure": KarpenterFile(
+        "Azure/karpenter-provider-azure",
+        "pkg/providers/pricing/zz_generated.pricing.go",
+        "Azure Retail Prices API (Virtual Machines, Consumption, USD, Linux: Windows products and Low "
+        "Priority meters dropped) as generated into Karpenter's price file",
+    ),
+    # pkg/providers/pricing/instanceprice/instanceprice.go: the `hour` and `hourSpot` columns of
+    # https://gcloud-compute.com/machine-types-regions.csv (Cyclenerd's table built from the Cloud
+    # Billing Catalog SKUs), refreshed weekly by .github/workflows/update-pricing.yaml. A G2 machine's
+    # price includes its L4 GPU (kubernetes/autoscaler gce_price_info.go: "price of this gpu is
+    # counted into G2 machine-type price").
+    "gcp": KarpenterFile(
+        "cloudpilot-ai/karpenter-provider-gcp",
+        "pkg/providers/pricing/initial-prices.json",
+        "GCE machine-type hour (vCPUs, memory and, for G2/A2, the attached GPUs) from the gcloud-compute.com "
+        "price table as committed by karpenter-provider-gcp's weekly price refresh",
+    ),
+}
+_GENERATED_AT = re.compile(r"generated at (\d{4}-\d{2}-\d{2})T")
+# `"us-east-1": {` (aws) or `initialOnDemandPrices["westeurope"] = map[string]float64{` (azure)
+_GO_REGION = re.compile(r'^\s*(?:\w+\[)?"([a-z0-9-]+)"\]?\s*(?::|=\s*map\[[^\]]+\][\w.]+)\s*\{\s*$')
+_GO_PRICE = re.compile(r'"([^"]+)"\s*:\s*([0-9]+(?:\.[0-9]+)?)')
+
+
+def karpenter_generated_at(text: str) -> str | None:
+    """The date in a generated Go price file's `// generated at 2026-07-20T...` line."""
+    found = _GENERATED_AT.search(text)
+    return found.group(1) if found else None
+
+
+def karpenter_go_prices(
+    text: str, cloud: str, regions: Iterable[str], skus: Iterable[str], at: Retrieval
+) -> list[Price]:
+    """On-demand hours of `skus` in `regions` from a generated Go price map (karpenter-provider-aws's
+    zz_generated.pricing_aws.go, karpenter-provider-azure's zz_generated.pricing.go)."""
+    wanted_regions, wanted = set(regions), set(skus)
+    note = KARPENTER_PRICE_FILES[cloud].note
+    region: str | None = None
+    out: dict[tuple[str, str], Price] = {}
+    for line in text.splitlines():
+        header = _GO_REGION.match(line)
+        if header:
+            region = header.group(1)
+            continue
+        if region not in wanted_regions:
+            continue
+        for sku, usd in _GO_PRICE.findall(line):
+            sku = sku.strip()  # the azure file has keys with trailing blanks
+            if sku in wanted:
+                out.setdefault(
+                    (region, sku),
+                    _entry(cloud, "compute", sku, region, "hour", float(usd), "on-demand", at, note),
+                )
+    return sorted(out.values(), key=lambda p: (p.region, p.sku))
+
+
+def karpenter_gcp_prices(
+    document: Mapping[str, Any], regions: Iterable[str], machine_types: Iterable[str], at: Retrieval
+) -> list[Price]:
+    """On-demand and spot hours of `machine_types` in `regions` from karpenter-provider-gcp's
+    initial-prices.json (`{"prices": {region: {"on_demand": {type: usd}, "spot": {...}}}}`)."""
+    wanted = set(machine_types)
+    note = KARPENTER_PRICE_FILES["gcp"].note
+    out: list[Price] = []
+    for region in sorted(set(regions)):
+        by_capacity = (document.get("prices") or {}).get(region) or {}
+        for key, capacity in (("on_demand", "on-demand"), ("spot", "spot")):
+            for machine, usd in sorted((by_capacity.get(key) or {}).items()):
+                if machine in wanted and isinstance(usd, int | float) and usd > 0:
+                    out.append(
+                        _entry("gcp", "compute", machine, region, "hour", float(usd), capacity, at, note)  # type: ignore[arg-type]
+                    )
     return out

@@ -151,10 +151,14 @@ def test_cost_markdown_is_the_rendered_delta(plans) -> None:
 
 
 @pytest.mark.parametrize(
-    ("stack", "control_plane", "fee"), [("gcp-dev", "gke", 0.10), ("azure-dev", "aks-free", 0.0)]
+    ("stack", "control_plane", "fee", "region", "gpu_machine"),
+    [
+        ("gcp-dev", "gke", 0.10, "europe-west4", "g2-standard-8"),
+        ("azure-dev", "aks-free", 0.0, "westeurope", "Standard_NC4as_T4_v3"),
+    ],
 )
-def test_gcp_and_azure_stacks_price_their_control_plane_and_name_unpriced_pools(
-    stack, control_plane, fee
+def test_gcp_and_azure_stacks_price_their_control_plane_and_pools(
+    stack, control_plane, fee, region, gpu_machine
 ) -> None:
     from mlfleet.engine.harness import preview_stack
 
@@ -165,11 +169,31 @@ def test_gcp_and_azure_stacks_price_their_control_plane_and_name_unpriced_pools(
     assert control.on_demand_price is not None and control.on_demand_price.sku == control_plane
     assert control.on_demand == pytest.approx(fee * HOURS_PER_MONTH)
     pools = [line for line in lines if line.kind == "nodes"]
-    assert pools, "the stack's node pools are costed"
-    # Their machine types have no price in the table yet: each row says so instead of a number.
+    assert pools and all(pool.on_demand_price is not None for pool in pools), [
+        pool.name for pool in pools if pool.on_demand_price is None
+    ]
+    # The GPU pool scales from zero: nothing while idle, its node-hour price times its limit at the
+    # limit (spot where the table has a spot price, else on-demand bounds it).
+    cloud = "gcp" if stack == "gcp-dev" else "azure"
+    table = default_table()
+    price = table.hourly(cloud, region, gpu_machine, "spot") or table.hourly(cloud, region, gpu_machine)
+    assert price is not None and price.source.startswith("https://github.com/")
+    (gpu,) = [pool for pool in pools if gpu_machine in pool.label]
+    assert (gpu.on_demand, gpu.spot) == (0.0, 0.0)
+    inputs = next(r["inputs"] for r in plan["resources"] if r["name"] == gpu.name)
+    scaling = inputs.get("autoscaling") or {}  # GKE: per-zone maxNodeCount or totalMaxNodeCount
+    limit = (
+        scaling.get("totalMaxNodeCount")
+        or inputs.get("maxCount")
+        or scaling["maxNodeCount"] * len(inputs.get("nodeLocations") or [None])
+    )
+    assert gpu.at_limit == pytest.approx(price.usd * HOURS_PER_MONTH * limit)
+    # What the table still lacks (storage, load balancers) is named, never a number.
     text = render_cost_markdown(costs)
-    for pool in pools:
-        assert not pool.priced and f"`{pool.name}`" in text.split("No price in the table for:")[1]
+    unpriced = [line for line in lines if not line.priced]
+    assert unpriced and all(line.kind in ("storage", "load-balancer") for line in unpriced)
+    for line in unpriced:
+        assert f"`{line.name}`" in text.split("No price in the table for:")[1]
 
 
 def test_a_resource_replaced_by_the_same_size_changes_nothing_even_unpriced(plans) -> None:

@@ -20,6 +20,9 @@ from components.pricing.sources import (
     aws_spot_prices,
     azure_retail_prices,
     gcp_machine_prices,
+    karpenter_gcp_prices,
+    karpenter_generated_at,
+    karpenter_go_prices,
 )
 from components.pricing.table import PRICES_FILE, Price
 from tests.support import REPO_ROOT, free_port
@@ -145,4 +148,97 @@ def test_without_a_network_it_stops_with_one_line_and_leaves_the_table_unchanged
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: cannot reach prices.azure.com"), result.stderr
     assert "Traceback" not in result.stderr
+    assert table.read_text() == PRICES_FILE.read_text()
+
+
+# --- the Karpenter providers' generated price files (fixtures: excerpts of the real files at the
+# commits prices.json names, lines kept verbatim) ---------------------------------------------------
+
+
+def _karpenter_text(name: str) -> str:
+    return (FIXTURES / name).read_text()
+
+
+def test_karpenter_azure_file_gives_the_asked_sizes_of_the_asked_region_dated_by_its_generator() -> None:
+    text = _karpenter_text("karpenter_azure_pricing.go.txt")
+    at = Retrieval("https://github.com/x", "2026-12-02", karpenter_generated_at(text))
+    sizes = ["Standard_NC4as_T4_v3", "Standard_D4s_v5", "Standard_NM16ads_MA35D", "Standard_E2s_v5"]
+    prices = karpenter_go_prices(text, "azure", ["westeurope"], sizes, at)
+    # westus's NC4as_T4_v3 (0.631) is another region; a key with trailing blanks is still found.
+    assert _prices(prices) == {
+        ("compute", "Standard_D4s_v5", "on-demand"): 0.23,
+        ("compute", "Standard_NC4as_T4_v3", "on-demand"): 0.658,
+        ("compute", "Standard_NM16ads_MA35D", "on-demand"): 2.535,
+    }
+    assert {(p.region, p.as_of, p.unit) for p in prices} == {("westeurope", "2026-06-18", "hour")}
+
+
+def test_karpenter_aws_file_reads_several_types_per_line() -> None:
+    text = _karpenter_text("karpenter_aws_pricing.go.txt")
+    at = Retrieval("https://github.com/x", "2026-12-02", karpenter_generated_at(text))
+    prices = karpenter_go_prices(text, "aws", ["us-east-1", "us-west-2"], ["g5.xlarge", "m6i.large"], at)
+    assert _prices(prices) == {
+        ("compute", "g5.xlarge", "on-demand"): 1.006,
+        ("compute", "m6i.large", "on-demand"): 0.096,
+    }
+    assert prices[0].as_of == "2026-07-20"
+
+
+def test_karpenter_gcp_file_gives_on_demand_and_spot_of_the_region() -> None:
+    document = json.loads(_karpenter_text("karpenter_gcp_initial_prices.json"))
+    prices = karpenter_gcp_prices(document, ["europe-west4"], ["g2-standard-8", "n1-standard-4"], AT)
+    assert _prices(prices) == {
+        ("compute", "g2-standard-8", "on-demand"): 0.897202,
+        ("compute", "g2-standard-8", "spot"): 0.47082,
+    }
+
+
+def _run_script(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_refreshing_from_a_karpenter_clone_cites_the_file_at_its_commit(tmp_path: Path) -> None:
+    clone = tmp_path / "karpenter-provider-azure"
+    target = clone / "pkg/providers/pricing/zz_generated.pricing.go"
+    target.parent.mkdir(parents=True)
+    target.write_text(_karpenter_text("karpenter_azure_pricing.go.txt"))
+    git = ["git", "-C", str(clone), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "prices"], check=True)
+    commit = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True)
+    table = tmp_path / "prices.json"
+    table.write_text(PRICES_FILE.read_text())
+    result = _run_script(
+        "--from", "karpenter", "--only", "azure", "--git-dir", f"azure={clone}/.git", "--output", str(table)
+    )
+    assert result.returncode == 0, result.stderr
+    after = json.loads(table.read_text())["prices"]
+    vms = {p["sku"]: p for p in after if p["cloud"] == "azure" and p["service"] == "compute"}
+    assert vms["Standard_NC4as_T4_v3"]["usd"] == 0.658 and vms["Standard_D4s_v5"]["usd"] == 0.23
+    source = (
+        "https://github.com/Azure/karpenter-provider-azure/blob/"
+        f"{commit.stdout.strip()}/pkg/providers/pricing/zz_generated.pricing.go"
+    )
+    assert {(p["source"], p["asOf"], p["region"]) for p in vms.values()} == {
+        (source, "2026-06-18", "westeurope")
+    }
+    # What it did not refresh keeps its own source and date.
+    before = {(p["cloud"], p["sku"], p["capacity"]): p for p in json.loads(PRICES_FILE.read_text())["prices"]}
+    kept = {(p["cloud"], p["sku"], p["capacity"]): p for p in after if p["cloud"] != "azure"}
+    assert kept == {k: v for k, v in before.items() if k[0] != "azure"}
+
+
+def test_a_wrong_git_dir_is_one_line_and_the_table_is_unchanged(tmp_path: Path) -> None:
+    table = tmp_path / "prices.json"
+    table.write_text(PRICES_FILE.read_text())
+    missing = f"gcp={tmp_path}/missing"
+    result = _run_script("--from", "karpenter", "--git-dir", missing, "--output", str(table))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: --git-dir {missing}: expected CLOUD=GIT_DIR with CLOUD one of aws, azure, gcp "
+        f"and an existing directory; {table} is unchanged"
+    ]
     assert table.read_text() == PRICES_FILE.read_text()

@@ -111,3 +111,40 @@ def test_the_stacks_prometheus_rule_carries_its_gpu_prices_and_budget(tmp_path: 
     prices = {r["labels"]["instance_type"]: r["expr"] for r in group["rules"] if r["record"] == PRICE_METRIC}
     assert prices == {t: f"vector({usd!r})" for t, usd in expected.items()}
     assert {"record": BUDGET_METRIC, "expr": "vector(40.0)"} in group["rules"]
+
+
+@pytest.mark.parametrize(
+    ("stack", "cloud", "region", "machine"),
+    [
+        ("gcp-dev", "gcp", "europe-west4", "g2-standard-8"),
+        ("azure-dev", "azure", "westeurope", "Standard_NC4as_T4_v3"),
+    ],
+)
+def test_gcp_and_azure_stacks_carry_their_gpu_machines_price(stack, cloud, region, machine) -> None:
+    from mlfleet.engine.harness import preview_stack
+
+    plan = preview_stack(stack).data
+    (rule,) = [
+        r for r in plan["resources"] if r["type"] == "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
+    ]
+    (group,) = [g for g in rule["inputs"]["spec"]["groups"] if g["name"] == "mlfleet-gpu-prices"]
+    prices = {r["labels"]["instance_type"]: r["expr"] for r in group["rules"] if r["record"] == PRICE_METRIC}
+    # dev runs spot: the table's spot price where it has one (GCP), else on-demand bounds it (Azure).
+    table = default_table()
+    price = table.hourly(cloud, region, machine, "spot") or table.hourly(cloud, region, machine)
+    assert price is not None, f"the table has no {cloud} {region} price for {machine}"
+    assert prices == {machine: f"vector({price.usd!r})"}
+
+
+def test_the_promtool_cases_use_the_tables_prices() -> None:
+    """The price series fed to rules/gpu_cost.yaml's unit tests are the table's figures."""
+    cases = yaml.safe_load((Path(__file__).parent / "gpu_cost_rules_test.yaml").read_text())["tests"]
+    table = {(p.sku, p.usd) for p in default_table().prices if p.service == "compute"}
+    fed = set()
+    for case in cases:
+        for series in case["input_series"]:
+            if series["series"].startswith(PRICE_METRIC + "{"):
+                sku = series["series"].split('instance_type="', 1)[1].split('"', 1)[0]
+                fed.add((sku, float(series["values"].split("+", 1)[0])))
+    assert fed and fed <= table, fed - table
+    assert {"g2-standard-8", "Standard_NC4as_T4_v3"} <= {sku for sku, _ in fed}
