@@ -14,6 +14,10 @@ from components.context import Cloud
 # the cloud load balancer's health check use these, from here only.
 LIVENESS_PATH = "/v2/health/live"
 READINESS_PATH = "/v2/health/ready"
+# Its gRPC services (apps/serving/mlfleet_serving/grpc/): the paths a gRPC Ingress routes (a gRPC
+# call is POST /<package.Service>/<Method>), and the standard health check's method.
+GRPC_PATHS = ("/inference.GRPCInferenceService", "/grpc.health.v1.Health")
+GRPC_HEALTH_PATH = "/grpc.health.v1.Health/Check"
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,18 @@ class IngressFlavor:
     tls_secret: bool = True
     # Annotation that names the cloud load balancer (so its alarm can find it); None: not nameable.
     name_annotation: str | None = None
+    # A second Ingress for GRPC_PATHS (gRPC to the pods' grpc port) with these annotations on top of
+    # the first's; None: gRPC is not exposed through this cloud's Ingress (in-cluster only).
+    grpc_ingress_annotations: dict[str, str] | None = None
+    # Annotation that puts both Ingresses on one load balancer (AWS IngressGroup), with its name.
+    group_annotation: str | None = None
+
+
+# ingress-nginx (also the AKS application routing add-on's controller): backend-protocol GRPC makes
+# NGINX grpc_pass to the pods (kubernetes/ingress-nginx docs/user-guide/nginx-configuration/
+# annotations.md "Backend Protocol", commit 003d71d). It is per Ingress, hence a second Ingress for
+# the gRPC paths; NGINX merges the two Ingresses of one host.
+NGINX_GRPC = {"nginx.ingress.kubernetes.io/backend-protocol": "GRPC"}
 
 
 def ingress_flavor(cloud: Cloud, vpc_cidr: str = "10.0.0.0/16") -> IngressFlavor:
@@ -48,6 +64,16 @@ def ingress_flavor(cloud: Cloud, vpc_cidr: str = "10.0.0.0/16") -> IngressFlavor
             },
             tls_secret=False,
             name_annotation="alb.ingress.kubernetes.io/load-balancer-name",
+            # kubernetes-sigs/aws-load-balancer-controller docs/guide/ingress/annotations.md (commit
+            # 225f445): backend-protocol-version GRPC, a gRPC health check path with gRPC success
+            # codes, and group.order so the gRPC paths are matched before the REST Ingress's "/".
+            grpc_ingress_annotations={
+                "alb.ingress.kubernetes.io/backend-protocol-version": "GRPC",
+                "alb.ingress.kubernetes.io/healthcheck-path": GRPC_HEALTH_PATH,
+                "alb.ingress.kubernetes.io/success-codes": "0",
+                "alb.ingress.kubernetes.io/group.order": "-1",
+            },
+            group_annotation="alb.ingress.kubernetes.io/group.name",
         )
     if cloud == "gcp":
         # Container-native load balancing (NEGs): Google front ends and health checkers reach pods.
@@ -61,6 +87,10 @@ def ingress_flavor(cloud: Cloud, vpc_cidr: str = "10.0.0.0/16") -> IngressFlavor
     if cloud == "azure":
         # AKS application routing add-on (managed NGINX).
         return IngressFlavor(
-            class_name="webapprouting.kubernetes.azure.com", controller_namespace="app-routing-system"
+            class_name="webapprouting.kubernetes.azure.com",
+            controller_namespace="app-routing-system",
+            grpc_ingress_annotations=NGINX_GRPC,
         )
-    return IngressFlavor(class_name="nginx", controller_namespace="ingress-nginx")
+    return IngressFlavor(
+        class_name="nginx", controller_namespace="ingress-nginx", grpc_ingress_annotations=NGINX_GRPC
+    )

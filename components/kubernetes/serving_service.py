@@ -4,7 +4,7 @@ ServiceMonitor and a TLS Ingress. Type token `mlfleet:kubernetes:ServingService`
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -14,7 +14,7 @@ from mlfleet_serving.settings import ServingSettings
 
 from components.context import compact_name
 from components.errors import ComponentArgumentError
-from components.kubernetes.ingress_flavor import LIVENESS_PATH, READINESS_PATH, IngressFlavor
+from components.kubernetes.ingress_flavor import GRPC_PATHS, LIVENESS_PATH, READINESS_PATH, IngressFlavor
 from components.kubernetes.pod_security import (
     container_security_context,
     pod_security_context,
@@ -25,6 +25,8 @@ from components.kubernetes.service_account import workload_service_account
 from components.serving_service import ServingServiceArgs
 
 PORT = 8080
+# The server's Open Inference Protocol gRPC port: its own default (ServingSettings), set explicitly.
+GRPC_PORT: int = ServingSettings.model_fields["grpc_port"].default
 # The hashed API keys file the server reads (MLFLEET_API_KEYS_FILE), from a Secret volume: a file,
 # unlike an env var, does not show in `kubectl describe pod`.
 KEYS_DIR = "/etc/mlfleet/api-keys"
@@ -117,7 +119,13 @@ class KubernetesServingService(pulumi.ComponentResource):
             spec=k8s.core.v1.ServiceSpecArgs(
                 type="ClusterIP",
                 selector=selector,
-                ports=[k8s.core.v1.ServicePortArgs(name="http", port=80, target_port="http")],
+                ports=[
+                    k8s.core.v1.ServicePortArgs(name="http", port=80, target_port="http"),
+                    # appProtocol: for meshes and Gateway implementations that route by it.
+                    k8s.core.v1.ServicePortArgs(
+                        name="grpc", port=GRPC_PORT, target_port="grpc", app_protocol="grpc"
+                    ),
+                ],
             ),
             opts=child,
         )
@@ -161,7 +169,10 @@ class KubernetesServingService(pulumi.ComponentResource):
                 ingress=[
                     k8s.networking.v1.NetworkPolicyIngressRuleArgs(
                         from_=_traffic_sources(flavor, args.monitoring_namespace),
-                        ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=PORT, protocol="TCP")],
+                        ports=[
+                            k8s.networking.v1.NetworkPolicyPortArgs(port=port, protocol="TCP")
+                            for port in (PORT, GRPC_PORT)
+                        ],
                     )
                 ],
             ),
@@ -185,38 +196,15 @@ class KubernetesServingService(pulumi.ComponentResource):
         ingress = k8s.networking.v1.Ingress(
             f"{name}-ingress",
             metadata=meta(_ingress_annotations(flavor, args, self.load_balancer_name)),
-            spec=k8s.networking.v1.IngressSpecArgs(
-                ingress_class_name=flavor.class_name,
-                tls=[k8s.networking.v1.IngressTLSArgs(hosts=list(hosts), secret_name=f"{name}-tls")]
-                if flavor.tls_secret
-                else None,
-                # One rule per name, same backend: the cell's own name and the shared (global) ones.
-                rules=[
-                    k8s.networking.v1.IngressRuleArgs(
-                        host=host,
-                        http=k8s.networking.v1.HTTPIngressRuleValueArgs(
-                            paths=[
-                                k8s.networking.v1.HTTPIngressPathArgs(
-                                    path="/",
-                                    path_type="Prefix",
-                                    backend=k8s.networking.v1.IngressBackendArgs(
-                                        service=k8s.networking.v1.IngressServiceBackendArgs(
-                                            name=service.metadata.name,
-                                            port=k8s.networking.v1.ServiceBackendPortArgs(name="http"),
-                                        )
-                                    ),
-                                )
-                            ]
-                        ),
-                    )
-                    for host in hosts
-                ],
-            ),
+            # One rule per name, same backend: the cell's own name and the shared (global) ones.
+            spec=_ingress_spec(flavor, name, hosts, service.metadata.name, (("/", "http"),)),
             # Its controller and certificate first, so the load balancer comes up serving TLS.
             opts=pulumi.ResourceOptions.merge(
                 child, pulumi.ResourceOptions(depends_on=list(args.ingress_depends_on))
             ),
         )
+        if flavor.grpc_ingress_annotations is not None:
+            self._grpc_ingress(name, args, flavor, meta, service.metadata.name, hosts, ingress, child)
         # Known up front (front doors and health checks use it), available once the Ingress exists.
         self.endpoint_hostname = ingress.id.apply(lambda _: args.hostname)
         self.namespace = pulumi.Output.from_input(args.namespace)
@@ -229,6 +217,33 @@ class KubernetesServingService(pulumi.ComponentResource):
                 "service_name": self.service_name,
                 "api_key": self.api_key,
             }
+        )
+
+    def _grpc_ingress(
+        self,
+        name: str,
+        args: ServingServiceArgs,
+        flavor: IngressFlavor,
+        meta: Callable[[Mapping[str, pulumi.Input[str]]], k8s.meta.v1.ObjectMetaArgs],
+        service_name: pulumi.Input[str],
+        hosts: tuple[str, ...],
+        ingress: k8s.networking.v1.Ingress,
+        child: pulumi.ResourceOptions,
+    ) -> None:
+        """The gRPC services' paths, on the same hosts and load balancer as REST, to the grpc port
+        (the cloud's gRPC backend protocol in flavor.grpc_ingress_annotations)."""
+        annotations = {
+            **_ingress_annotations(flavor, args, self.load_balancer_name),
+            **(flavor.grpc_ingress_annotations or {}),
+        }
+        annotations.pop("cert-manager.io/cluster-issuer", None)  # the REST Ingress's Certificate
+        k8s.networking.v1.Ingress(
+            f"{name}-grpc-ingress",
+            metadata=meta(annotations),
+            spec=_ingress_spec(
+                flavor, name, hosts, service_name, tuple((path, "grpc") for path in GRPC_PATHS)
+            ),
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[ingress])),
         )
 
     @staticmethod
@@ -248,6 +263,7 @@ class KubernetesServingService(pulumi.ComponentResource):
         env = [
             k8s.core.v1.EnvVarArgs(name="MLFLEET_HOST", value="0.0.0.0"),
             k8s.core.v1.EnvVarArgs(name="MLFLEET_PORT", value=str(PORT)),
+            k8s.core.v1.EnvVarArgs(name=server_env_name("grpc_port"), value=str(GRPC_PORT)),
             k8s.core.v1.EnvVarArgs(name="MLFLEET_REGISTRY", value=args.registry_url),
             k8s.core.v1.EnvVarArgs(name="MLFLEET_MODEL", value=args.model),
             k8s.core.v1.EnvVarArgs(name="MLFLEET_ALIAS", value=args.alias),
@@ -281,7 +297,10 @@ class KubernetesServingService(pulumi.ComponentResource):
                 k8s.core.v1.ContainerArgs(
                     name="serving",
                     image=args.image,
-                    ports=[k8s.core.v1.ContainerPortArgs(name="http", container_port=PORT, protocol="TCP")],
+                    ports=[
+                        k8s.core.v1.ContainerPortArgs(name="http", container_port=PORT, protocol="TCP"),
+                        k8s.core.v1.ContainerPortArgs(name="grpc", container_port=GRPC_PORT, protocol="TCP"),
+                    ],
                     env=env,
                     env_from=env_from,
                     resources=resources(args.cpu, args.memory),
@@ -385,12 +404,51 @@ def _traffic_sources(
     return peers
 
 
+def _ingress_spec(
+    flavor: IngressFlavor,
+    name: str,
+    hosts: tuple[str, ...],
+    service_name: pulumi.Input[str],
+    paths: tuple[tuple[str, str], ...],
+) -> k8s.networking.v1.IngressSpecArgs:
+    """One rule per host name, each with `paths` (path prefix, Service port name)."""
+    return k8s.networking.v1.IngressSpecArgs(
+        ingress_class_name=flavor.class_name,
+        tls=[k8s.networking.v1.IngressTLSArgs(hosts=list(hosts), secret_name=f"{name}-tls")]
+        if flavor.tls_secret
+        else None,
+        rules=[
+            k8s.networking.v1.IngressRuleArgs(
+                host=host,
+                http=k8s.networking.v1.HTTPIngressRuleValueArgs(
+                    paths=[
+                        k8s.networking.v1.HTTPIngressPathArgs(
+                            path=path,
+                            path_type="Prefix",
+                            backend=k8s.networking.v1.IngressBackendArgs(
+                                service=k8s.networking.v1.IngressServiceBackendArgs(
+                                    name=service_name,
+                                    port=k8s.networking.v1.ServiceBackendPortArgs(name=port),
+                                )
+                            ),
+                        )
+                        for path, port in paths
+                    ]
+                ),
+            )
+            for host in hosts
+        ],
+    )
+
+
 def _ingress_annotations(
     flavor: IngressFlavor, args: ServingServiceArgs, load_balancer_name: str | None
 ) -> dict[str, pulumi.Input[str]]:
     annotations: dict[str, pulumi.Input[str]] = {**flavor.annotations, **args.ingress_annotations}
     if flavor.name_annotation and load_balancer_name:
         annotations[flavor.name_annotation] = load_balancer_name
+        if flavor.group_annotation:  # the gRPC Ingress joins the same load balancer
+            annotations[flavor.group_annotation] = load_balancer_name
     if args.tls_cluster_issuer and flavor.tls_secret:
         annotations["cert-manager.io/cluster-issuer"] = args.tls_cluster_issuer
     return annotations

@@ -16,6 +16,9 @@ class ServingSettings(BaseSettings):
     alias: str = "production"
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
+    # Open Inference Protocol v2 over gRPC (grpc/): same process, data plane and drain as REST.
+    grpc_enabled: bool = True
+    grpc_port: int = Field(default=8081, ge=0, le=65535)
 
     # Rollouts: a weighted canary alias (sticky by the routing-key header) and a shadow alias.
     canary_alias: str | None = None
@@ -74,6 +77,8 @@ class ServingSettings(BaseSettings):
     def _check_pairs(self) -> ServingSettings:
         if (self.tls_certfile is None) != (self.tls_keyfile is None):
             raise ValueError("set both MLFLEET_TLS_CERTFILE and MLFLEET_TLS_KEYFILE, or neither")
+        if self.grpc_enabled and self.grpc_port == self.port != 0:
+            raise ValueError("MLFLEET_GRPC_PORT must differ from MLFLEET_PORT (or MLFLEET_GRPC_ENABLED=0)")
         if 0 < self.alias_max_age_seconds <= self.poll_interval_seconds:
             raise ValueError(
                 "MLFLEET_ALIAS_MAX_AGE_SECONDS must exceed MLFLEET_POLL_INTERVAL_SECONDS (or be 0: never)"

@@ -13,7 +13,11 @@ STACKS = ("dev", "gcp-dev", "azure-dev", "local")
 
 
 def _one(plan: Plan, kind: str) -> dict:
-    found = [r for r in plan.resources if r["type"].endswith(f":{kind}") and "-serving" in r["name"]]
+    found = [
+        r
+        for r in plan.resources
+        if r["type"].endswith(f":{kind}") and "-serving" in r["name"] and "-grpc-" not in r["name"]
+    ]  # the gRPC Ingress: test_serving_grpc.py
     assert len(found) == 1, (kind, [r["name"] for r in found])
     return found[0]["inputs"]
 
@@ -80,7 +84,10 @@ def test_network_policy_admits_only_the_ingress_path_and_prometheus(stack, contr
     # Cloud load balancers that send straight to pod IPs are admitted by their address ranges only.
     assert "0.0.0.0/0" not in blocks
     assert bool(blocks) == (controller is None)
-    assert rule["ports"] == [{"port": 8080, "protocol": "TCP"}]
+    assert rule["ports"] == [
+        {"port": 8080, "protocol": "TCP"},
+        {"port": 8081, "protocol": "TCP"},
+    ]  # REST, gRPC
 
 
 @pytest.mark.parametrize("stack", STACKS)
