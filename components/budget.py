@@ -3,8 +3,10 @@
 AWS Budgets (`aws.budgets.Budget`), a GCP Cloud Billing budget (`gcp.billing.Budget`, e-mail through
 Cloud Monitoring notification channels), an Azure consumption budget
 (`azure_native.consumption.Budget`). The recipients are the e-mail addresses of the stack's
-Alertmanager receivers (`mlfleet:monitoring.receivers`), so spend reaches the people alerts reach.
-See docs/budgets.md.
+Alertmanager receivers (`mlfleet:monitoring.receivers`), so spend reaches the people alerts reach;
+the receivers' https webhooks get the budget service's own notifications too (AWS: an SNS topic with
+https subscriptions, GCP: a Pub/Sub topic with push subscriptions, Azure: an action group's webhook
+receivers). See docs/budgets.md.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ SpendBasis = Literal["actual", "forecast"]
 # billing/_inputs.py, allUpdatesRule.monitoringNotificationChannels).
 MAX_NOTIFICATIONS = 5
 MAX_RECIPIENTS = 5
+# Azure allows 10 webhook receivers per action group (pulumi-azure-native 3.29 monitor ActionGroup);
+# kept at the e-mail limit so one receivers map fits every cloud.
+MAX_WEBHOOKS = 5
 _EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
 
 
@@ -46,6 +51,8 @@ class BudgetArgs:
     scope: BudgetScope = "stack"
     # GCP: the billing account the project is billed to (XXXXXX-XXXXXX-XXXXXX).
     gcp_billing_account: str | None = None
+    # https URLs that get the budget service's notifications (the alert receivers' webhooks).
+    webhooks: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.amount, bool) or not self.amount > 0:
@@ -78,6 +85,13 @@ class BudgetArgs:
         bad = [r for r in self.recipients if not _EMAIL.match(r)]
         if bad:
             raise ComponentArgumentError(COMPONENT, "recipients", f"has {bad!r}", "pass e-mail addresses")
+        if len(self.webhooks) > MAX_WEBHOOKS or any(not w.startswith("https://") for w in self.webhooks):
+            raise ComponentArgumentError(
+                COMPONENT,
+                "webhooks",
+                f"is {list(self.webhooks)!r}",
+                f"pass at most {MAX_WEBHOOKS} https:// URLs (Pub/Sub pushes to https endpoints only)",
+            )
 
     def thresholds(self) -> list[tuple[SpendBasis, float]]:
         """Every notification: (actual | forecast, percent of the amount)."""

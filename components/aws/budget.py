@@ -1,10 +1,12 @@
-"""AWS Budgets cost budget for one cell, e-mailing the alert receivers at each threshold."""
+"""AWS Budgets cost budget for one cell, e-mailing the alert receivers at each threshold and, when
+they have https webhooks, publishing to an SNS topic those webhooks subscribe to."""
 
 from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.policy_documents import document
 from components.budget import BudgetArgs, amount_text
 from components.context import PlatformContext
 from components.target import CloudTarget
@@ -15,6 +17,80 @@ from components.target import CloudTarget
 # TagKeyValue). It only counts once the tag is activated as a cost allocation tag (docs/budgets.md).
 COST_TAG = "environment"
 NOTIFICATION_TYPE = {"actual": "ACTUAL", "forecast": "FORECASTED"}
+BUDGETS_SERVICE = "budgets.amazonaws.com"
+
+
+def _webhook_topic(
+    name: str,
+    webhooks: tuple[str, ...],
+    context: PlatformContext,
+    opts: pulumi.ResourceOptions,
+    parent: pulumi.Resource,
+) -> pulumi.Output[str]:
+    """An SNS topic AWS Budgets may publish to, with one https subscription per webhook; its ARN.
+
+    The topic policy is the one AWS documents for budget notifications (Cost Management user guide,
+    "Creating an Amazon SNS topic for budget notifications": SNS:Publish for budgets.amazonaws.com,
+    conditioned on aws:SourceAccount and aws:SourceArn arn:<partition>:budgets::<account>:*).
+    Topics are encrypted (policy aws-sns-encrypted); a service publishing to an encrypted topic needs
+    kms:GenerateDataKey* and kms:Decrypt on its key (SNS developer guide, Key management), which the
+    AWS-managed alias/aws/sns key cannot grant, so the topic has its own key.
+    """
+    identity = aws.get_caller_identity_output(
+        opts=pulumi.InvokeOutputOptions(parent=parent, provider=opts.provider)
+    )
+    account, partition = identity.account_id, identity.arn.apply(lambda arn: arn.split(":")[1])
+    from_budgets = {
+        "StringEquals": {"aws:SourceAccount": account},
+        "ArnLike": {"aws:SourceArn": pulumi.Output.format("arn:{0}:budgets::{1}:*", partition, account)},
+    }
+    key = aws.kms.Key(
+        f"{name}-sns",
+        description=f"{name}: encrypts the budget notification topic",
+        enable_key_rotation=True,
+        deletion_window_in_days=7,
+        policy=document(
+            {
+                "Sid": "AccountAdministers",
+                "Effect": "Allow",
+                "Principal": {"AWS": pulumi.Output.format("arn:{0}:iam::{1}:root", partition, account)},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "BudgetsPublishEncrypted",
+                "Effect": "Allow",
+                "Principal": {"Service": BUDGETS_SERVICE},
+                "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+                "Resource": "*",
+                "Condition": from_budgets,
+            },
+        ),
+        tags=context.tags(),
+        opts=opts,
+    )
+    topic = aws.sns.Topic(name, name=name, kms_master_key_id=key.arn, tags=context.tags(), opts=opts)
+    aws.sns.TopicPolicy(
+        name,
+        arn=topic.arn,
+        policy=document(
+            {
+                "Sid": "AWSBudgetsSNSPublishingPermissions",
+                "Effect": "Allow",
+                "Principal": {"Service": BUDGETS_SERVICE},
+                "Action": "SNS:Publish",
+                "Resource": topic.arn,
+                "Condition": from_budgets,
+            }
+        ),
+        opts=opts,
+    )
+    for index, url in enumerate(webhooks):
+        # SNS first posts a SubscriptionConfirmation; the receiver confirms it once (docs/budgets.md).
+        aws.sns.TopicSubscription(
+            f"{name}-webhook-{index}", topic=topic.arn, protocol="https", endpoint=url, opts=opts
+        )
+    return topic.arn
 
 
 class AwsBudget(pulumi.ComponentResource):
@@ -29,6 +105,8 @@ class AwsBudget(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("mlfleet:aws:Budget", name, None, opts)
+        child = target.opts(self)
+        topics = [_webhook_topic(name, args.webhooks, context, child, self)] if args.webhooks else None
         notifications = [
             aws.budgets.BudgetNotificationArgs(
                 comparison_operator="GREATER_THAN",
@@ -36,6 +114,7 @@ class AwsBudget(pulumi.ComponentResource):
                 threshold_type="PERCENTAGE",
                 notification_type=NOTIFICATION_TYPE[basis],
                 subscriber_email_addresses=list(args.recipients),
+                subscriber_sns_topic_arns=topics,
             )
             for basis, threshold in args.thresholds()
         ]
@@ -54,7 +133,7 @@ class AwsBudget(pulumi.ComponentResource):
             cost_filters=tag_filter if args.scope == "stack" else None,
             notifications=notifications,
             tags=context.tags(),
-            opts=target.opts(self),
+            opts=child,
         )
         self.budget_id = budget.id
         self.register_outputs({"budget_id": self.budget_id})

@@ -1,5 +1,6 @@
 """Azure consumption budget for one cell's resource group (or its subscription), e-mailing the
-alert receivers at each threshold."""
+alert receivers at each threshold and, when they have https webhooks, notifying an action group whose
+webhook receivers are those URLs."""
 
 from __future__ import annotations
 
@@ -10,11 +11,39 @@ import pulumi_azure_native as azure_native
 
 from components.azure.authorization import client_config, resource_group_id
 from components.budget import BudgetArgs
-from components.context import PlatformContext
+from components.context import PlatformContext, compact_name
 from components.target import CloudTarget
 
 # pulumi-azure-native 3.29 consumption/_enums.py: ThresholdType Actual | Forecasted.
 THRESHOLD_TYPE = {"actual": "Actual", "forecast": "Forecasted"}
+
+
+def _webhook_group(
+    name: str,
+    webhooks: tuple[str, ...],
+    target: CloudTarget,
+    context: PlatformContext,
+    opts: pulumi.ResourceOptions,
+) -> pulumi.Output[str]:
+    """An action group with one webhook receiver per URL (common alert schema); its resource id, the
+    form a budget notification's contactGroups takes."""
+    group = azure_native.monitor.ActionGroup(
+        f"{name}-webhooks",
+        action_group_name=f"{name}-webhooks",
+        resource_group_name=target.resource_group_name or "",
+        location="Global",  # action groups are global resources
+        group_short_name=compact_name(name, 12, alphanumeric=True),
+        enabled=True,
+        webhook_receivers=[
+            azure_native.monitor.WebhookReceiverArgs(
+                name=f"webhook{index}", service_uri=url, use_common_alert_schema=True
+            )
+            for index, url in enumerate(webhooks)
+        ],
+        tags=context.tags(),
+        opts=opts,
+    )
+    return group.id
 
 
 def first_of_this_month(today: datetime.date | None = None) -> str:
@@ -37,6 +66,8 @@ class AzureBudget(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("mlfleet:azure:Budget", name, None, opts)
+        webhooks = args.webhooks
+        groups = [_webhook_group(name, webhooks, target, context, target.opts(self))] if webhooks else None
         scope = (
             resource_group_id(target)
             if args.scope == "stack"
@@ -61,6 +92,7 @@ class AzureBudget(pulumi.ComponentResource):
                     threshold=percent,
                     threshold_type=THRESHOLD_TYPE[basis],
                     contact_emails=list(args.recipients),
+                    contact_groups=groups,
                 )
                 for basis, percent in args.thresholds()
             },

@@ -1,5 +1,6 @@
 """GCP Cloud Billing budget for one cell's project, e-mailing the alert receivers through Cloud
-Monitoring notification channels (one per address) at each threshold."""
+Monitoring notification channels (one per address) at each threshold and, when they have https
+webhooks, publishing to a Pub/Sub topic that pushes to each webhook."""
 
 from __future__ import annotations
 
@@ -14,6 +15,26 @@ from components.target import CloudTarget
 # pulumi-gcp 10.2 billing/_inputs.py: threshold_percent is 1.0-based (0.5 = 50%), spend_basis
 # CURRENT_SPEND | FORECASTED_SPEND; budget_filter.projects takes `projects/{project_number}`.
 SPEND_BASIS = {"actual": "CURRENT_SPEND", "forecast": "FORECASTED_SPEND"}
+# The only notification schema the budget accepts (pulumi-gcp 10.2 BudgetAllUpdatesRule.schema_version).
+SCHEMA_VERSION = "1.0"
+
+
+def _webhook_topic(
+    name: str, webhooks: tuple[str, ...], context: PlatformContext, opts: pulumi.ResourceOptions
+) -> pulumi.Output[str]:
+    """A Pub/Sub topic the budget publishes to, with one push subscription per webhook; its id
+    (projects/{project}/topics/{name}, the form allUpdatesRule.pubsubTopic takes)."""
+    topic = gcp.pubsub.Topic(name, name=name, labels=context.labels(), opts=opts)
+    for index, url in enumerate(webhooks):
+        gcp.pubsub.Subscription(
+            f"{name}-webhook-{index}",
+            name=f"{name}-webhook-{index}",
+            topic=topic.id,
+            push_config=gcp.pubsub.SubscriptionPushConfigArgs(push_endpoint=url),
+            labels=context.labels(),
+            opts=opts,
+        )
+    return topic.id
 
 
 class GcpBudget(pulumi.ComponentResource):
@@ -55,6 +76,7 @@ class GcpBudget(pulumi.ComponentResource):
                 projects=[project.number.apply(lambda number: f"projects/{number}")],
                 calendar_period="MONTH",
             )
+        topic = _webhook_topic(name, args.webhooks, context, child) if args.webhooks else None
         units, _, fraction = amount_text(args.amount).partition(".")
         budget = gcp.billing.Budget(
             name,
@@ -78,6 +100,8 @@ class GcpBudget(pulumi.ComponentResource):
                 monitoring_notification_channels=[c.id for c in channels],
                 # Only the alert receivers, as on AWS and Azure (not the billing account's admins).
                 disable_default_iam_recipients=True,
+                pubsub_topic=topic,
+                schema_version=SCHEMA_VERSION if topic is not None else None,
             ),
             opts=child,
         )

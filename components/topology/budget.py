@@ -10,6 +10,18 @@ from components.target import CloudTarget
 from components.topology.config import PlatformConfig, budget_recipients
 
 
+def budget_webhooks(config: PlatformConfig) -> tuple[str, ...]:
+    """The alert receivers' webhook URLs a cloud's budget service can reach: https ones, in receiver
+    order, each once. An http URL is an in-cluster receiver (e.g. a Service behind Alertmanager) that
+    no budget service outside the cluster can call; it keeps getting the alerts only."""
+    urls = [
+        receiver.webhook.url
+        for receiver in config.monitoring.receivers.values()
+        if receiver.webhook is not None and receiver.webhook.url.startswith("https://")
+    ]
+    return tuple(dict.fromkeys(urls))
+
+
 def build_budget(config: PlatformConfig, context: PlatformContext, target: CloudTarget) -> dict[str, Any]:
     """The cell's budget and its output (nothing on kubernetes or without `mlfleet:budget`)."""
     settings = config.budget
@@ -23,5 +35,6 @@ def build_budget(config: PlatformConfig, context: PlatformContext, target: Cloud
         forecast_thresholds=tuple(settings.forecast_thresholds),
         scope=settings.scope,
         gcp_billing_account=settings.gcp_billing_account,
+        webhooks=budget_webhooks(config),
     )
     return {"budgetId": budget(context.name("budget"), args, target, context).budget_id}

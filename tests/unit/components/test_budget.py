@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -215,3 +216,76 @@ def test_budget_args_reject_what_no_cloud_accepts(changes: dict[str, Any], argum
     with pytest.raises(ComponentArgumentError) as info:
         BudgetArgs(**{"amount": 10.0, "recipients": ("a@example.com",), **changes})
     assert info.value.argument == argument
+
+
+HOOK = "https://hooks.example.com/budget"
+
+
+def _with_webhooks(tmp_path: Path, stack: str) -> Plan:
+    """The stack with two webhook receivers: an https one and an in-cluster http one."""
+    monitoring = stack_config(stack)["mlfleet:monitoring"]
+    receivers = {
+        **monitoring["receivers"],
+        "hook": {"webhook": {"url": HOOK}},
+        "bridge": {"webhook": {"url": "http://alert-bridge.monitoring.svc:8080/"}},
+    }
+    return preview_with(tmp_path, stack, {"mlfleet:monitoring": {**monitoring, "receivers": receivers}})
+
+
+def test_aws_budget_publishes_to_a_topic_the_https_webhooks_subscribe_to(tmp_path: Path) -> None:
+    plan = _with_webhooks(tmp_path, "dev")
+    (topic,) = [t for t in plan.of_type("aws:sns/topic:Topic") if "budget" in t["name"]]
+    subscriptions = [
+        s for s in plan.of_type("aws:sns/topicSubscription:TopicSubscription") if "budget" in s["name"]
+    ]
+    # Only the https receiver: the http one is inside the cluster, out of AWS Budgets' reach.
+    assert [(s["inputs"]["protocol"], s["inputs"]["endpoint"]) for s in subscriptions] == [("https", HOOK)]
+    assert all(s["inputs"]["topic"] == topic["outputs"]["arn"] for s in subscriptions)
+    notes = plan.one("aws:budgets/budget:Budget")["inputs"]["notifications"]
+    assert all(n["subscriberSnsTopicArns"] == [topic["outputs"]["arn"]] for n in notes)
+    assert all(n["subscriberEmailAddresses"] == ONCALL for n in notes)
+    # AWS Budgets may publish, from this account's budgets only, to a topic encrypted with a key it may use.
+    (policy,) = [p for p in plan.of_type("aws:sns/topicPolicy:TopicPolicy") if "budget" in p["name"]]
+    (statement,) = json.loads(policy["inputs"]["policy"])["Statement"]
+    assert statement["Principal"] == {"Service": "budgets.amazonaws.com"}
+    assert statement["Action"] == "SNS:Publish"
+    assert set(statement["Condition"]) == {"StringEquals", "ArnLike"}
+    (key,) = [k for k in plan.of_type("aws:kms/key:Key") if k["name"] == f"{topic['name']}-sns"]
+    assert topic["inputs"]["kmsMasterKeyId"] == key["outputs"]["arn"] and key["inputs"]["enableKeyRotation"]
+    grants = {s["Sid"]: s for s in json.loads(key["inputs"]["policy"])["Statement"]}
+    assert grants["BudgetsPublishEncrypted"]["Action"] == ["kms:GenerateDataKey*", "kms:Decrypt"]
+
+
+def test_gcp_budget_publishes_to_a_topic_that_pushes_to_the_https_webhooks(tmp_path: Path) -> None:
+    plan = _with_webhooks(tmp_path, "gcp-dev")
+    (topic,) = [t for t in plan.of_type("gcp:pubsub/topic:Topic") if "budget" in t["name"]]
+    subscriptions = [s for s in plan.of_type("gcp:pubsub/subscription:Subscription") if "budget" in s["name"]]
+    assert [s["inputs"]["pushConfig"]["pushEndpoint"] for s in subscriptions] == [HOOK]
+    rule = plan.one("gcp:billing/budget:Budget")["inputs"]["allUpdatesRule"]
+    # The topic's id (projects/<project>/topics/<name>), which the subscriptions read too.
+    assert rule["pubsubTopic"].endswith(f"/topics/{topic['inputs']['name']}")
+    assert rule["schemaVersion"] == "1.0"
+    assert all(s["inputs"]["topic"] == rule["pubsubTopic"] for s in subscriptions)
+    assert len(rule["monitoringNotificationChannels"]) == len(ONCALL)  # e-mail stays
+
+
+def test_azure_budget_notifies_an_action_group_with_the_https_webhooks(tmp_path: Path) -> None:
+    plan = _with_webhooks(tmp_path, "azure-dev")
+    (group,) = [g for g in plan.of_type("azure-native:monitor:ActionGroup") if "budget" in g["name"]]
+    assert [(r["serviceUri"], r["useCommonAlertSchema"]) for r in group["inputs"]["webhookReceivers"]] == [
+        (HOOK, True)
+    ]
+    notes = plan.one("azure-native:consumption:Budget")["inputs"]["notifications"].values()
+    assert all(n["contactGroups"] == [group["outputs"]["id"]] and n["contactEmails"] == ONCALL for n in notes)
+
+
+def test_without_an_https_webhook_a_budget_mails_only() -> None:
+    plan = preview_stack("dev")
+    assert not [t for t in plan.of_type("aws:sns/topic:Topic") if "budget" in t["name"]]
+    notes = plan.one("aws:budgets/budget:Budget")["inputs"]["notifications"]
+    assert all("subscriberSnsTopicArns" not in n for n in notes)
+
+
+def test_budget_webhooks_must_be_https() -> None:
+    with pytest.raises(ComponentArgumentError, match="webhooks"):
+        BudgetArgs(amount=10, recipients=tuple(ONCALL), webhooks=("http://hooks.example.com/",))
