@@ -47,11 +47,11 @@ def main() -> None:
             bases[name] = f"http://127.0.0.1:{port}/predict"
         for name, proc in procs.items():
             process.wait_ready(proc, bases[name].replace("/predict", "/v2/health/ready"))
-            run_wrk(wrk, bases[name], script, 3, client_pin)  # warm-up
+            run_wrk(wrk, bases[name], script, 3, 16, client_pin)  # warm-up
         for number in range(args.rounds):
             for name in list(servers)[:: 1 if number % 2 == 0 else -1]:
                 before = cpu_seconds(procs[name].pid)
-                result = run_wrk(wrk, bases[name], script, args.seconds, client_pin)
+                result = run_wrk(wrk, bases[name], script, args.seconds, 16, client_pin)
                 if result["non2xx"]:
                     raise SystemExit(f"{name}: {result['non2xx']:.0f} non-2xx responses")
                 cpu_us[name].append(1e6 * (cpu_seconds(procs[name].pid) - before) / result["requests"])

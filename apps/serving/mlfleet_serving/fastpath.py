@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mlfleet_serving.errors import ApiError, error_response
 from mlfleet_serving.middleware import Observer, request_id_from
-from mlfleet_serving.scoring import label_model, pick_served, response_body, run_shadow, score
+from mlfleet_serving.scoring import admit, label_model, response_body, run_shadow, score
 from mlfleet_serving.state import ServingState
 from mlfleet_serving.validation import require_json
 
@@ -90,25 +90,19 @@ class InferenceFastPath:
         shadow_args: tuple[Any, Any] | None = None
         try:
             try:
-                principal = state.auth.authenticate_values(
+                served = admit(
+                    state,
+                    labels,
                     None if api_key is None else api_key.decode("latin-1"),
                     None if authorization is None else authorization.decode("latin-1"),
-                )
-                labels["principal"] = principal
-                state.limiter.check(principal)
-                served = pick_served(
-                    state,
-                    state.settings.model if model is None else model,
+                    model,
                     version,
                     None if routing_key is None else routing_key.decode("latin-1"),
                 )
-                labels["model"] = served.name
-                labels["version"] = served.version
-                labels["variant"] = served.variant
                 require_json(content_type)
                 body = await _read_body(receive, length, state.settings.max_body_bytes)
                 v2 = route is not PREDICT
-                scored = score(state, served, body, v2)
+                scored = await score(state, served, body, v2)
                 content = response_body(scored, served, v2, rid)
             except ApiError as exc:
                 status = exc.status

@@ -38,6 +38,13 @@ class ServingMetrics:
             buckets=BATCH_BUCKETS,
             registry=r,
         )
+        self.batch_requests = Histogram(
+            "mlfleet_inference_batch_requests",
+            "Requests merged into one off-loop model call (adaptive batching)",
+            ["model", "variant"],
+            buckets=BATCH_BUCKETS,
+            registry=r,
+        )
         self.predictions = Counter(
             "mlfleet_predictions",
             "Predictions by class",

@@ -46,6 +46,7 @@ class ServedModel:
     metrics: dict[str, Any] = field(default_factory=dict)
     # Prometheus children bound to this model's labels (batch size, predictions per class).
     metric_children: dict[Any, Any] = field(default_factory=dict, repr=False)
+    batcher: Any = field(default=None, repr=False)  # batching.Batcher, made on first large request
 
 
 @dataclass

@@ -82,16 +82,22 @@ class V2ServerMetadata(BaseModel):
 NUMBER = {"type": "number"}
 PROBABILITIES = "return class probabilities (classifiers with predict_proba)"
 ALL_OR_NOTHING = "true: a row out of the schema range (range_policy=reject) fails the whole request"
+ROW_ERRORS = {
+    "enum": ["report", "fail"],
+    "default": "report",
+    "description": "a row out of the schema range (range_policy=reject): report (its outputs are null "
+    "and it is listed in errors, the other rows are scored; a request whose every row is rejected is "
+    "a 422) or fail (422 for the whole request)",
+}
+# all_or_nothing is the older spelling of row_errors; a body gives one of them.
+ONE_OF_BOTH = {"not": {"required": ["row_errors", "all_or_nothing"]}}
 V2_PARAMETERS = {
     "type": "object",
     "properties": {
-        "all_or_nothing": {
-            "type": "boolean",
-            "default": True,
-            "description": ALL_OR_NOTHING + "; false: such rows are null in the outputs and listed in "
-            "the response's parameters.errors",
-        }
+        "row_errors": ROW_ERRORS,
+        "all_or_nothing": {"type": "boolean", "default": False, "description": ALL_OR_NOTHING},
     },
+    **ONE_OF_BOTH,
 }
 
 PREDICT_BODY = {
@@ -109,8 +115,10 @@ PREDICT_BODY = {
                         "items": {"oneOf": [{"type": "array", "items": NUMBER}, {"type": "object"}]},
                     },
                     "return_probabilities": {"type": "boolean", "default": False},
+                    "row_errors": ROW_ERRORS,
                     "all_or_nothing": {"type": "boolean", "default": False},
                 },
+                **ONE_OF_BOTH,
             }
         }
     },
@@ -212,13 +220,10 @@ def model_bodies(
                 if probabilities
                 else {"const": False, "description": "this model has no class probabilities"}
             ),
-            "all_or_nothing": {
-                "type": "boolean",
-                "default": False,
-                "description": ALL_OR_NOTHING + "; false: such a row is null in predictions and listed "
-                "in errors, the others are scored (a request whose every row is rejected is a 422)",
-            },
+            "row_errors": ROW_ERRORS,
+            "all_or_nothing": {"type": "boolean", "default": False, "description": ALL_OR_NOTHING},
         },
+        **ONE_OF_BOTH,
     }
     output_names = ["predict", "probabilities"] if probabilities else ["predict"]
     outputs = {

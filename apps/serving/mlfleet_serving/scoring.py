@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import orjson
 from fastapi import Request
 
+from mlfleet_serving.batching import batcher_for, run_model
 from mlfleet_serving.errors import ApiError
 from mlfleet_serving.models import ServedModel
 from mlfleet_serving.state import ServingState
@@ -67,6 +69,28 @@ def pick_served(
     return served
 
 
+def admit(
+    state: ServingState,
+    labels: dict[str, Any],
+    api_key: str | None,
+    authorization: str | None,
+    model_name: str | None,
+    version: str | None,
+    routing_key: str | None,
+) -> ServedModel:
+    """Authenticate (401), rate-limit per principal (429) and pick the model that answers (404,
+    503), labelling the request as it goes: every inference request, REST or gRPC, passes here."""
+    principal = state.auth.authenticate_values(api_key, authorization)
+    labels["principal"] = principal
+    state.limiter.check(principal)
+    name = state.settings.model if model_name is None else model_name
+    served = pick_served(state, name, version, routing_key)
+    labels["model"] = served.name
+    labels["version"] = served.version
+    labels["variant"] = served.variant
+    return served
+
+
 class Scored:
     """A scored request: the payload, the rows scored and their predictions (and class
     probabilities when asked for), range flags, the v2 outputs asked for, and the per-row outcome
@@ -90,29 +114,53 @@ class Scored:
 
 PREDICT_ONLY = ("predict",)
 V2_OUTPUTS = ("predict", "probabilities")
+ROW_ERRORS = ("report", "fail")
 
 
-def score(state: ServingState, served: ServedModel, body: bytes, v2: bool) -> Scored:
-    """Parse and validate a body, score it and record the metrics."""
+async def score(state: ServingState, served: ServedModel, body: bytes, v2: bool) -> Scored:
+    """A REST body (/predict or v2 JSON): parse, then `infer`."""
     payload = parse_json(body)
-    settings = state.settings
     parse = v2_matrix if v2 else predict_matrix
-    x = parse(payload, served.bounds, settings.max_batch_rows, b"true" in body or b"false" in body)
-    outputs, per_row = _v2_options(payload) if v2 else _predict_options(payload)
+    x = parse(payload, served.bounds, state.settings.max_batch_rows, b"true" in body or b"false" in body)
+    outputs, per_row = v2_options(payload) if v2 else predict_options(payload)
+    return await infer(state, served, x, outputs, per_row, payload)
+
+
+async def infer(
+    state: ServingState,
+    served: ServedModel,
+    x: np.ndarray,
+    outputs: tuple[str, ...] = PREDICT_ONLY,
+    per_row: bool = True,
+    payload: Any = None,
+) -> Scored:
+    """THE data plane's predict entry: every protocol adapter (REST fast path, FastAPI routes, gRPC)
+    calls this with a parsed [rows, features] matrix. It checks values against the schema ranges
+    (per-row outcomes unless `per_row` is False), scores inline or off the event loop with adaptive
+    batching (batching.py), and records metrics and drift. `outputs` and `per_row` come from
+    `v2_options` (v2 `outputs` and `parameters`) or `predict_options`; `payload` is the request (for
+    its `id`). Raises ApiError (4xx) for input the model cannot take."""
+    settings = state.settings
     x, flags, rows = check_values(x, served.bounds, settings.range_policy, per_row)
-    proba = None
-    if outputs is PREDICT_ONLY:
-        y = served.predict(x)
-    elif served.predict_proba is None:
+    proba = "probabilities" in outputs
+    if proba and served.predict_proba is None:
         raise ApiError(
             422,
             "invalid_input",
             f"model {served.name} {served.version} ({served.task}) has no class probabilities",
         )
+    if len(x) < settings.offload_min_rows:  # inline: a thread hop would cost more than the rows
+        y, p = run_model(served.predict, served.predict_proba, x, proba)
     else:
-        y, proba = served.predict_proba(x)
+        y, p = await batcher_for(served, settings, _batch_observer(state, served)).submit(x, proba)
     record(state, served, x, y)
-    return Scored(payload, x, y, proba, flags, outputs, rows)
+    return Scored(payload, x, y, p, flags, outputs, rows)
+
+
+def _batch_observer(state: ServingState, served: ServedModel) -> Callable[[int], None]:
+    m = state.metrics
+    histogram = m.child(m.batch_requests, served.name, served.variant)
+    return histogram.observe  # type: ignore[no-any-return]
 
 
 def _flag(value: Any, where: str, default: bool) -> bool:
@@ -123,22 +171,37 @@ def _flag(value: Any, where: str, default: bool) -> bool:
     return bool(value)
 
 
-def _predict_options(payload: dict[str, Any]) -> tuple[tuple[str, ...], bool]:
-    """/predict: `return_probabilities` (default false), `all_or_nothing` (default false: a row out
-    of the schema range gets its own error and the others are scored)."""
+def _per_row(options: dict[str, Any], where: str) -> bool:
+    """`row_errors`: "report" (default: a row out of the schema range gets its own error and the
+    other rows are scored) or "fail" (all or nothing: 422 for the whole request). `all_or_nothing`
+    (true/false) is the older spelling of the same choice; give one of them."""
+    mode, atomic = options.get("row_errors"), options.get("all_or_nothing")
+    if mode is not None and atomic is not None:
+        raise ApiError(422, "invalid_input", f"give {where}row_errors or {where}all_or_nothing, not both")
+    if atomic is not None:
+        return not _flag(atomic, f"{where}all_or_nothing", False)
+    if mode is None:
+        return True
+    if mode not in ROW_ERRORS:
+        raise ApiError(
+            422, "invalid_input", f'{where}row_errors must be "report" or "fail", got {mode!r:.40}'
+        )
+    return bool(mode == "report")
+
+
+def predict_options(payload: dict[str, Any]) -> tuple[tuple[str, ...], bool]:
+    """/predict: `return_probabilities` (default false), `row_errors` (see _per_row)."""
     proba = _flag(payload.get("return_probabilities"), "return_probabilities", False)
-    per_row = not _flag(payload.get("all_or_nothing"), "all_or_nothing", False)
-    return (V2_OUTPUTS if proba else PREDICT_ONLY), per_row
+    return (V2_OUTPUTS if proba else PREDICT_ONLY), _per_row(payload, "")
 
 
-def _v2_options(payload: dict[str, Any]) -> tuple[tuple[str, ...], bool]:
-    """v2: `outputs` names the output tensors wanted (default: predict), `parameters.all_or_nothing`
-    (default true: v2 tensors cannot hold a missing row, so per-row outcomes are opt-in)."""
+def v2_options(payload: dict[str, Any]) -> tuple[tuple[str, ...], bool]:
+    """v2 (REST and gRPC, given the request as a dict): `outputs` names the output tensors wanted
+    (default: predict), `parameters.row_errors` as on /predict (default "report": per-row outcomes)."""
     params = payload.get("parameters")
     if params is not None and not isinstance(params, dict):
         raise ApiError(422, "invalid_input", "parameters must be an object")
-    atomic = None if params is None else params.get("all_or_nothing")
-    per_row = not _flag(atomic, "parameters.all_or_nothing", True)
+    per_row = _per_row(params or {}, "parameters.")
     requested = payload.get("outputs")
     if requested is None:
         return PREDICT_ONLY, per_row
@@ -181,7 +244,7 @@ def response_body(scored: Scored, served: ServedModel, v2: bool, request_id: str
                         "parameters": {"classes": served.proba_classes},
                     }
                 )
-        payload = scored.payload
+        payload = scored.payload or {}
         body = {
             "model_name": served.name,
             "model_version": served.version,

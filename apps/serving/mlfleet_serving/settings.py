@@ -50,6 +50,11 @@ class ServingSettings(BaseSettings):
     # Inference runtime: onnx (compiled, verified against scikit-learn at load) or sklearn.
     runtime: Literal["auto", "onnx", "sklearn"] = "auto"
     drift_window: int = Field(default=2000, ge=10)
+    # Requests with at least this many rows are scored off the event loop, merged into batches of at
+    # most batch_max_rows rows (batching.py); smaller ones inline, as cheap as before.
+    offload_min_rows: int = Field(default=64, ge=1)
+    batch_max_rows: int = Field(default=1024, ge=1)
+    batch_max_wait_ms: float = Field(default=0.0, ge=0, le=1000)
 
     # Connection hardening (see protocol.py): what one client may hold of the server before it has
     # been authenticated. The same defaults locally and in the container.

@@ -17,7 +17,7 @@ def documented_names() -> set[str]:
 
 def test_registry_exposes_exactly_the_documented_names(client: TestClient) -> None:
     documented = documented_names()
-    assert len(documented) == 14
+    assert len(documented) == 15
     assert metric_names(client.app.state.serving.metrics.registry) == documented
 
 

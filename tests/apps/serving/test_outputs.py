@@ -1,5 +1,6 @@
 """Class probabilities on request (both runtimes, checked against scikit-learn) and per-row
-outcomes under range_policy=reject (a bad row gets its own error, unless all_or_nothing)."""
+outcomes under range_policy=reject on /predict and v2 alike (a bad row gets its own error, unless
+the caller asks for row_errors "fail")."""
 
 from __future__ import annotations
 
@@ -95,6 +96,9 @@ def test_onnx_probabilities_are_verified_at_load(data: Any, shared_registry: str
         (INFER, _v2([VALID_ROW], outputs="predict")),
         (INFER, _v2([VALID_ROW], outputs=[{"name": {}}])),  # found by schemathesis: was a 500
         (INFER, _v2([VALID_ROW], parameters={"all_or_nothing": "no"})),
+        ("/predict", {"instances": [VALID_ROW], "row_errors": "skip"}),
+        (INFER, _v2([VALID_ROW], parameters={"row_errors": True})),
+        (INFER, _v2([VALID_ROW], parameters={"row_errors": "fail", "all_or_nothing": True})),
     ],
 )
 def test_bad_output_options_are_422(client: TestClient, path: str, body: Any) -> None:
@@ -116,29 +120,38 @@ def test_one_bad_row_does_not_fail_the_batch(make_client: Any, shared_registry: 
     [error] = body["errors"]
     assert error["row"] == 1 and error["code"] == "out_of_range" and "mean_radius" in error["message"]
     assert error["details"][0]["feature"] == "mean_radius" and error["details"][0]["value"] == 1e6
-    # all_or_nothing: the whole batch is refused, as before.
-    response = client.post("/predict", json={"instances": rows, "all_or_nothing": True}, headers=AUTH)
-    assert (
-        response.status_code == 422 and "row 1 feature 'mean_radius'" in response.json()["error"]["message"]
-    )
+    # row_errors "fail" (or the older all_or_nothing): the whole batch is refused, as before.
+    for option in ({"row_errors": "fail"}, {"all_or_nothing": True}):
+        response = client.post("/predict", json={"instances": rows, **option}, headers=AUTH)
+        assert (
+            response.status_code == 422
+            and "row 1 feature 'mean_radius'" in response.json()["error"]["message"]
+        )
     # Backward compatible: a single bad row, or every row bad, is still a 422; all valid has no errors.
     for bad in ([BAD_ROW], [BAD_ROW, BAD_ROW]):
         assert client.post("/predict", json={"instances": bad}, headers=AUTH).status_code == 422
     assert "errors" not in client.post("/predict", json={"instances": [VALID_ROW] * 2}, headers=AUTH).json()
 
 
-def test_v2_per_row_outcomes_are_opt_in(client: TestClient) -> None:
+def test_v2_reports_rows_by_default_and_fails_all_on_request(client: TestClient) -> None:
     rows = [BAD_ROW, VALID_ROW]
-    assert client.post(INFER, json=_v2(rows), headers=AUTH).status_code == 422  # default: all or nothing
-    body = _v2(
-        rows, parameters={"all_or_nothing": False}, outputs=[{"name": "predict"}, {"name": "probabilities"}]
-    )
+    # Default (as on /predict): the bad row is null in each output and listed in parameters.errors.
+    body = _v2(rows, outputs=[{"name": "predict"}, {"name": "probabilities"}])
     response = client.post(INFER, json=body, headers=AUTH)
     assert response.status_code == 200, response.text
     predict, proba = response.json()["outputs"]
     assert predict["shape"] == [2] and predict["data"][0] is None and predict["data"][1] in (0, 1)
     assert proba["shape"] == [2, 2] and proba["data"][:2] == [None, None] and None not in proba["data"][2:]
-    assert [e["row"] for e in response.json()["parameters"]["errors"]] == [0]
+    assert abs(sum(proba["data"][2:]) - 1.0) <= PROBA_ATOL  # ONNX computes in float32
+    [error] = response.json()["parameters"]["errors"]
+    assert error["row"] == 0 and error["code"] == "out_of_range"
+    # All or nothing on request: the whole request is a 422 naming the row.
+    for parameters in ({"row_errors": "fail"}, {"all_or_nothing": True}):
+        response = client.post(INFER, json=_v2(rows, parameters=parameters), headers=AUTH)
+        assert response.status_code == 422 and "row 0 feature" in response.json()["error"]["message"]
+    # Explicit "report" is the default.
+    response = client.post(INFER, json=_v2(rows, parameters={"row_errors": "report"}), headers=AUTH)
+    assert response.status_code == 200 and response.json()["outputs"][0]["data"][0] is None
 
 
 def test_metrics_count_only_the_scored_rows(client: TestClient) -> None:
@@ -157,14 +170,14 @@ def test_openapi_and_v2_metadata_describe_the_options(client: TestClient) -> Non
     schema = client.get("/openapi.json").json()
     predict = schema["paths"]["/predict"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert predict["properties"]["return_probabilities"]["type"] == "boolean"
-    assert predict["properties"]["all_or_nothing"]["default"] is False
+    assert predict["properties"]["row_errors"]["default"] == "report"
     v2 = schema["paths"][INFER.replace(MODEL, "{model_name}")]["post"]["requestBody"]["content"]
     v2_schema = v2["application/json"]["schema"]
     assert v2_schema["properties"]["outputs"]["items"]["properties"]["name"]["enum"] == [
         "predict",
         "probabilities",
     ]
-    assert v2_schema["properties"]["parameters"]["properties"]["all_or_nothing"]["default"] is True
+    assert v2_schema["properties"]["parameters"]["properties"]["row_errors"]["default"] == "report"
     assert "errors" in schema["components"]["schemas"]["PredictResponse"]["properties"]
     outputs = client.get(f"/v2/models/{MODEL}", headers=AUTH).json()["outputs"]
     assert outputs[1] == {"name": "probabilities", "datatype": "FP64", "shape": [-1, 2]}

@@ -54,15 +54,17 @@ def test_demo_serves_real_predictions(own_registry: str, capsys) -> None:
     assert out.rstrip().endswith("server stopped")
 
 
-def test_benchmark_quick_mode_runs_all_three_servers() -> None:
+def test_benchmark_quick_mode_runs_the_servers_and_cases() -> None:
+    """Without MLServer: installing it (a separate environment from PyPI) is the benchmark's job,
+    not the test suite's."""
     require_tool("wrk")
     result = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "bench" / "serving.py"), "--quick"],
+        [sys.executable, str(REPO_ROOT / "bench" / "serving.py"), "--quick", "--no-mlserver"],
         capture_output=True,
         text=True,
         timeout=540,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "ours: 569 predictions equal scikit-learn's" in result.stdout
-    for label in ("single-row req/s vs floor", "64-row rows/s vs naive"):
+    for label in ("1-row req/s vs floor", "512-row rows/s vs floor, 64 conns", "512 rows, 64 conns: floor x"):
         assert label in result.stdout

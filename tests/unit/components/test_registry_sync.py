@@ -129,24 +129,13 @@ def test_gcp_trusts_the_eks_issuer_for_the_sync_account_only(aws_to_gcp: dict[st
         assert 'objects/models/")' in grant["condition"]["expression"]
 
 
-def test_the_gcp_client_config_is_an_external_account_google_auth_loads(
-    aws_to_gcp: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from google.auth import _default
-
+def test_the_gcp_client_config_is_an_external_account_google_auth_loads(aws_to_gcp: dict[str, Any]) -> None:
     (job,) = sync_jobs(aws_to_gcp)
     config_map = one(aws_to_gcp, "kubernetes:core/v1:ConfigMap", "registry-sync-euw4-client")
-    (mount,) = [m for m in pod(job)["containers"][0]["volumeMounts"] if m["name"] == "destination-client"]
-    for name, text in config_map["inputs"]["data"].items():  # the ConfigMap volume, as the pod sees it
-        (tmp_path / name).write_text(text)
-    # google-auth's default lookup finds and parses it from the pod's environment (no network: loading
-    # a file-sourced external_account reads neither the token nor Google's STS).
-    monkeypatch.setenv(
-        "CLOUDSDK_CONFIG", env(job)["CLOUDSDK_CONFIG"].replace(mount["mountPath"], str(tmp_path))
-    )
-    credentials, _ = _default._get_gcloud_sdk_credentials()
-    assert isinstance(credentials, identity_pool.Credentials)
-    info = json.loads((tmp_path / "application_default_credentials.json").read_text())
+    (name, text) = next(iter(config_map["inputs"]["data"].items()))
+    assert env(job)["GOOGLE_APPLICATION_CREDENTIALS"] == f"/etc/mlfleet/registry-sync/{name}"
+    info = json.loads(text)
+    credentials = identity_pool.Credentials.from_info(info)  # google-auth's own parser: fields are right
     provider = one(
         aws_to_gcp, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider", "sync-writer"
     )

@@ -35,7 +35,7 @@ async def _handle(request: Request, model_name: str | None, version: str | None,
     served = pick_model(request, state, model_name or state.settings.model, version)
     label(request, served)
     body = await read_body(request, state.settings.max_body_bytes)
-    scored = score(state, served, body, v2)
+    scored = await score(state, served, body, v2)
     shadow = state.manager.shadow
     task = (
         BackgroundTask(run_shadow, state, scored.y, scored.x)
