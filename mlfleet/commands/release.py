@@ -128,6 +128,19 @@ def _finish(release: Any, rollout: Any, candidate: Any, verdict: Any, promote: b
     return EXIT_OK
 
 
+def _analyze_or_withdraw(release: Any, prom: Any, candidate: Any, limits: Any, ready_timeout: float) -> Any:
+    """The analysis; if it cannot be done (Prometheus unreachable, the canary never served), the
+    canary is withdrawn before the error is reported: never leave unjudged traffic on a candidate."""
+    from mlfleet.release.errors import ReleaseError
+    from mlfleet.release.pipeline import analyze
+
+    try:
+        return analyze(prom, candidate, limits, _say, ready_timeout=ready_timeout)
+    except ReleaseError as exc:
+        release.roll_back(candidate, f"no verdict: {exc}")
+        raise
+
+
 def _start(
     release: Any, rollout: Any, model: str | None, version: str | None, train_config: str | None
 ) -> Any:
@@ -165,7 +178,6 @@ def run(
     actor: str | None = ACTOR,
 ) -> None:
     """Everything: train (or --version), gate, candidate, canary, analysis, promote or roll back."""
-    from mlfleet.release.pipeline import analyze
     from mlfleet.release.prometheus import Prometheus
 
     def go() -> int:
@@ -174,7 +186,7 @@ def run(
         prom = Prometheus(prometheus)  # a bad URL fails before anything moves
         candidate = _start(release, rollout, model, version, train_config)
         _output(version=candidate.version, production=candidate.production)
-        verdict = analyze(prom, candidate, limits, _say, ready_timeout=ready_timeout)
+        verdict = _analyze_or_withdraw(release, prom, candidate, limits, ready_timeout)
         return _finish(release, rollout, candidate, verdict, promote=not no_promote)
 
     raise typer.Exit(_guard(go))
@@ -217,14 +229,13 @@ def analyze_command(
 ) -> None:
     """Judge a running canary; a failure or too little traffic rolls it back."""
     from mlfleet.release.candidate import Candidate
-    from mlfleet.release.pipeline import analyze
     from mlfleet.release.prometheus import Prometheus
 
     def go() -> int:
         rollout, release = _context(registry, stack, apply, actor)
         candidate = Candidate(model, version, expected)
         limits = _limits(rollout, window, min_requests)
-        verdict = analyze(Prometheus(prometheus), candidate, limits, _say, ready_timeout=ready_timeout)
+        verdict = _analyze_or_withdraw(release, Prometheus(prometheus), candidate, limits, ready_timeout)
         return _finish(release, rollout, candidate, verdict, promote=promote)
 
     raise typer.Exit(_guard(go))

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from mlfleet.cli import app
 from tests.release.stage import MODEL, publish_gated
+from tests.support import free_port
 
 
 @pytest.fixture
@@ -55,3 +56,16 @@ def test_the_gate_refuses_ungated_and_stale_versions(registry: str) -> None:
         assert why in result.output
         assert "Traceback" not in result.output
     assert "candidate" not in reg.aliases(MODEL)
+
+
+def test_without_a_verdict_the_canary_is_withdrawn(registry: str) -> None:
+    """Prometheus unreachable after the canary was set: exit 1, one line, `candidate` back on production."""
+    version = publish_gated(registry, _dummy())
+    closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    argv = ["release", "run", MODEL, "--version", version, "--registry", registry, "--prometheus", closed]
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == 1, result.output
+    assert f"cannot reach Prometheus at {closed}" in result.output
+    assert f"rolled back: candidate -> v0001 (was {version})" in result.output
+    assert "Traceback" not in result.output
+    assert open_registry(registry).aliases(MODEL)["candidate"] == "v0001"
