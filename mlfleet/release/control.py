@@ -68,6 +68,8 @@ class StackCanary:
             argv += ["--policy-pack-config", str(config)]
         return argv
 
+    # With --path, "0.1" is stored as a string (integers and true/false as such: pulumi.com/docs/iac/
+    # cli/commands/pulumi_config_set); CanaryConfig's float field takes either, so no --type is needed.
     def commands_on(self, alias: str, weight: float) -> list[list[str]]:
         return [self._set("alias", alias), self._set("weight", repr(weight)), self._up()]
 
