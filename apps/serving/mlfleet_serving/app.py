@@ -101,6 +101,7 @@ def create_app(
             allow_headers=["authorization", "x-api-key", "content-type", settings.routing_key_header],
         )
     observer = Observer(metrics, settings.access_log)
+    app.state.observer = observer  # the gRPC endpoint counts its requests with it too (grpc/)
     app.add_middleware(ObservabilityMiddleware, observer=observer, routes=_flat_routes(app.router.routes))
     if settings.otel_enabled:
         try:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import resource
+import socket
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import uvicorn
+
+from mlfleet_serving.auth import ConfigError
 from mlfleet_serving.logs import configure_logging
 from mlfleet_serving.settings import ServingSettings
+
+if TYPE_CHECKING:
+    from mlfleet_serving.grpc.endpoint import GrpcEndpoint
 
 log = logging.getLogger("mlfleet.serving")
 
@@ -17,15 +25,18 @@ def serve(
     settings: ServingSettings, *, extra_key_hashes: Mapping[str, str] | None = None, registry: Any = None
 ) -> None:
     """Blocks until SIGINT/SIGTERM; then stops accepting, drains in-flight requests (up to
-    graceful_timeout_seconds) and exits."""
-    import uvicorn
-
+    graceful_timeout_seconds) and exits. The gRPC endpoint (MLFLEET_GRPC_PORT) runs alongside."""
     from mlfleet_serving.app import create_app
 
     configure_logging(settings.log_level)
     app = create_app(settings, registry=registry, extra_key_hashes=extra_key_hashes)
     config = uvicorn.Config(app, **uvicorn_options(settings))
-    server = uvicorn.Server(config)
+    endpoint = None
+    if settings.grpc_enabled:
+        from mlfleet_serving.grpc.endpoint import GrpcEndpoint
+
+        endpoint = GrpcEndpoint(app.state.serving, app.state.observer)
+    server = WithGrpc(config, endpoint)
     log.info(
         "serving",
         extra={
@@ -36,6 +47,36 @@ def serve(
         },
     )
     server.run()
+    if server.grpc_error is not None:
+        raise server.grpc_error
+
+
+class WithGrpc(uvicorn.Server):
+    """uvicorn's server, also running the gRPC endpoint (grpc/) on its event loop: started once the
+    model has loaded (lifespan), drained alongside REST on SIGTERM within the same grace period."""
+
+    def __init__(self, config: uvicorn.Config, endpoint: GrpcEndpoint | None) -> None:
+        super().__init__(config)
+        self.endpoint = endpoint
+        self.grpc_error: Exception | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.endpoint is not None and not self.should_exit:
+            try:
+                await self.endpoint.start()
+            except ConfigError as exc:  # a port in use: stop REST too, report it as a config error
+                self.grpc_error = exc
+                self.should_exit = True
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        stopping = None
+        if self.endpoint is not None:
+            grace = float(self.config.timeout_graceful_shutdown or 0)
+            stopping = asyncio.ensure_future(self.endpoint.stop(grace))
+        await super().shutdown(sockets=sockets)
+        if stopping is not None:
+            await stopping
 
 
 # File descriptors kept for everything that is not a client connection (listener, log, model files,

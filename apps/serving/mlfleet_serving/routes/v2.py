@@ -9,10 +9,11 @@ from starlette.responses import JSONResponse
 
 from mlfleet_serving import __version__
 from mlfleet_serving.errors import ApiError
+from mlfleet_serving.models import ServedModel
 from mlfleet_serving.routes.inference import SECURED
 from mlfleet_serving.schemas import ERRORS, V2ModelMetadata, V2ServerMetadata
 from mlfleet_serving.scoring import label, label_model, pick_model
-from mlfleet_serving.state import authorize, get_state
+from mlfleet_serving.state import ServingState, authorize, get_state
 
 router = APIRouter(prefix="/v2")
 
@@ -65,6 +66,11 @@ def _metadata(request: Request, model_name: str, version: str | None) -> dict[st
     authorize(request, state)
     served = pick_model(request, state, model_name, version)
     label(request, served)
+    return metadata_of(state, served)
+
+
+def metadata_of(state: ServingState, served: ServedModel) -> dict[str, Any]:
+    """A served model's v2 metadata (REST and gRPC ModelMetadata)."""
     manager = state.manager
     versions = [s.current.version for s in (manager.primary, manager.canary) if s is not None and s.current]
     out_type = "INT64" if all(isinstance(c, int) for c in served.classes) and served.classes else "BYTES"

@@ -1,0 +1,75 @@
+"""The gRPC server (grpc.aio) on the REST server's event loop: started after the model loads, stopped
+with the same drain as REST (new calls refused, calls in flight given graceful_timeout_seconds)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import grpc
+
+from mlfleet_serving.auth import ConfigError
+from mlfleet_serving.grpc import grpc_predict_v2_pb2_grpc as pb_grpc
+from mlfleet_serving.grpc import health_pb2_grpc
+from mlfleet_serving.grpc.service import HealthService, InferenceService
+from mlfleet_serving.middleware import Observer
+from mlfleet_serving.state import ServingState
+
+log = logging.getLogger("mlfleet.serving")
+
+
+def server_options(state: ServingState) -> list[tuple[str, int]]:
+    """The REST limits, in grpc core's channel arguments (grpc/include/grpc/impl/channel_arg_names.h)."""
+    s = state.settings
+    return [
+        # Whole message, as MLFLEET_MAX_BODY_BYTES for a REST body (RESOURCE_EXHAUSTED beyond).
+        ("grpc.max_receive_message_length", s.max_body_bytes),
+        # Request metadata (HTTP/2 headers), as MLFLEET_MAX_HEADER_BYTES for a REST request head.
+        ("grpc.max_metadata_size", s.max_header_bytes),
+        # Idle connections closed as REST's keep-alive timeout closes them.
+        ("grpc.max_connection_idle_ms", s.keep_alive_timeout_seconds * 1000),
+        # A port in use is an error, not a silently shared socket.
+        ("grpc.so_reuseport", 0),
+    ]
+
+
+class GrpcEndpoint:
+    """`start` binds settings.grpc_port (0: any free port; returns the port), `stop` drains."""
+
+    def __init__(self, state: ServingState, observer: Observer) -> None:
+        self.state = state
+        self.health = HealthService(state)
+        self.inference = InferenceService(state, observer)
+        self.server: grpc.aio.Server | None = None
+        self.port = 0
+
+    async def start(self) -> int:
+        s = self.state.settings
+        server = grpc.aio.server(
+            options=server_options(self.state), maximum_concurrent_rpcs=s.max_connections
+        )
+        pb_grpc.add_GRPCInferenceServiceServicer_to_server(self.inference, server)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
+        address = f"{s.host}:{s.grpc_port}"
+        try:
+            if s.tls_certfile and s.tls_keyfile:  # the REST server's certificate serves gRPC too
+                pair = (Path(s.tls_keyfile).read_bytes(), Path(s.tls_certfile).read_bytes())
+                port = server.add_secure_port(address, grpc.ssl_server_credentials([pair]))
+            else:
+                port = server.add_insecure_port(address)
+        except RuntimeError as exc:
+            raise ConfigError(
+                f"cannot listen for gRPC on {address} ({exc}); set MLFLEET_GRPC_PORT to a free port "
+                "or MLFLEET_GRPC_ENABLED=false"
+            ) from None
+        await server.start()
+        self.server, self.port = server, port
+        log.info("serving gRPC", extra={"host": s.host, "grpc_port": port})
+        return port
+
+    async def stop(self, grace: float) -> None:
+        if self.server is None:
+            return
+        self.health.draining = True
+        await self.server.stop(grace)
+        self.server = None

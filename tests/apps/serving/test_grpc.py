@@ -1,0 +1,255 @@
+"""The Open Inference Protocol gRPC endpoint of the real server (a process on 127.0.0.1), called
+with a real gRPC client: the same answers, refusals and metrics as REST."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+import numpy as np
+import pytest
+from mlfleet_serving import process
+from mlfleet_serving.grpc import grpc_predict_v2_pb2 as pb
+from mlfleet_serving.grpc import grpc_predict_v2_pb2_grpc as pb_grpc
+from mlfleet_serving.grpc import health_pb2, health_pb2_grpc
+
+from tests.apps.serving.conftest import KEY, MODEL, VALID_ROW, server_env
+from tests.conftest import free_port
+
+AUTH = (("authorization", f"Bearer {KEY}"),)
+ROUTE = "/inference.GRPCInferenceService/ModelInfer"
+
+
+@dataclass
+class Server:
+    http: str
+    channel: grpc.Channel
+    stub: pb_grpc.GRPCInferenceServiceStub
+    log: Path
+
+
+def _start(registry: str, directory: Path, **extra: str) -> Iterator[Server]:
+    grpc_port = free_port()
+    port, env = server_env(registry, directory, MLFLEET_GRPC_PORT=str(grpc_port))
+    env.update(extra)
+    log = directory / "server.log"
+    with log.open("wb") as out:
+        proc = process.start(["-m", "mlfleet_serving"], env, out)
+        channel = grpc.insecure_channel(f"127.0.0.1:{grpc_port}")
+        try:
+            process.wait_ready(proc, f"http://127.0.0.1:{port}/v2/health/ready")
+            yield Server(f"http://127.0.0.1:{port}", channel, pb_grpc.GRPCInferenceServiceStub(channel), log)
+        finally:
+            channel.close()
+            assert process.stop(proc) in (0, -signal.SIGTERM)
+
+
+@pytest.fixture(scope="module")
+def server(shared_registry: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    yield from _start(shared_registry, tmp_path_factory.mktemp("grpc"))
+
+
+def _tensor_request(rows: list[list[float]], **fields: Any) -> pb.ModelInferRequest:
+    flat = [v for row in rows for v in row]
+    tensor = pb.ModelInferRequest.InferInputTensor(
+        name="input-0",
+        datatype="FP64",
+        shape=[len(rows), len(rows[0])],
+        contents=pb.InferTensorContents(fp64_contents=flat),
+    )
+    return pb.ModelInferRequest(model_name=MODEL, inputs=[tensor], **fields)
+
+
+def _rest(server: Server, path: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        server.http + path, data=data, headers={"X-API-Key": KEY, "Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def _rest_infer(server: Server, rows: list[list[float]], outputs: list[str]) -> tuple[int, dict[str, Any]]:
+    body = {
+        "inputs": [{"name": "input-0", "shape": [len(rows), len(rows[0])], "datatype": "FP64", "data": rows}],
+        "outputs": [{"name": name} for name in outputs],
+    }
+    return _rest(server, f"/v2/models/{MODEL}/infer", body)
+
+
+def _rows(data: tuple[np.ndarray, np.ndarray, list[str]], n: int) -> list[list[float]]:
+    return data[0][:n].tolist()
+
+
+def test_infer_equals_rest_for_the_same_rows(server: Server, data: Any) -> None:
+    rows = _rows(data, 8)
+    outputs = ["predict", "probabilities"]
+    status, rest = _rest_infer(server, rows, outputs)
+    assert status == 200
+    request = _tensor_request(
+        rows, outputs=[pb.ModelInferRequest.InferRequestedOutputTensor(name=n) for n in outputs]
+    )
+    answer = server.stub.ModelInfer(request, metadata=AUTH, timeout=10)
+    assert (answer.model_name, answer.model_version) == (rest["model_name"], rest["model_version"])
+    by_name = {o.name: o for o in answer.outputs}
+    for expected in rest["outputs"]:
+        got = by_name[expected["name"]]
+        assert got.datatype == expected["datatype"]
+        assert list(got.shape) == expected["shape"]
+        values = got.contents.int64_contents if got.datatype == "INT64" else got.contents.fp64_contents
+        assert list(values) == expected["data"]
+    classes = json.loads(by_name["probabilities"].parameters["classes"].string_param)
+    assert classes == rest["outputs"][1]["parameters"]["classes"]
+
+
+def test_raw_fp32_input_gets_raw_output_with_the_same_predictions(server: Server, data: Any) -> None:
+    rows = _rows(data, 4)
+    plain = server.stub.ModelInfer(_tensor_request(rows), metadata=AUTH, timeout=10)
+    tensor = pb.ModelInferRequest.InferInputTensor(name="input-0", datatype="FP32", shape=[4, len(rows[0])])
+    raw = np.asarray(rows, dtype="<f4").tobytes()
+    request = pb.ModelInferRequest(model_name=MODEL, inputs=[tensor], raw_input_contents=[raw])
+    answer = server.stub.ModelInfer(request, metadata=AUTH, timeout=10)
+    assert np.frombuffer(answer.raw_output_contents[0], dtype="<i8").tolist() == list(
+        plain.outputs[0].contents.int64_contents
+    )
+
+
+def test_no_credentials_is_unauthenticated_with_rests_message(server: Server) -> None:
+    with pytest.raises(grpc.RpcError) as caught:
+        server.stub.ModelInfer(_tensor_request([VALID_ROW]), timeout=10)
+    assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    request = urllib.request.Request(server.http + f"/v2/models/{MODEL}/infer", data=b"{}", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as rest:
+        urllib.request.urlopen(request, timeout=10)
+    assert caught.value.details() == json.loads(rest.value.read())["error"]["message"]
+    with pytest.raises(grpc.RpcError) as wrong:
+        server.stub.ModelInfer(_tensor_request([VALID_ROW]), metadata=(("x-api-key", "nope"),), timeout=10)
+    assert wrong.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_invalid_input_is_invalid_argument_with_rests_message(server: Server) -> None:
+    short = VALID_ROW[:-1]  # 29 features
+    with pytest.raises(grpc.RpcError) as caught:
+        server.stub.ModelInfer(_tensor_request([short]), metadata=AUTH, timeout=10)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert dict(caught.value.trailing_metadata())["error-code"] == "invalid_input"
+    status, rest = _rest(
+        server,
+        f"/v2/models/{MODEL}/infer",
+        {"inputs": [{"name": "x", "shape": [1, len(short)], "datatype": "FP64", "data": short}]},
+    )
+    assert status == 422
+    assert caught.value.details() == rest["error"]["message"]
+
+
+def test_non_finite_values_are_invalid_argument(server: Server) -> None:
+    # JSON cannot carry NaN; a protobuf double can, and it is refused like REST's out-of-range values.
+    with pytest.raises(grpc.RpcError) as caught:
+        server.stub.ModelInfer(_tensor_request([[*VALID_ROW[:-1], float("nan")]]), metadata=AUTH, timeout=10)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "not a finite number" in caught.value.details()
+
+
+def test_unknown_model_is_not_found(server: Server) -> None:
+    request = _tensor_request([VALID_ROW])
+    request.model_name = "other"
+    with pytest.raises(grpc.RpcError) as caught:
+        server.stub.ModelInfer(request, metadata=AUTH, timeout=10)
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+    assert "is not served here" in caught.value.details()
+
+
+def _count(server: Server, route: str, status: str) -> float:
+    with urllib.request.urlopen(server.http + "/metrics", timeout=10) as response:
+        text = response.read().decode()
+    pattern = (
+        rf'^mlfleet_requests_total\{{[^}}]*route="{re.escape(route)}"[^}}]*status="{status}"[^}}]*\}} (\S+)$'
+    )
+    return sum(float(v) for v in re.findall(pattern, text, re.M))
+
+
+def test_each_rpc_is_counted_once(server: Server) -> None:
+    before_ok, before_refused = _count(server, ROUTE, "200"), _count(server, ROUTE, "401")
+    server.stub.ModelInfer(_tensor_request([VALID_ROW]), metadata=AUTH, timeout=10)
+    with pytest.raises(grpc.RpcError):
+        server.stub.ModelInfer(_tensor_request([VALID_ROW]), timeout=10)
+    assert _count(server, ROUTE, "200") == before_ok + 1
+    assert _count(server, ROUTE, "401") == before_refused + 1
+
+
+def test_readiness_and_health(server: Server) -> None:
+    stub = server.stub
+    assert stub.ServerLive(pb.ServerLiveRequest(), timeout=10).live
+    assert stub.ServerReady(pb.ServerReadyRequest(), timeout=10).ready
+    assert stub.ModelReady(pb.ModelReadyRequest(name=MODEL), timeout=10).ready
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.ModelReady(pb.ModelReadyRequest(name="other"), timeout=10)
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+    health = health_pb2_grpc.HealthStub(server.channel)
+    for service in ("", "inference.GRPCInferenceService"):
+        answer = health.Check(health_pb2.HealthCheckRequest(service=service), timeout=10)
+        assert answer.status == health_pb2.HealthCheckResponse.SERVING
+    with pytest.raises(grpc.RpcError) as unknown:
+        health.Check(health_pb2.HealthCheckRequest(service="nope"), timeout=10)
+    assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_metadata_needs_credentials_and_describes_the_model(server: Server) -> None:
+    with pytest.raises(grpc.RpcError) as caught:
+        server.stub.ModelMetadata(pb.ModelMetadataRequest(name=MODEL), timeout=10)
+    assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    answer = server.stub.ModelMetadata(pb.ModelMetadataRequest(name=MODEL), metadata=AUTH, timeout=10)
+    status, rest = _rest(server, f"/v2/models/{MODEL}")
+    assert status == 200
+    assert (answer.name, list(answer.versions), answer.platform) == (
+        rest["name"],
+        rest["versions"],
+        rest["platform"],
+    )
+    assert [list(t.shape) for t in answer.inputs] == [t["shape"] for t in rest["inputs"]]
+
+
+def test_rate_limit_is_resource_exhausted_with_retry_after(shared_registry: str, tmp_path: Path) -> None:
+    for server in _start(
+        shared_registry, tmp_path, MLFLEET_RATE_LIMIT_PER_SECOND="0.5", MLFLEET_RATE_LIMIT_BURST="2"
+    ):
+        codes = []
+        for _ in range(3):
+            try:
+                server.stub.ModelInfer(_tensor_request([VALID_ROW]), metadata=AUTH, timeout=10)
+                codes.append(grpc.StatusCode.OK)
+            except grpc.RpcError as exc:
+                codes.append(exc.code())
+                trailers = dict(exc.trailing_metadata())
+                assert trailers["retry-after"] in exc.details()
+        assert codes == [grpc.StatusCode.OK, grpc.StatusCode.OK, grpc.StatusCode.RESOURCE_EXHAUSTED]
+
+
+def test_grpc_port_in_use_is_a_one_line_error(shared_registry: str, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        _, env = server_env(shared_registry, tmp_path, MLFLEET_GRPC_PORT=str(taken.getsockname()[1]))
+        log = tmp_path / "server.log"
+        with log.open("wb") as out:
+            proc = process.start(["-m", "mlfleet_serving"], env, out)
+            try:
+                assert proc.wait(timeout=60) == 2
+            finally:
+                process.stop(proc)
+    text = log.read_text()
+    assert "error: cannot listen for gRPC on 127.0.0.1:" in text
+    assert "Traceback" not in text
