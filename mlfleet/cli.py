@@ -26,6 +26,7 @@ COMMAND_MODULES: list[str] = [
     "mlfleet.commands.train",
     "mlfleet.commands.rehearse",
     "mlfleet.commands.release",
+    "mlfleet.commands.drill",
 ]
 
 for module_name in COMMAND_MODULES:
