@@ -86,6 +86,8 @@ class Server:
             MLFLEET_POLL_INTERVAL_SECONDS="0.2",
             MLFLEET_CANARY_ALIAS="candidate",
             MLFLEET_CANARY_WEIGHT=str(CANARY_WEIGHT),
+            # REST only: the default gRPC port (8081) is one per machine, and test workers run in parallel.
+            MLFLEET_GRPC_ENABLED="false",
         )
         self.log = (workdir / "server.log").open("wb")
         self.proc = process.start(["-m", "mlfleet_serving"], env, self.log)
@@ -93,9 +95,13 @@ class Server:
         process.wait_ready(self.proc, f"{self.url}/v2/health/ready")
 
     def serves(self, variant: str, version: str) -> bool:
+        """The server's own word (mlfleet_model_info) that `variant` serves `version` now."""
         with urllib.request.urlopen(f"{self.url}/metrics", timeout=5) as response:
-            text = response.read().decode()
-        return f'variant="{variant}",version="{version}"' in text and "mlfleet_model_info" in text
+            lines = response.read().decode().splitlines()
+        return any(
+            line.startswith("mlfleet_model_info{") and f'variant="{variant}",version="{version}"' in line
+            for line in lines
+        )
 
     def wait_serving(self, variant: str, version: str, timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout

@@ -24,6 +24,8 @@ from sklearn.ensemble import RandomForestClassifier
 
 from tests.release.stage import CANARY_WEIGHT, MODEL, Load, PrometheusProcess, Server, publish_gated
 
+pytestmark = pytest.mark.integration  # real Prometheus and server processes
+
 MLFLEET = str(Path(sys.executable).parent / "mlfleet")
 WINDOW_SECONDS = 6  # scaled: the stacks' default is 600
 MIN_REQUESTS = 30
