@@ -154,9 +154,7 @@ def _start(
             release.registry, model, version, aliases.candidate, aliases.production, release.who
         )
     else:
-        candidate = train_candidate(release.registry, train_config, aliases.candidate, _say)
-        if model is not None and candidate.model != model:
-            raise typer.BadParameter(f"the training config trains {candidate.model!r}, not {model!r}")
+        candidate = train_candidate(release.registry, train_config, model, aliases.candidate, _say)
     _say(f"candidate: {candidate.model} {candidate.version} (production {candidate.production})")
     release.control.canary_on(aliases.candidate, rollout.limits.weight)
     return candidate

@@ -23,18 +23,26 @@ class Candidate:
     production: str  # the version production pointed at when the candidate was gated
 
 
-def train_candidate(registry: Any, config_path: str | None, alias: str, say: Say) -> Candidate:
+def train_candidate(
+    registry: Any, config_path: str | None, model: str | None, alias: str, say: Say
+) -> Candidate:
+    """A training run that moves `alias`; `model` overrides the config's model_name as the stacks'
+    MLFLEET_MODEL does (the release trains the model the stack serves)."""
     from mlfleet_registry import RegistryError
     from mlfleet_trainer.config import TrainConfig, load_effective_config
     from mlfleet_trainer.errors import GateRejected, NotPromoted, TrainerError
     from mlfleet_trainer.run import train
+    from pydantic import ValidationError
 
     try:
         loaded = load_effective_config(config_path)
-        config = TrainConfig.model_validate({**loaded.model_dump(), "promote_to": alias})
+        overrides = {"promote_to": alias, **({"model_name": model} if model else {})}
+        config = TrainConfig.model_validate({**loaded.model_dump(), **overrides})
         result = train(config, registry, say)
     except (GateRejected, NotPromoted) as exc:
         raise GateRefused(str(exc)) from None
+    except ValidationError as exc:
+        raise ReleaseError(f"model name {model!r}: {exc.errors()[0]['msg']}") from None
     except (TrainerError, RegistryError) as exc:
         raise ReleaseError(f"training failed: {exc}") from None
     gate = result.gate
