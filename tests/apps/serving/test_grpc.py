@@ -21,7 +21,7 @@ from mlfleet_serving.grpc import grpc_predict_v2_pb2 as pb
 from mlfleet_serving.grpc import grpc_predict_v2_pb2_grpc as pb_grpc
 from mlfleet_serving.grpc import health_pb2, health_pb2_grpc
 
-from tests.apps.serving.conftest import KEY, MODEL, VALID_ROW, server_env
+from tests.apps.serving.conftest import KEY, MODEL, VALID_ROW, server_env, settings_for
 from tests.conftest import free_port
 
 AUTH = (("authorization", f"Bearer {KEY}"),)
@@ -236,20 +236,45 @@ def test_rate_limit_is_resource_exhausted_with_retry_after(shared_registry: str,
         assert codes == [grpc.StatusCode.OK, grpc.StatusCode.OK, grpc.StatusCode.RESOURCE_EXHAUSTED]
 
 
-def test_grpc_port_in_use_is_a_one_line_error(shared_registry: str, tmp_path: Path) -> None:
+def test_grpc_port_in_use_is_a_one_line_config_error(shared_registry: str) -> None:
+    """The real bind on a taken port: a ConfigError naming the setting (`mlfleet serve` prints it as
+    one line and exits 2), not a traceback."""
+    import asyncio
     import socket
+
+    from mlfleet_serving.app import create_app
+    from mlfleet_serving.auth import ConfigError
+    from mlfleet_serving.grpc.endpoint import GrpcEndpoint
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        _, env = server_env(shared_registry, tmp_path, MLFLEET_GRPC_PORT=str(taken.getsockname()[1]))
-        log = tmp_path / "server.log"
-        with log.open("wb") as out:
-            proc = process.start(["-m", "mlfleet_serving"], env, out)
-            try:
-                assert proc.wait(timeout=60) == 2
-            finally:
-                process.stop(proc)
-    text = log.read_text()
-    assert "error: cannot listen for gRPC on 127.0.0.1:" in text
-    assert "Traceback" not in text
+        settings = settings_for(shared_registry, auth_enabled=False, grpc_port=taken.getsockname()[1])
+        app = create_app(settings, poll=False)
+        endpoint = GrpcEndpoint(app.state.serving, app.state.observer)
+        expected = r"cannot listen for gRPC on 127\.0\.0\.1:\d+ .*MLFLEET_GRPC_PORT"
+        with pytest.raises(ConfigError, match=expected):
+            asyncio.run(endpoint.start())
+
+
+def test_sigterm_drains_the_calls_in_flight(shared_registry: str, tmp_path: Path, data: Any) -> None:
+    """Calls the server has received when SIGTERM arrives are answered (the REST drain's promise)."""
+    grpc_port = free_port()
+    port, env = server_env(shared_registry, tmp_path, MLFLEET_GRPC_PORT=str(grpc_port))
+    log = tmp_path / "server.log"
+    with log.open("wb") as out:
+        proc = process.start(["-m", "mlfleet_serving"], env, out)
+        try:
+            process.wait_ready(proc, f"http://127.0.0.1:{port}/v2/health/ready")
+            with grpc.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
+                stub = pb_grpc.GRPCInferenceServiceStub(channel)
+                request = _tensor_request(_rows(data, 64))
+                calls = [stub.ModelInfer.future(request, metadata=AUTH, timeout=30) for _ in range(40)]
+                calls[0].result()  # the server is answering; the other 39 were sent before
+                proc.send_signal(signal.SIGTERM)
+                codes = [call.code() for call in calls]
+            assert codes == [grpc.StatusCode.OK] * len(calls)
+            assert proc.wait(timeout=30) in (0, -signal.SIGTERM)
+        finally:
+            process.stop(proc)
+    assert "Application shutdown complete" in log.read_text()

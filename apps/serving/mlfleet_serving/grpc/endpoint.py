@@ -1,8 +1,9 @@
-"""The gRPC server (grpc.aio) on the REST server's event loop: started after the model loads, stopped
-with the same drain as REST (new calls refused, calls in flight given graceful_timeout_seconds)."""
+"""The gRPC server (grpc.aio) on the REST server's event loop: started after the model loads, drained
+as REST is on SIGTERM (see `stop`)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from mlfleet_serving.grpc import grpc_predict_v2_pb2_grpc as pb_grpc
 from mlfleet_serving.grpc import health_pb2_grpc
 from mlfleet_serving.grpc.service import HealthService, InferenceService
 from mlfleet_serving.middleware import Observer
+from mlfleet_serving.protocol import DRAIN_IDLE_SECONDS
 from mlfleet_serving.state import ServingState
 
 log = logging.getLogger("mlfleet.serving")
@@ -68,8 +70,16 @@ class GrpcEndpoint:
         return port
 
     async def stop(self, grace: float) -> None:
+        """Health says NOT_SERVING at once; calls keep being answered until none has started for
+        DRAIN_IDLE_SECONDS (REST closes an idle connection after the same), then the server stops
+        taking calls and gives those in flight what is left of `grace`. Stopping at once would
+        cancel the calls a client has sent that grpc has not handed to us yet."""
         if self.server is None:
             return
         self.health.draining = True
-        await self.server.stop(grace)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        while loop.time() < deadline and loop.time() - self.inference.last_call < DRAIN_IDLE_SECONDS:
+            await asyncio.sleep(0.05)
+        await self.server.stop(max(0.0, deadline - loop.time()))
         self.server = None

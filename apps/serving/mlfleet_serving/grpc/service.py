@@ -83,9 +83,11 @@ class InferenceService(pb_grpc.GRPCInferenceServiceServicer):
         metrics = state.metrics
         self.in_flight = metrics.child(metrics.in_flight, _route("ModelInfer"))
         self._background: set[asyncio.Task[None]] = set()  # shadow scoring after the response
+        self.last_call = 0.0  # loop time the last call started (the drain waits for quiet)
 
     def _admit(self, call: Call, model_name: str, version: str) -> ServedModel:
         """REST's auth, rate limit and model choice, with credentials and routing key from metadata."""
+        self.last_call = asyncio.get_running_loop().time()
         md = call.metadata
         return admit(
             self.state,
