@@ -87,3 +87,4 @@ bench-preview: install
 
 bench-serving: install tools
 	$(RUN) python bench/serving.py
+	$(RUN) python bench/serving_grpc.py
