@@ -54,6 +54,9 @@ class MonitoringStackArgs:
     # The GPU pools' hourly prices and the idle-GPU budget of MlfleetGpuIdleCost (rules/gpu_cost.yaml);
     # None: the alert has no prices and stays silent.
     gpu_idle_cost: GpuIdleCost | None = None
+    # The closed loop's receiver {"url", "token"} (components/kubernetes/alert_hook.py): alerts with an
+    # `action` label also go there. None: no loop (stacks without a training CronJob).
+    alert_hook: Mapping[str, pulumi.Input[str]] | None = None
 
     def __post_init__(self) -> None:
         name = "MonitoringStack"

@@ -9,6 +9,7 @@ from mlfleet_serving.keys import API_KEY_HEADER
 
 from components.context import PlatformContext
 from components.errors import ConfigError
+from components.kubernetes.alert_hook import AlertHookArgs, KubernetesAlertHook, hook_token, hook_url
 from components.kubernetes.monitoring.gpu_cost import gpu_idle_cost
 from components.monitoring_stack import AlertReceiver, MonitoringStackArgs, monitoring_stack
 from components.serving_service import ServingServiceArgs, check_pinned_image, serving_service
@@ -216,6 +217,9 @@ def build_compute_layer(
     namespaces = getattr(cluster, "namespaces", None)
     after_namespaces = pulumi.ResourceOptions(depends_on=[namespaces] if namespaces else [])
     labels = context.tags()
+    # The closed loop (docs/delivery.md): where a training CronJob exists to start runs from, alerts
+    # labelled `action` go to the alert hook, which Alertmanager authenticates to with this token.
+    loop_token = hook_token(context.name("alert-hook")) if config.training_job.schedule else None
     monitoring = monitoring_stack(
         context.name("monitoring"),
         MonitoringStackArgs(
@@ -224,6 +228,7 @@ def build_compute_layer(
             storage_class=config.monitoring.storage_class,
             alert_email=config.monitoring.alert_email,
             alert_receivers=alert_receivers(config.monitoring, context),
+            alert_hook={"url": hook_url(NAMESPACE), "token": loop_token.result} if loop_token else None,
             # MlfleetGpuIdleCost: the GPU pools' list prices and the idle-GPU budget (docs/pricing.md).
             gpu_idle_cost=gpu_idle_cost(
                 target.cloud,
@@ -354,6 +359,27 @@ def build_compute_layer(
         labels,
         after_namespaces,
     )
+    if loop_token is not None:
+        KubernetesAlertHook(
+            context.name("alert-hook"),
+            AlertHookArgs(
+                namespace=NAMESPACE,
+                image=_image(job_config, "trainer", storage, context),
+                cronjobs={serving.model: job.job_name},
+                token=loop_token.result,
+                # The trainer's identity: the rollback moves registry aliases as the trainer may.
+                service_account=trainer_account or context.name("train"),
+                registry_url=registry_url,
+                env=storage.workload_env("trainer") if storage else {},
+                env_secret=env_secret,
+                pod_labels=trainer_pod_labels,
+                canary_alias=serving.canary.alias if serving.canary else "candidate",
+                primary_alias=serving.alias,
+            ),
+            provider,
+            labels,
+            pulumi.ResourceOptions(depends_on=[job]),  # type: ignore[list-item]
+        )
     if parts is not None:
         parts[context.cell] = CellParts(
             storage=storage,

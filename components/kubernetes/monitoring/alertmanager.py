@@ -38,14 +38,64 @@ CHART_INHIBIT_RULES: list[dict[str, Any]] = [
 SEVERITY_MATCHERS = {"page": 'severity =~ "page|critical"', "ticket": 'severity =~ "ticket|warning"'}
 
 
-def alertmanager_config(receivers: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+# The closed loop (docs/delivery.md): alerts labelled `action: <a>` also go to the alert hook
+# (apps/trainer/mlfleet_trainer/alert_hook), then on to the people (`continue`). One notification per
+# alert and model; the hook rate-limits and drops repeats itself.
+ACTIONS = ("retrain", "rollback")
+
+
+def action_receiver(action: str) -> str:
+    return f"mlfleet-{action}"
+
+
+def _action_routes(hook: Mapping[str, str] | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Routes and webhook receivers for `hook` = {"url": ..., "token": ...} (None: no hook)."""
+    if hook is None:
+        return [], []
+    routes = [
+        {
+            "receiver": action_receiver(action),
+            "matchers": [f'action = "{action}"'],
+            "group_by": ["alertname", "model"],
+            "group_wait": "30s",
+            "repeat_interval": "1h",
+            "continue": True,
+        }
+        for action in ACTIONS
+    ]
+    receivers = [
+        {
+            "name": action_receiver(action),
+            # Bearer token from the hook's Secret (the config is a Pulumi secret); resolved alerts
+            # need no action. Alertmanager webhook_config / http_config.authorization: prometheus/
+            # alertmanager docs/configuration.md, prometheus/common config/http_config.go.
+            "webhook_configs": [
+                {
+                    "url": hook["url"],
+                    "send_resolved": False,
+                    "max_alerts": 50,
+                    "http_config": {"authorization": {"type": "Bearer", "credentials": hook["token"]}},
+                }
+            ],
+        }
+        for action in ACTIONS
+    ]
+    return routes, receivers
+
+
+def alertmanager_config(
+    receivers: Mapping[str, Mapping[str, Any]], hook: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """`receivers`: name -> {"kind": email|slack|pagerduty|webhook, "severities": [page, ticket],
-    "settings": {<Alertmanager <kind>_config fields>}} (at least one)."""
+    "settings": {<Alertmanager <kind>_config fields>}} (at least one). `hook`: the closed loop's
+    receiver {"url", "token"}, which gets the alerts labelled with an `action`."""
     if not receivers:
         raise ValueError("at least one receiver is required: alerts would reach no one")
     names = sorted(receivers)
+    action_routes, action_receivers = _action_routes(hook)
     routes: list[dict[str, Any]] = [
-        {"receiver": NULL_RECEIVER, "matchers": ['alertname =~ "InfoInhibitor|Watchdog"']}
+        {"receiver": NULL_RECEIVER, "matchers": ['alertname =~ "InfoInhibitor|Watchdog"']},
+        *action_routes,
     ]
     for severity in ("page", "ticket"):
         routes += [
@@ -76,6 +126,7 @@ def alertmanager_config(receivers: Mapping[str, Mapping[str, Any]]) -> dict[str,
                 }
                 for name in names
             ),
+            *action_receivers,
         ],
         "inhibit_rules": [
             *CHART_INHIBIT_RULES,

@@ -51,12 +51,13 @@ def chart_values(args: MonitoringStackArgs, admin_password: pulumi.Input[str]) -
             # Receivers carry secrets (routing keys, webhook URLs, SMTP passwords): the whole
             # rendered config is a Pulumi secret.
             "config": pulumi.Output.secret(
-                pulumi.Output.from_input(
+                pulumi.Output.all(
                     {
                         name: {"kind": r.kind, "severities": list(r.severities), "settings": dict(r.settings)}
                         for name, r in args.alert_receivers.items()
-                    }
-                ).apply(alertmanager_config)
+                    },
+                    dict(args.alert_hook) if args.alert_hook is not None else None,
+                ).apply(lambda resolved: alertmanager_config(resolved[0], resolved[1]))
             ),
         },
         "grafana": {

@@ -66,8 +66,15 @@ def test_every_stack_routes_alerts_to_a_receiver_as_a_secret(stack: str) -> None
     names = [r["name"] for r in config["receivers"]]
     assert names[0] == "null" and len(names) >= 2
     assert config["route"]["receiver"] != "null"
-    watchdog, *severity_routes = config["route"]["routes"]
+    watchdog, *routes = config["route"]["routes"]
     assert watchdog == {"receiver": "null", "matchers": ['alertname =~ "InfoInhibitor|Watchdog"']}
+    # The closed loop: where a training CronJob exists (prod), `action` alerts also reach the alert hook
+    # (and go on to people: `continue`).
+    action_routes = [r for r in routes if r["matchers"][0].startswith("action")]
+    severity_routes = [r for r in routes if r not in action_routes]
+    loop = {'action = "retrain"', 'action = "rollback"'} if stack == "prod" else set()
+    assert {m for r in action_routes for m in r["matchers"]} == loop
+    assert all(r["continue"] and r["receiver"] in names for r in action_routes)
     assert {m for r in severity_routes for m in r["matchers"]} == {
         'severity =~ "page|critical"',
         'severity =~ "ticket|warning"',

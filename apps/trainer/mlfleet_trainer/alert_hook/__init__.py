@@ -1,0 +1,11 @@
+"""The closed loop's Alertmanager webhook receiver (docs/delivery.md "The closed loop").
+
+Alerts labelled `action: retrain` start a training run: a Job created from the model's training
+CronJob, as `kubectl create job --from=cronjob/<name>` does, at most one per model per window.
+Alerts labelled `action: rollback` (a failing canary) move the canary alias back to what the primary
+alias serves. It runs from the trainer image (`python -m mlfleet_trainer.alert_hook`): the same
+registry library, no new image.
+
+`alerts` decides (pure), `kube` talks to the Kubernetes API, `canary` moves the alias, `server` is
+the hardened HTTP front.
+"""
