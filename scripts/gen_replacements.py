@@ -17,8 +17,12 @@ Inputs (bare git mirrors, read with `git show <ref>:<path>`; the refs are in SOU
 - pulumi-azure-native: the provider replaces on a change of any parameter of the resource's URL path
   (`calculateDetailedDiff` in provider/pkg/provider/diff.go); the path is the import ID documented in
   every resource of the installed SDK (`pulumi import azure-native:... /subscriptions/{...}/...`).
-  Create-only body properties (x-ms-mutability) live in the provider's generated metadata, which is not
-  published: they are NOT in the data (see docs/pr-diffs.md, "Where replacements come from").
+  Plus the generator's hand-kept `forceNewMap` (provider/pkg/gen/replacement.go: e.g. an AgentPool's
+  vmSize, a ManagedCluster's dnsPrefix and networkProfile.serviceCidr, a location), read from a copy
+  of that file into mlfleet/diff/data/azure_native_force_new.json (`--azure-native-replacement FILE
+  --azure-native-commit SHA`; the repository is too large to mirror here). Create-only body
+  properties from the REST specs (x-ms-mutability) live in the provider's generated metadata, which is
+  not published: they are NOT in the data (see docs/pr-diffs.md, "Where replacements come from").
 
 Rerun: `.venv/bin/python scripts/gen_replacements.py` (add `--mirrors DIR` if the mirrors are not in
 /work/.mirror; fetch them with `git clone --mirror https://github.com/<owner>/<repo>` into
@@ -1046,6 +1050,135 @@ def _k8s_special(flat: list[object], predicate: str) -> list[str]:
     )
 
 
+AZURE_FORCE_NEW = Path(__file__).resolve().parent.parent / "mlfleet/diff/data/azure_native_force_new.json"
+AZURE_REPLACEMENT_GO = "provider/pkg/gen/replacement.go"
+_GO_COMMENT = re.compile(r"//[^\n]*")
+_GO_MODULE = re.compile(r'"(\w+)":\s*\{(.*?)\n\t\},', re.DOTALL)
+_GO_STRING_SET = re.compile(r'"(\w+)":\s*codegen\.NewStringSet\((.*?)\)', re.DOTALL)
+_ARGS_CLASS = re.compile(r"^class (\w+Args):\n(.*?)(?=^class |\Z)", re.DOTALL | re.MULTILINE)
+_TYPED_GETTER = re.compile(
+    r'@pulumi\.getter(?:\(name="(?P<wire>[^"]+)"\))?\s+def (?P<py>\w+)\(self\) -> (?P<ann>[^\n]+):'
+)
+
+
+def read_force_new_map(go: str) -> dict[str, dict[str, dict[str, list[str]]]]:
+    """`forceNewMap` and `noForceNewMap` of pulumi-azure-native's provider/pkg/gen/replacement.go:
+    {var: {ModuleName: {Resource: [property, ...]}}}. Comments are dropped first (they quote names)."""
+    text = _GO_COMMENT.sub("", go)
+    out: dict[str, dict[str, dict[str, list[str]]]] = {}
+    for var in ("forceNewMap", "noForceNewMap"):
+        start = text.find(f"var {var} = ")
+        if start < 0:
+            raise SystemExit(f"error: {AZURE_REPLACEMENT_GO}: `var {var}` not found (update the generator)")
+        end = text.find("\n}\n", start)
+        block = text[text.index("{", start) + 1 : end if end >= 0 else len(text)] + "\n"
+        out[var] = {
+            module: {
+                resource: sorted(re.findall(r'"([^"]+)"', names))
+                for resource, names in _GO_STRING_SET.findall(body)
+            }
+            for module, body in _GO_MODULE.findall(block)
+        }
+    return out
+
+
+def write_azure_force_new(go_file: Path, commit: str) -> None:
+    """Snapshot a copy of replacement.go (read at `commit`) as data the generator reads offline."""
+    maps = read_force_new_map(go_file.read_text(encoding="utf-8"))
+    snapshot = {
+        "source": {
+            "repo": "pulumi/pulumi-azure-native",
+            "path": AZURE_REPLACEMENT_GO,
+            "commit": commit,
+        },
+        **maps,
+    }
+    AZURE_FORCE_NEW.write_text(json.dumps(snapshot, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _args_graph(files: list[Path]) -> dict[str, dict[str, str | None]]:
+    """Args class -> {wire name: the Args class it holds (lists and maps looked through) or None}."""
+    graph: dict[str, dict[str, str | None]] = {}
+    for path in files:
+        for name, body in _ARGS_CLASS.findall(path.read_text(encoding="utf-8")):
+            graph[name] = {
+                (m.group("wire") or m.group("py")): next(
+                    iter(re.findall(r"'(\w+Args)'", m.group("ann"))), None
+                )
+                for m in _TYPED_GETTER.finditer(body)
+            }
+    return graph
+
+
+def _paths_to(graph: dict[str, dict[str, str | None]], root: str, wanted: str, depth: int = 3) -> list[str]:
+    """The input paths (camelCase, dotted) from `root` whose last name is `wanted`, at the shallowest
+    level that has one, `depth` levels deep at most. forceNewMap names a property, not a path: the
+    provider's generator checks the name in the resource's own body and in the types it generates
+    during that resource's pass (properties.go forceNew), and a type shared with another resource
+    takes the flags of whichever pass generated it first (replacement.go's own comment on
+    nodePublicIPTags). The shallowest match is the one the entry is meant for (a ManagedCluster's
+    `location`, not its identity's delegated resources' `location`; a CDN Profile's `name` is
+    `sku.name`, as the comment above it says)."""
+    frontier: list[tuple[str, str]] = [("", root)]
+    for _ in range(depth):
+        found: list[str] = []
+        later: list[tuple[str, str]] = []
+        for prefix, cls in frontier:
+            for name, inner in graph.get(cls, {}).items():
+                path = f"{prefix}{name}"
+                if name == wanted:
+                    found.append(path)
+                elif inner is not None:
+                    later.append((path + ".", inner))
+        if found:
+            return found
+        frontier = later
+    return []
+
+
+def _azure_force_new(sdk: SdkNames, data: ProviderData) -> dict[str, list[str]]:
+    """forceNewMap's properties as input paths per token (from the snapshot), noting what the
+    installed SDK does not have."""
+    if not AZURE_FORCE_NEW.exists():
+        data.notes.append(f"forceNewMap not read: {AZURE_FORCE_NEW.name} is missing")
+        return {}
+    snapshot = json.loads(AZURE_FORCE_NEW.read_text(encoding="utf-8"))
+    source = snapshot["source"]
+    data.sources.append(
+        {
+            "repo": source["repo"],
+            "ref": source["commit"],
+            "commit": source["commit"],
+            "paths": f"{source['path']} forceNewMap (via mlfleet/diff/data/{AZURE_FORCE_NEW.name})",
+            "note": "a copy of the file at that commit (the search index's); pulumi-azure-native is too "
+            f"large to mirror here, so whether the v{importlib.metadata.version('pulumi-azure-native')} "
+            "tag has the same map was not checked",
+        }
+    )
+    out: dict[str, list[str]] = {}
+    missing: list[str] = []
+    for module, resources in snapshot["forceNewMap"].items():
+        for resource, names in resources.items():
+            token = f"azure-native:{module.lower()}:{resource}"
+            if token not in sdk.tokens or not names:
+                if names:
+                    missing.append(token)
+                continue
+            path = sdk.tokens[token]
+            inputs = path.parent / "_inputs.py"
+            graph = _args_graph([path, *([inputs] if inputs.exists() else [])])
+            for name in names:
+                paths = _paths_to(graph, f"{resource}Args", name)
+                out.setdefault(token, []).extend(paths)
+                if not paths:
+                    missing.append(f"{token} {name}")
+    if missing:
+        data.notes.append(
+            "forceNewMap entries the installed SDK does not declare: " + ", ".join(sorted(missing))
+        )
+    return out
+
+
 def gen_azure_native() -> ProviderData:
     """Path parameters of each resource's ARM URL. The provider replaces on any change of one
     (provider/pkg/provider/diff.go calculateDetailedDiff: "All the parameters that are part of the
@@ -1060,11 +1193,11 @@ def gen_azure_native() -> ProviderData:
             "ref": "installed SDK pulumi_azure_native " + importlib.metadata.version("pulumi-azure-native"),
             "paths": "<module>/get_<resource>.py invoke arguments (the ARM path) intersected with the "
             "resource's inputs",
-            "note": "path parameters only; create-only (x-ms-mutability) body properties and "
-            "gen/replacement.go's forceNewMap are in the provider's generated metadata, which is not "
-            "published: not included",
+            "note": "path parameters; create-only (x-ms-mutability) body properties are in the "
+            "provider's generated metadata, which is not published: not included",
         }
     )
+    force_new = _azure_force_new(sdk, data)
     invokes: dict[str, set[str]] = {}
     for path in sdk.root.rglob("get_*.py"):
         text = path.read_text(encoding="utf-8")
@@ -1076,8 +1209,8 @@ def gen_azure_native() -> ProviderData:
         data.covered.add(token)
         module, name = token.split(":")[1:]
         params = invokes.get(f"azure-native:{module}:get{name}", set()) & sdk.names(path)
-        if params:
-            data.types[token] = sorted(params)
+        if params or token in force_new:
+            data.types[token] = sorted(params | set(force_new.get(token, [])))
     data.notes.append(
         "a change above a force-new path does not replace: the provider compares replace keys exactly "
         "(calculateObjectDiff marks ADD/DELETE of a key as replace only when that key itself is force-new)"
@@ -1155,7 +1288,9 @@ def _source_version(package: str) -> str | None:
     """The provider release whose sources were read: the installed SDK itself for azure-native, the
     Pulumi tag for the others, None when unknown (pulumi-aws: its upstream pin could not be read)."""
     if package == "pulumi-azure-native":
-        return importlib.metadata.version(package)
+        # The path parameters come from the installed SDK, but forceNewMap from a copy whose release
+        # could not be checked (write_azure_force_new): unknown as a whole.
+        return None if AZURE_FORCE_NEW.exists() else importlib.metadata.version(package)
     return next((s.pulumi_version for s in SOURCES[package] if s.pulumi_version), None)
 
 
@@ -1189,7 +1324,17 @@ def main() -> int:
     parser.add_argument(
         "--check", action="store_true", help="fail if --out differs from a fresh run (ignoring the date)"
     )
+    parser.add_argument(
+        "--azure-native-replacement",
+        type=Path,
+        help=f"a copy of pulumi-azure-native's {AZURE_REPLACEMENT_GO}: snapshot its forceNewMap first",
+    )
+    parser.add_argument("--azure-native-commit", help="the commit that copy was read at (with the above)")
     args = parser.parse_args()
+    if args.azure_native_replacement:
+        if not args.azure_native_commit:
+            parser.error("--azure-native-replacement needs --azure-native-commit (the copy's commit)")
+        write_azure_force_new(args.azure_native_replacement, args.azure_native_commit)
     data = generate(args.mirrors)
     text = dump(data)
     if args.check:

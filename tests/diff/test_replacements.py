@@ -54,6 +54,8 @@ INEXACT = {
     "pulumi-kubernetes": "pulumi-kubernetes 4.32.0 read; uv.lock pins 4.34.2",
     "pulumi-random": "pulumi-random 4.21.1 read; uv.lock pins 4.21.4",
     "pulumi-tls": "pulumi-tls 5.5.1 read; uv.lock pins 5.6.2",
+    "pulumi-azure-native": "forceNewMap read from pulumi-azure-native@1b7112af (a copy: whether v3.29.0 "
+    "has the same map could not be checked); x-ms-mutability not read",
 }
 
 
@@ -125,6 +127,16 @@ def test_every_resource_type_of_our_stacks_is_in_the_data(stack_types: set[str])
         # azure-native: parameters of the resource's URL replace
         ("azure-native:storage:StorageAccount", ["accountName"], ["accountName"]),
         ("azure-native:storage:StorageAccount", ['tags["env"]'], []),
+        # azure-native provider/pkg/gen/replacement.go forceNewMap: an AgentPool's vmSize, a
+        # ManagedCluster's networkProfile.serviceCidr (not its loadBalancerProfile), a location
+        ("azure-native:containerservice:AgentPool", ["vmSize"], ["vmSize"]),
+        ("azure-native:containerservice:AgentPool", ["maxCount"], []),
+        (
+            "azure-native:containerservice:ManagedCluster",
+            ["networkProfile.serviceCidr", "networkProfile.loadBalancerProfile.idleTimeoutInMinutes"],
+            ["networkProfile.serviceCidr"],
+        ),
+        ("azure-native:storage:StorageAccount", ["location"], ["location"]),
         # terraform-provider-random resource_password.go: keepers RequiresReplaceIfValuesNotNull
         ("random:index/randomPassword:RandomPassword", ['keepers["rotation"]'], ["keepers"]),
     ],
@@ -284,3 +296,34 @@ def test_the_generator_reads_framework_requires_replace_but_not_conditional_ones
 )
 def test_terraform_provider_aws_attribute_constants(constant: str, name: str) -> None:
     assert _generator().key_name([constant]) == name
+
+
+# A Go map in the shape of pulumi-azure-native's provider/pkg/gen/replacement.go, written for this test.
+FORCE_NEW_GO = """package gen
+
+var forceNewMap = map[openapi.ModuleName]map[string]codegen.StringSet{
+\t"Compute": {
+\t\t"Disk": codegen.NewStringSet("location", "zones"),
+\t\t"Snapshot": codegen.NewStringSet(
+\t\t\t// "creationData" is quoted in a comment only
+\t\t\t"incremental",
+\t\t),
+\t\t"Gallery": codegen.NewStringSet(), // none
+\t},
+}
+
+var noForceNewMap = map[openapi.ModuleName]map[string]codegen.StringSet{
+\t"Compute": {
+\t\t"Disk": codegen.NewStringSet("tier"),
+\t},
+}
+"""
+
+
+def test_the_generator_reads_azure_native_force_new_map_without_comments() -> None:
+    assert _generator().read_force_new_map(FORCE_NEW_GO) == {
+        "forceNewMap": {
+            "Compute": {"Disk": ["location", "zones"], "Snapshot": ["incremental"], "Gallery": []}
+        },
+        "noForceNewMap": {"Compute": {"Disk": ["tier"]}},
+    }
