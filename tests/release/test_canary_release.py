@@ -27,8 +27,8 @@ from tests.release.stage import CANARY_WEIGHT, MODEL, Load, PrometheusProcess, S
 pytestmark = pytest.mark.integration  # real Prometheus and server processes
 
 MLFLEET = str(Path(sys.executable).parent / "mlfleet")
-WINDOW_SECONDS = 6  # scaled: the stacks' default is 600
-MIN_REQUESTS = 30
+WINDOW_SECONDS = 4  # scaled: the stacks' default is 600
+MIN_REQUESTS = 20
 
 
 @dataclass
