@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import pulumi
+
 from components.context import PlatformContext
 from components.target import CloudTarget
 from components.topology.budget import build_budget
@@ -17,7 +19,7 @@ from components.topology.compute import build_compute_layer
 from components.topology.config import PlatformConfig
 from components.topology.front_door import build_front_door
 from components.topology.providers import Providers
-from components.topology.registry_sync import CellParts, build_registry_sync
+from components.topology.registry_sync import CellParts, build_registry_sync, primary_signing_keys
 from components.topology.storage_identity import build_storage_layer
 
 
@@ -35,12 +37,16 @@ def build_platform(config: PlatformConfig, context: PlatformContext) -> dict[str
         )
     by_cell: dict[str, dict[str, Any]] = {}
     parts: dict[str, CellParts] = {}
-    for cell in cells:
+    trusted: tuple[pulumi.Input[str], ...] = ()
+    for cell in cells:  # the primary first
         target = providers.target(cell.cloud, cell.region, cell.gcp_project)
         cell_context = dataclasses.replace(context, cell=cell.name)
         by_cell[cell.name] = build_cell(
-            cell_config(config, cell, context.stack), cell_context, target, providers, parts
+            cell_config(config, cell, context.stack), cell_context, target, providers, parts, trusted
         )
+        if cell.role == "primary":
+            # Every other cell also trusts the primary's signing key (the sync copies its versions).
+            trusted = primary_signing_keys(parts.get(cell.name), target)
     exports: dict[str, Any] = {"cells": {c.name: _summary(c) for c in cells}}
     for key in dict.fromkeys(k for outputs in by_cell.values() for k in outputs):
         exports[key] = {name: outputs[key] for name, outputs in by_cell.items() if key in outputs}
@@ -61,14 +67,18 @@ def build_cell(
     target: CloudTarget,
     providers: Providers,
     parts: dict[str, CellParts] | None = None,
+    trusted_keys: tuple[pulumi.Input[str], ...] = (),
 ) -> dict[str, Any]:
-    """One cell's platform slice and its outputs."""
+    """One cell's platform slice and its outputs; `trusted_keys`: public keys its readers trust besides
+    their own cell's (the primary's, in the other cells of a multi-cell stack)."""
     exports: dict[str, Any] = {"cloud": config.cloud, "region": target.region}
 
     # --- storage and identity: keys, model bucket, container registry, identities ---
     storage = (
         build_storage_layer(config, context, target, providers) if config.cloud != "kubernetes" else None
     )
+    if storage is not None and trusted_keys:
+        storage = dataclasses.replace(storage, trusted_keys=trusted_keys)
     if storage is not None:
         exports.update(storage.exports())
 

@@ -21,6 +21,8 @@ from components.registry_sync import (
     registry_sync,
     sync_writer,
 )
+from components.signing_public_key import public_key_pem
+from components.target import CloudTarget
 from components.topology.cells import Cell
 from components.topology.config import PlatformConfig
 from components.topology.providers import Providers
@@ -100,3 +102,18 @@ def build_registry_sync(
         source.opts,
     )
     return {"registrySyncJobs": sync.job_names, "registrySyncWriters": writers}
+
+
+def primary_signing_keys(primary: CellParts | None, target: CloudTarget) -> tuple[pulumi.Output[str], ...]:
+    """The primary cell's public signing key (PEM from its KMS) for the other cells' verify keys; ()
+    when it has none to give (Azure: a Key Vault key's material is not exposed; a warning says so)."""
+    if primary is None or primary.storage is None:
+        return ()
+    pem = public_key_pem(primary.storage.signing, target)
+    if pem is None:
+        pulumi.log.warn(
+            f"the primary cell's {target.cloud} signing key cannot be handed to the other cells "
+            "(no public key from its KMS): their pods refuse the versions the registry sync copies"
+        )
+        return ()
+    return (pem,)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+from mlfleet_registry.signing import VERIFY_KEYS_ENV
 
 from components.container_registry import ContainerRegistry, ContainerRegistryArgs, container_registry
 from components.context import PlatformContext
@@ -27,11 +28,18 @@ class StorageLayer:
     registry: ContainerRegistry
     identities: Identities
     signing: SigningKey
+    # Other public keys this cell's readers trust besides its own (multi-cell stacks: the primary
+    # cell's, inline PEM, whose versions the registry sync copies here as signed).
+    trusted_keys: tuple[pulumi.Input[str], ...] = field(default_factory=tuple)
 
     def workload_env(self, workload: str) -> dict[str, pulumi.Input[str]]:
         """What `workload`'s registry library needs besides the URL: the bucket's (Azure: the storage
         account) and the signing key's (MLFLEET_SIGNING_KEY / MLFLEET_VERIFY_KEYS)."""
-        return {**self.bucket.registry_env, **signing_env(self.signing, workload)}
+        env = {**self.bucket.registry_env, **signing_env(self.signing, workload)}
+        if self.trusted_keys and VERIFY_KEYS_ENV in env:
+            keys = pulumi.Output.all(env[VERIFY_KEYS_ENV], *self.trusted_keys)
+            env[VERIFY_KEYS_ENV] = keys.apply(lambda values: ",".join(str(v) for v in values if v))
+        return env
 
     def exports(self) -> dict[str, Any]:
         return {

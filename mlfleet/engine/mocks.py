@@ -28,6 +28,18 @@ def _digest(*parts: str, length: int = 16) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:length]
 
 
+def _public_pem(key: str) -> str:
+    """A real EC P-256 public key (PEM), the same for the same KMS key: what the clouds' public key data
+    sources return for the registry signing key (ECC_NIST_P256 / EC_SIGN_P256_SHA256)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    scalar = int(_digest("kms", key, length=60), 16)
+    public = ec.derive_private_key(scalar, ec.SECP256R1()).public_key()
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    return public.public_bytes(serialization.Encoding.PEM, spki).decode()
+
+
 def _uuid(*parts: str) -> str:
     return str(uuid.UUID(hex=_digest(*parts, length=32), version=4))
 
@@ -115,6 +127,13 @@ class PlanMocks(pulumi.runtime.Mocks):
                 "dnsName": f"{lb}-{_digest(lb, length=10)}.{aws_region}.elb.amazonaws.com",
                 "id": suffix,
             }
+        if token == "aws:kms/getPublicKey:getPublicKey":
+            key = str(a.get("keyId") or "key")
+            return {"keyId": key, "arn": key, "publicKeyPem": _public_pem(key), "id": key}
+        if token == "gcp:kms/getKMSCryptoKeyVersion:getKMSCryptoKeyVersion":
+            key = f"{a.get('cryptoKey') or 'key'}/cryptoKeyVersions/{int(a.get('version') or 1)}"
+            pem = _public_pem(key)
+            return {"name": key, "publicKeys": [{"pem": pem, "algorithm": "EC_SIGN_P256_SHA256"}], "id": key}
         if token == "gcp:organizations/getProject:getProject":
             project = a.get("projectId") or "mlfleet-project"
             return {"projectId": project, "number": GCP_PROJECT_NUMBER, "name": project, "id": project}

@@ -7,7 +7,9 @@ Two kinds of keys, one interface (`sign(obj)` / `Verifier.problem(obj)`):
   `azurekms://<vault>.vault.azure.net/<key>/<version>` (sigstore/cosign's URI schemes). The private
   key never leaves the KMS; the digest is signed there.
 
-Readers set MLFLEET_VERIFY_KEYS to one or more comma-separated PEM files or KMS URIs. A KMS public
+Readers set MLFLEET_VERIFY_KEYS to one or more comma-separated PEM files, KMS URIs or PEM public keys
+written inline (`-----BEGIN PUBLIC KEY-----...`: how a multi-cloud stack hands every cell the primary
+cell's public key, which its pods could not fetch from another cloud's KMS). A KMS public
 key is fetched once (read-public-key permission only) and signatures are verified locally. Each
 signature names its key by `key_id` (sha256 of the public key), so a reader holding several keys
 (the old and the new one during a rotation) picks the right one. With verify keys set, an unsigned
@@ -266,13 +268,25 @@ def signer_from_env() -> ObjectSigner | None:
     return Signer(_read(value, f"signing key (${SIGNING_KEY_ENV})"), value)
 
 
+def _is_inline_pem(value: str) -> bool:
+    return value.startswith("-----BEGIN ")
+
+
 def verifier_from_env() -> Verifier | None:
-    """$MLFLEET_VERIFY_KEYS: comma-separated KMS URIs and/or PEM files; None if unset."""
+    """$MLFLEET_VERIFY_KEYS: comma-separated KMS URIs, PEM files and/or inline PEM public keys (a PEM
+    has no comma); None if unset."""
     entries = [p.strip() for p in os.environ.get(VERIFY_KEYS_ENV, "").split(",") if p.strip()]
     if not entries:
         return None
     what = f"verify key (${VERIFY_KEYS_ENV})"
-    verifier = Verifier([(p, _read(p, what)) for p in entries if not _is_uri(p)])
+    pems = [
+        (f"inline public key #{n} in ${VERIFY_KEYS_ENV}", p.encode())
+        if _is_inline_pem(p)
+        else (p, _read(p, what))
+        for n, p in enumerate(entries, 1)
+        if not _is_uri(p)
+    ]
+    verifier = Verifier(pems)
     uris = [p for p in entries if _is_uri(p)]
     if uris:
         from mlfleet_registry.kms import kms_public_keys, parse_kms_uri, rotates

@@ -75,15 +75,18 @@ def publish_two(reg: Registry, model: Any) -> None:
 
 
 def test_a_version_crosses_clouds_whole_and_verifies_with_the_primarys_key(
-    clouds: tuple[str, str], key_files: dict[str, Path], fitted_model: Any
+    clouds: tuple[str, str], key_files: dict[str, Path], fitted_model: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     src_url, dst_url = clouds
     publish_two(registry(src_url, key_files, "primary", "primary"), fitted_model)
     result = sync(src_url, dst_url, key_files["primary.pub"])
     assert result.returncode == 0, result.stderr
     assert "2 version(s) copied" in result.stdout and "0 conflict(s)" in result.stdout
-    # The destination cell's serving trusts the primary's key: it loads what production points at.
-    dst = registry(dst_url, key_files, None, "primary")
+    # The destination cell's pods trust their own cell's key and, inline, the primary's public key (what
+    # the stack sets in every other cell's MLFLEET_VERIFY_KEYS): they load what production points at.
+    inline = key_files["primary.pub"].read_text()
+    monkeypatch.setenv("MLFLEET_VERIFY_KEYS", f"{key_files['other.pub']},{inline}")
+    dst = open_registry(dst_url)
     assert dst.verify() == []
     assert dst.load("demo", dst.resolve("demo", "production")).manifest.version == "v0002"
     # A cell that trusts only its own key refuses the primary's versions (why MLFLEET_VERIFY_KEYS in

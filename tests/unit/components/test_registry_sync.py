@@ -129,13 +129,24 @@ def test_gcp_trusts_the_eks_issuer_for_the_sync_account_only(aws_to_gcp: dict[st
         assert 'objects/models/")' in grant["condition"]["expression"]
 
 
-def test_the_gcp_client_config_is_an_external_account_google_auth_loads(aws_to_gcp: dict[str, Any]) -> None:
+def test_the_gcp_client_config_is_an_external_account_google_auth_loads(
+    aws_to_gcp: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from google.auth import _default
+
     (job,) = sync_jobs(aws_to_gcp)
     config_map = one(aws_to_gcp, "kubernetes:core/v1:ConfigMap", "registry-sync-euw4-client")
-    (name, text) = next(iter(config_map["inputs"]["data"].items()))
-    assert env(job)["GOOGLE_APPLICATION_CREDENTIALS"] == f"/etc/mlfleet/registry-sync/{name}"
-    info = json.loads(text)
-    credentials = identity_pool.Credentials.from_info(info)  # google-auth's own parser: fields are right
+    (mount,) = [m for m in pod(job)["containers"][0]["volumeMounts"] if m["name"] == "destination-client"]
+    for name, text in config_map["inputs"]["data"].items():  # the ConfigMap volume, as the pod sees it
+        (tmp_path / name).write_text(text)
+    # google-auth's default lookup finds and parses it from the pod's environment (no network: loading
+    # a file-sourced external_account reads neither the token nor Google's STS).
+    monkeypatch.setenv(
+        "CLOUDSDK_CONFIG", env(job)["CLOUDSDK_CONFIG"].replace(mount["mountPath"], str(tmp_path))
+    )
+    credentials, _ = _default._get_gcloud_sdk_credentials()
+    assert isinstance(credentials, identity_pool.Credentials)
+    info = json.loads((tmp_path / "application_default_credentials.json").read_text())
     provider = one(
         aws_to_gcp, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider", "sync-writer"
     )
@@ -206,3 +217,22 @@ def test_two_cells_on_the_primarys_cloud_are_refused(tmp_path: Path) -> None:
     second = {**use1, "name": "usw2", "region": "us-west-2", "role": "active", "networkCidr": "10.30.0.0/16"}
     with pytest.raises(PreviewError, match=r"mlfleet:cells\[1\]\.cloud.*registry sync runs across clouds"):
         preview(tmp_path, {"mlfleet:cells": [use1, second]}, "samecloud")
+
+
+def test_every_other_cell_trusts_the_primarys_public_key(aws_to_gcp: dict[str, Any]) -> None:
+    """The sync copies versions as the primary signed them: the GCP cell's pods verify them with the
+    primary's public key, inline in MLFLEET_VERIFY_KEYS next to their own cell's KMS key (they hold no
+    AWS identity to fetch it from the primary's KMS); the primary's pods trust only their own key."""
+    from mlfleet_registry import Verifier
+
+    keys = aws_to_gcp["outputs"]["signingKeyUri"]
+    verify: dict[str, str] = {}
+    for deployment in aws_to_gcp["resources"]:
+        if deployment["type"] == "kubernetes:apps/v1:Deployment" and deployment["name"].endswith("-serving"):
+            (container,) = deployment["inputs"]["spec"]["template"]["spec"]["containers"]
+            values = {e["name"]: e.get("value") for e in container["env"]}
+            verify[deployment["name"]] = values["MLFLEET_VERIFY_KEYS"]
+    assert verify["mlfleet-staging-global-use1-serving"] == keys["use1"]
+    own, pem = verify["mlfleet-staging-global-euw4-serving"].split(",")
+    assert own == keys["euw4"] and pem.startswith("-----BEGIN PUBLIC KEY-----")
+    assert len(Verifier([("primary", pem.encode())]).key_ids) == 1  # a real public key the library loads
