@@ -314,6 +314,8 @@ class Drill:
         self.report.scenarios.append(scenario)
 
     def _broken_version(self) -> None:
+        from mlfleet_registry import open_registry
+
         scenario = Scenario(
             "3 broken version",
             f"a version with an altered signed manifest promoted in {self.primary.cell}",
@@ -337,18 +339,25 @@ class Drill:
             return time.monotonic() if self._integrity_failures() > before else None
 
         def restore() -> None:
+            # One more sync run while the broken version is promoted (not waiting for the schedule):
+            # what does the sync do with it?
+            self.sync.run_once()
+            state["copied"] = str(
+                state["version"] in open_registry(self.secondary_reg.url).list_versions(model)
+            )
+            state["refused"] = str(self._served(self.primary) == self._served(self.secondary) == serving)
             models.rollback(url, model)
 
-        # Watch for a while longer than the door needs to react, to see whether it does.
         self._measure(scenario, fault, detected, restore)
-        refused = self._served(self.primary) == serving and self._served(self.secondary) == serving
         went_down = scenario.failback is not None  # set only when the door took the primary out
-        synced = [c for r in self.sync.runs[conflicts_before:] for c in r.conflicts]
+        conflicts = sum(len(r.conflicts) for r in self.sync.runs[conflicts_before:])
+        copied = state["copied"] == "True"
         scenario.outcome = (
-            f"{state.get('version')} refused by the replica (kept {serving}, stayed ready"
+            f"{state['version']} refused by the replica (kept {serving}, stayed ready"
             + (", but the door took it out" if went_down else "")
-            + f"); sync refused to copy it ({len(synced)} conflict report(s))"
-            if refused
-            else f"{state.get('version')} served: the broken version was NOT refused"
+            + "); sync "
+            + ("COPIED it" if copied else f"did not copy it ({conflicts} conflict report(s))")
+            if state["refused"] == "True"
+            else f"{state['version']} served: the broken version was NOT refused"
         )
         self.report.scenarios.append(scenario)
