@@ -22,6 +22,7 @@ BUDGETS_SERVICE = "budgets.amazonaws.com"
 
 def _webhook_topic(
     name: str,
+    region: str,
     webhooks: tuple[str, ...],
     context: PlatformContext,
     opts: pulumi.ResourceOptions,
@@ -69,20 +70,24 @@ def _webhook_topic(
         tags=context.tags(),
         opts=opts,
     )
-    topic = aws.sns.Topic(name, name=name, kms_master_key_id=key.arn, tags=context.tags(), opts=opts)
-    aws.sns.TopicPolicy(
+    # The access policy rides on the topic itself (its ARN is known from the name), so the stack needs
+    # no separate TopicPolicy resource.
+    arn = pulumi.Output.format("arn:{0}:sns:{1}:{2}:{3}", partition, region, account, name)
+    topic = aws.sns.Topic(
         name,
-        arn=topic.arn,
+        name=name,
+        kms_master_key_id=key.arn,
         policy=document(
             {
                 "Sid": "AWSBudgetsSNSPublishingPermissions",
                 "Effect": "Allow",
                 "Principal": {"Service": BUDGETS_SERVICE},
                 "Action": "SNS:Publish",
-                "Resource": topic.arn,
+                "Resource": arn,
                 "Condition": from_budgets,
             }
         ),
+        tags=context.tags(),
         opts=opts,
     )
     for index, url in enumerate(webhooks):
@@ -106,7 +111,8 @@ class AwsBudget(pulumi.ComponentResource):
     ) -> None:
         super().__init__("mlfleet:aws:Budget", name, None, opts)
         child = target.opts(self)
-        topics = [_webhook_topic(name, args.webhooks, context, child, self)] if args.webhooks else None
+        webhooks = args.webhooks
+        topics = [_webhook_topic(name, target.region, webhooks, context, child, self)] if webhooks else None
         notifications = [
             aws.budgets.BudgetNotificationArgs(
                 comparison_operator="GREATER_THAN",

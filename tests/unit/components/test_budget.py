@@ -245,8 +245,9 @@ def test_aws_budget_publishes_to_a_topic_the_https_webhooks_subscribe_to(tmp_pat
     assert all(n["subscriberSnsTopicArns"] == [topic["outputs"]["arn"]] for n in notes)
     assert all(n["subscriberEmailAddresses"] == ONCALL for n in notes)
     # AWS Budgets may publish, from this account's budgets only, to a topic encrypted with a key it may use.
-    (policy,) = [p for p in plan.of_type("aws:sns/topicPolicy:TopicPolicy") if "budget" in p["name"]]
-    (statement,) = json.loads(policy["inputs"]["policy"])["Statement"]
+    (statement,) = json.loads(topic["inputs"]["policy"])["Statement"]
+    # The topic's own ARN (arn:<partition>:sns:<region>:<account>:<name>), built from its name.
+    assert re.fullmatch(rf"arn:aws:sns:us-east-1:\d{{12}}:{topic['inputs']['name']}", statement["Resource"])
     assert statement["Principal"] == {"Service": "budgets.amazonaws.com"}
     assert statement["Action"] == "SNS:Publish"
     assert set(statement["Condition"]) == {"StringEquals", "ArnLike"}
