@@ -71,8 +71,8 @@ STACK ?= local
 rehearse: install tools
 	$(RUN) mlfleet rehearse --stack $(STACK)
 
-# The failover drill (docs/multi-cloud.md, Failover drill): real time by default (about 15 minutes on
-# staging-global's 30 s x 3 checks); DRILL_ARGS=--quick scales the interval to 1 s (about 2 minutes).
+# The failover drill (docs/multi-cloud.md, Failover drill): real time by default (about 25 minutes on
+# staging-global: its 30 s x 3 checks, the 5-minute sync); DRILL_ARGS=--quick scales the interval to 1 s.
 DRILL_STACK ?= staging-global
 DRILL_ARGS ?=
 .PHONY: drill
