@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pulumi_policy import PolicyResource
 
+from mlfleet_policies.mlops.cells import cross_cell_sync
+from mlfleet_policies.mlops.multi_region_front_door import regions
 from mlfleet_policies.props import get, items
 from mlfleet_policies.stack_index import StackIndex
 
@@ -73,6 +75,10 @@ def is_versioned(index: StackIndex, bucket: PolicyResource) -> bool:
 
 
 def is_replicated(index: StackIndex, bucket: PolicyResource) -> bool:
+    """Replicated to another region by its cloud, or, in a stack of several regions, by the cross-cell
+    registry sync (every cell's registry has a copy in another cell)."""
+    if cross_cell_sync(index) and len(regions(index)) >= 2:
+        return True
     cloud = BUCKET_TYPES[bucket.resource_type]
     if cloud == "aws":
         if bucket.urn in replica_targets(index):

@@ -207,7 +207,9 @@ def test_every_rule_has_a_battery(pack) -> None:
     from tests.policies.kubernetes.test_pod_rules import CASES as PODS
     from tests.policies.kubernetes.test_rbac_and_exposure_rules import CASES as K8S_RBAC
     from tests.policies.kubernetes.test_serving_rules import CASES as K8S_SERVING
+    from tests.policies.mlops.test_cell_rules import CASES as CELLS
     from tests.policies.mlops.test_day2_rules import CASES as DAY2
+    from tests.policies.mlops.test_registry_sync_coverage import CASE as REGISTRY_SYNC
 
     batteries = (
         AWS,
@@ -223,6 +225,8 @@ def test_every_rule_has_a_battery(pack) -> None:
         K8S_INGRESS,
         CASES,
         DAY2,
+        CELLS,
+        [REGISTRY_SYNC],
     )
     covered = [c.rule for cases in batteries for c in cases]
     assert sorted(set(pack.rules) - set(covered)) == []
