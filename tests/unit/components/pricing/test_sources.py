@@ -242,3 +242,22 @@ def test_a_wrong_git_dir_is_one_line_and_the_table_is_unchanged(tmp_path: Path) 
         f"and an existing directory; {table} is unchanged"
     ]
     assert table.read_text() == PRICES_FILE.read_text()
+
+
+def test_refreshing_from_github_offline_stops_with_one_line(tmp_path: Path) -> None:
+    table = tmp_path / "prices.json"
+    table.write_text(PRICES_FILE.read_text())
+    closed = f"http://127.0.0.1:{free_port()}"
+    env = {**os.environ, "HTTPS_PROXY": closed, "https_proxy": closed, "NO_PROXY": "", "no_proxy": ""}
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--from", "karpenter", "--only", "gcp", "--output", str(table)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: cannot reach api.github.com"), result.stderr
+    assert table.read_text() == PRICES_FILE.read_text()
