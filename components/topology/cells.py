@@ -11,6 +11,11 @@ from dataclasses import dataclass
 from components.context import Cloud
 from components.topology.config import CellRole, PlatformConfig, front_door_hostname
 
+# A standby cell's serving floor: 1 replica, except in prod, where k8s-serving-replicas-in-prod and
+# k8s-serving-pdb-in-prod hold in every cell (a standby about to take the traffic must survive a node
+# drain). Its HPA keeps the stack's maxReplicas: on failover it scales up on the cell's CPU load.
+STANDBY_MIN_REPLICAS = {"prod": 2}
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -33,9 +38,16 @@ def stack_cells(config: PlatformConfig) -> list[Cell]:
     return sorted(cells, key=lambda c: c.role != "primary")
 
 
+def standby_min_replicas(config: PlatformConfig) -> int:
+    """Serving's minimum in a standby cell (never above the stack's own minReplicas)."""
+    return min(config.serving.min_replicas, STANDBY_MIN_REPLICAS.get(config.environment, 1))
+
+
 def cell_config(config: PlatformConfig, cell: Cell, stack: str) -> PlatformConfig:
     """The stack's config as one cell's blocks read it: the cell's cloud, region, project, network,
-    and its own serving hostname (`<cell>.<hostname>`, or `serving.<cell>.<stack>.mlfleet.example.com`)."""
+    and its own serving hostname (`<cell>.<hostname>`, or `serving.<cell>.<stack>.mlfleet.example.com`).
+    A standby cell serves at its minimum (standby_min_replicas); its GPU pools, like every cell's,
+    have no nodes until a pod asks for one (docs/multi-cloud.md, Standby cells)."""
     if not cell.name:
         return config
     hostname = config.serving.hostname
@@ -43,7 +55,8 @@ def cell_config(config: PlatformConfig, cell: Cell, stack: str) -> PlatformConfi
         update={
             "hostname": f"{cell.name}.{hostname}"
             if hostname
-            else f"serving.{cell.name}.{stack}.mlfleet.example.com"
+            else f"serving.{cell.name}.{stack}.mlfleet.example.com",
+            **({"min_replicas": standby_min_replicas(config)} if cell.role == "standby" else {}),
         }
     )
     cluster = config.cluster.model_copy(

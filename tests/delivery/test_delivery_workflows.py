@@ -81,7 +81,9 @@ def test_waves_dev_then_staging_then_prod() -> None:
     dev = {"dev", "gcp-dev", "azure-dev"}
     assert all("needs" not in JOBS[j] for j in dev)
     assert set(JOBS["staging"]["needs"]) == set(JOBS["staging-global"]["needs"]) == dev
-    assert set(JOBS["prod"]["needs"]) == {"staging", "staging-global"}
+    assert set(JOBS["prod"]["needs"]) == set(JOBS["prod-global"]["needs"]) == {"staging", "staging-global"}
+    # The dr stack (AWS primary + Azure standby) follows the prod wave.
+    assert set(JOBS["dr"]["needs"]) == {"prod", "prod-global"}
     assert JOBS["prod"]["environment"] == "production"
 
 

@@ -29,7 +29,7 @@ from components.target import CloudTarget
 from mlfleet.engine.harness import Plan, preview_stack, run_program
 
 REPO = Path(__file__).resolve().parents[3]
-CLOUD_STACKS = ("dev", "staging", "prod", "staging-global", "gcp-dev", "azure-dev")
+CLOUD_STACKS = ("dev", "staging", "prod", "staging-global", "prod-global", "dr", "gcp-dev", "azure-dev")
 TABLES = {
     "aws": ("aws:", "components/aws/deployer_permissions.py TYPE_GRANTS", aws_table.TYPE_GRANTS),
     "gcp": ("gcp:", "components/gcp/deployer_permissions.py TYPE_PERMISSIONS", gcp_table.TYPE_PERMISSIONS),
