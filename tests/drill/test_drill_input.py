@@ -87,3 +87,22 @@ def test_haproxy_accepts_the_door_config(tmp_path: Path, mode: str) -> None:
     threshold = stack.door.failure_threshold
     assert f"inter {interval}ms fall {threshold} rise {threshold}" in text
     assert ("server euw4 127.0.0.1:4 check backup" in text) == (mode == "active-passive")
+
+
+def test_docs_expected_figures_follow_the_config() -> None:
+    """docs/multi-cloud.md's drill table states staging-global's expectations from its config."""
+    from mlfleet.drill.timing import ALIAS_MAX_AGE_SECONDS, SERVING_POLL_SECONDS, SYNC_PERIOD_SECONDS
+
+    door = read_stack("staging-global", REPO_ROOT).door
+    docs = (REPO_ROOT / "docs" / "multi-cloud.md").read_text()
+    drill = docs[docs.index("## Failover drill") :]
+    checks = f"{door.interval:g} s x {door.failure_threshold}, TTL {door.ttl}"
+    head = f"Route 53 {door.mode}, {checks} (staging-global,"
+    assert head in drill
+    section = drill[drill.index(head) :].split("\n| Route 53 ", 1)[0]  # staging-global's rows only
+    detection = door.interval * door.failure_threshold
+    assert f"| 1 kill server | {detection:g} s | " in section
+    assert f" | {detection + door.ttl:g} s | " in section
+    cut = ALIAS_MAX_AGE_SECONDS + detection
+    assert f"| 2 registry unreachable | {cut:g} s | " in section and f" | {cut + door.ttl:g} s | " in section
+    assert f"| RPO | at most {SYNC_PERIOD_SECONDS + SERVING_POLL_SECONDS:g} s |" in section
