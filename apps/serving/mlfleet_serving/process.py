@@ -29,6 +29,9 @@ def serving_env(registry: str, model: str, port: int, keys_file: Path, **extra: 
             "MLFLEET_MODEL": model,
             "MLFLEET_HOST": "127.0.0.1",
             "MLFLEET_PORT": str(port),
+            # A free gRPC port too: the default (8081) is fixed, so two local servers (parallel
+            # test workers, bench cases) would collide on it and the second would exit.
+            "MLFLEET_GRPC_PORT": str(free_port()),
             "MLFLEET_API_KEYS_FILE": str(keys_file),
             **extra,
         }
