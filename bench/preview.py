@@ -3,12 +3,15 @@
 Baseline: the same program for every stack run the way Pulumi documents unit tests (the SDK's
 plain `Mocks` and `MockMonitor`, no recording, no plan, no fidelity checks). Both run cold in fresh
 processes, as a user would run them. Prints wall times, the engine's overhead ratio and the ratio to
-the 10 s budget of issue #2.
+the 10 s budget of issues #2 and #13, with the machine's load average before and after: on a shared
+2-core machine a busy neighbour doubles the wall time, so a figure without its load says little.
+No test asserts a time (the figures belong in the README's timings, with their load).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -61,6 +64,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     ours, base = [], []
+    load_before = os.getloadavg()
     for _ in range(args.repeat):
         ours.append(timed([sys.executable, "-m", "mlfleet.cli", "preview", "--all", "--quiet"]))
         base.append(timed([sys.executable, "-c", BASELINE]))
@@ -71,6 +75,11 @@ def main() -> None:
     print(f"baseline (plain mocks): {b:6.2f} s")
     print(f"engine overhead ratio : {o / b:6.2f}x the baseline")
     print(f"budget ratio          : {o / BUDGET_SECONDS:6.2f} of the {BUDGET_SECONDS:.0f} s budget")
+    load_after = os.getloadavg()
+    print(
+        f"load average (1 min)  : {load_before[0]:.1f} before, {load_after[0]:.1f} after, "
+        f"{os.cpu_count()} CPUs"
+    )
 
 
 if __name__ == "__main__":

@@ -14,8 +14,22 @@ REPO = Path(__file__).resolve().parents[2]
 def test_stacks_of_one_cloud_share_a_worker() -> None:
     project = load_project(REPO)
     buckets = schedule(project, ["dev", "staging", "prod", "gcp-dev", "azure-dev", "local"], jobs=2)
-    assert sorted(map(sorted, buckets)) == [["azure-dev", "gcp-dev", "local"], ["dev", "prod", "staging"]]
+    # GCP's imports are the largest: gcp-dev gets a worker with the cheapest group (local), and the
+    # AWS stacks and azure-dev share the other.
+    assert sorted(map(sorted, buckets)) == [["azure-dev", "dev", "prod", "staging"], ["gcp-dev", "local"]]
     assert schedule(project, ["dev", "prod"], jobs=4) == [["dev", "prod"]]
+
+
+def test_multi_cell_stacks_are_scheduled_by_their_cells_clouds() -> None:
+    """staging-global and prod-global (AWS + GCP cells) go where GCP is imported, dr (AWS + Azure)
+    where Azure is: no worker imports all three clouds."""
+    project = load_project(REPO)
+    buckets = schedule(project, project.stacks(), jobs=2)
+    (gcp,) = [b for b in buckets if "gcp-dev" in b]
+    assert {"staging-global", "prod-global"} <= set(gcp)
+    (azure,) = [b for b in buckets if "azure-dev" in b]
+    assert {"dr", "dev", "staging", "prod"} <= set(azure)
+    assert sorted(s for b in buckets for s in b) == sorted(project.stacks())
 
 
 def test_workers_give_byte_identical_plans_and_keep_order() -> None:
