@@ -27,6 +27,7 @@ COMMAND_MODULES: list[str] = [
     "mlfleet.commands.rehearse",
     "mlfleet.commands.release",
     "mlfleet.commands.drill",
+    "mlfleet.commands.images",
 ]
 
 for module_name in COMMAND_MODULES:

@@ -4,8 +4,10 @@
 set -euo pipefail
 
 # The rehearsal (mlfleet rehearse) runs the stacks' workloads with rootful podman + runc on a CNI
-# bridge, and builds its base image with debootstrap.
-apt_packages=(prometheus prometheus-alertmanager haproxy wrk podman buildah runc debootstrap containernetworking-plugins)
+# bridge, and builds its base image with debootstrap. `mlfleet images push` is tested against the
+# CNCF distribution registry (Debian docker-registry) with skopeo reading manifests.
+apt_packages=(prometheus prometheus-alertmanager haproxy wrk podman buildah runc debootstrap containernetworking-plugins
+  docker-registry skopeo)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -17,7 +19,7 @@ if ((${#missing[@]})); then
     # --no-install-recommends keeps it small; the services are not started (tests start their own).
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     # Debian starts the daemons on install; tests run their own on 127.0.0.1 instead.
-    for svc in prometheus prometheus-alertmanager prometheus-node-exporter haproxy; do
+    for svc in prometheus prometheus-alertmanager prometheus-node-exporter haproxy docker-registry; do
       (command -v systemctl >/dev/null && systemctl stop "$svc" 2>/dev/null) || service "$svc" stop >/dev/null 2>&1 || true
     done
   else

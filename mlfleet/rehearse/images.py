@@ -4,14 +4,15 @@ A plan names images by where `pulumi up` pushes them (ECR, Artifact Registry, AC
 registry). The rehearsal builds `apps/<app>/Dockerfile` and tags the result with the plan's exact
 reference, so the container runs under the very name the Deployment or Job gives.
 
-Cache key: the base image digest, the Dockerfile, its ignore file and every file its COPY lines
-take from the build context. A rerun with nothing changed builds nothing.
+Cache key: components/image_content.py's content key (the base image digest, the Dockerfile, its
+ignore file and every file its COPY lines take from the build context), the same function that names
+the stacks' default image tags (`src-<key>` with the deploy base); here with the local debootstrap
+base. A rerun with nothing changed builds nothing.
 """
 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import re
 import subprocess
@@ -22,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from components.image_content import content_key
 from mlfleet.rehearse.errors import RehearsalError
 from mlfleet.rehearse.podman import Podman
 from mlfleet.rehearse.tools import SBIN
@@ -53,36 +55,6 @@ def app_for_image(image: str, apps: list[str]) -> str | None:
         last = last.rsplit(":", 1)[0]
     matches = [app for app in apps if last == app or last.endswith(f"-{app}")]
     return matches[0] if len(matches) == 1 else None
-
-
-def _copy_sources(dockerfile: Path) -> list[str]:
-    """Context paths the Dockerfile's COPY/ADD lines read (not `--from=` stage copies)."""
-    sources: list[str] = []
-    for line in dockerfile.read_text().splitlines():
-        words = line.split()
-        if not words or words[0].upper() not in ("COPY", "ADD"):
-            continue
-        if any(w.startswith("--from") for w in words):
-            continue
-        paths = [w for w in words[1:] if not w.startswith("--")]
-        sources += paths[:-1]
-    return sources
-
-
-def content_key(repo_root: Path, app: str, base_ref: str) -> str:
-    dockerfile = repo_root / "apps" / app / "Dockerfile"
-    digest = hashlib.sha256(base_ref.encode())
-    for path in (dockerfile, dockerfile.with_name("Dockerfile.dockerignore")):
-        if path.exists():
-            digest.update(path.read_bytes())
-    for source in sorted(set(_copy_sources(dockerfile))):
-        root = repo_root / source
-        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-        for file in files:
-            if "__pycache__" in file.parts or file.suffix == ".pyc" or ".egg-info" in str(file):
-                continue
-            digest.update(str(file.relative_to(repo_root)).encode() + b"\0" + file.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def base_image(repo_root: Path) -> str:
@@ -123,7 +95,7 @@ def build(podman: Podman, repo_root: Path, app: str, base_ref: str) -> BuiltImag
         if podman.image_exists(ref):
             return BuiltImage(app, ref, 0.0, cached=True)
         started = int(time.time())
-        built = _build(podman, repo_root, app, base_ref, ref)
+        built = podman_build(podman, repo_root, app, base_ref, ref)
         prune_superseded(podman, app, keep=ref, layers_before=started)
         return built
 
@@ -148,7 +120,7 @@ def prune_superseded(podman: Podman, app: str, keep: str, layers_before: int | N
     return removed
 
 
-def _build(podman: Podman, repo_root: Path, app: str, base_ref: str, ref: str) -> BuiltImage:
+def podman_build(podman: Podman, repo_root: Path, app: str, base_ref: str, ref: str) -> BuiltImage:
     dockerfile = repo_root / "apps" / app / "Dockerfile"
     args = [
         "build",

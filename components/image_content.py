@@ -1,0 +1,68 @@
+"""What an app image is made of, and the content tag named after it (one source of truth for the
+program's default image tags and the rehearsal's build cache).
+
+An image's content is its base image reference, its Dockerfile and ignore file, and every file the
+Dockerfile's COPY/ADD lines take from the build context. The default tag of an app image is a hash
+of that content: a change to apps/serving gives a new tag (a new, never-colliding immutable tag and a
+rolling update), an unchanged app keeps its tag (nothing to push).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# The base the deploy builds use (the Dockerfiles' BASE_IMAGE has no default on purpose). Digest as
+# verified against Docker Hub by another project's ADR (its ADR names the check); re-verify when
+# moving it with `docker buildx imagetools inspect python:3.11-slim-bookworm`. Part of the content
+# key: moving the base gives every app a new tag.
+DEPLOY_BASE_IMAGE = (
+    "docker.io/library/python:3.11-slim-bookworm"
+    "@sha256:2e32f7d302adc1c37428355c1e646897c0c53f4fd60b6a551245fb90ee129f91"
+)
+TAG_PREFIX = "src-"
+
+
+def dockerfile(repo_root: Path, app: str) -> Path:
+    return repo_root / "apps" / app / "Dockerfile"
+
+
+def copy_sources(path: Path) -> list[str]:
+    """Context paths the Dockerfile's COPY/ADD lines read (not `--from=` stage copies)."""
+    sources: list[str] = []
+    for line in path.read_text().splitlines():
+        words = line.split()
+        if not words or words[0].upper() not in ("COPY", "ADD"):
+            continue
+        if any(w.startswith("--from") for w in words):
+            continue
+        paths = [w for w in words[1:] if not w.startswith("--")]
+        sources += paths[:-1]
+    return sources
+
+
+def content_key(repo_root: Path, app: str, base_ref: str) -> str:
+    """16 hex digits of the image's content (base reference, Dockerfile, ignore file, COPY sources);
+    caches and bytecode are not content."""
+    path = dockerfile(repo_root, app)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist: an app image needs apps/{app}/Dockerfile")
+    digest = hashlib.sha256(base_ref.encode())
+    for part in (path, path.with_name("Dockerfile.dockerignore")):
+        if part.exists():
+            digest.update(part.read_bytes())
+    for source in sorted(set(copy_sources(path))):
+        root = repo_root / source
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for file in files:
+            if "__pycache__" in file.parts or file.suffix == ".pyc" or ".egg-info" in str(file):
+                continue
+            digest.update(str(file.relative_to(repo_root)).encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def content_tag(app: str, repo_root: Path = REPO_ROOT, base_ref: str = DEPLOY_BASE_IMAGE) -> str:
+    """The default immutable tag of `app`'s image as the deploy builds it: `src-<content key>`."""
+    return TAG_PREFIX + content_key(repo_root, app, base_ref)
