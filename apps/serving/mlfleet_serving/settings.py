@@ -27,9 +27,11 @@ class ServingSettings(BaseSettings):
     routing_key_header: str = "x-routing-key"
     poll_interval_seconds: float = Field(default=10.0, gt=0)
     # Readiness goes false once the serving alias could not be read from the registry for this long
-    # (0: never). Such a replica cannot know the alias moved (a rollback of a bad version included),
-    # so the front door should send users to a cell that can (ModelManager.alias_fresh).
-    alias_max_age_seconds: float = Field(default=300.0, ge=0)
+    # (0, the default: never). Such a replica cannot know the alias moved (a rollback of a bad version
+    # included), so a multi-cell stack's front door should send users to a cell that can
+    # (ModelManager.alias_fresh). Off by default: in a one-cell stack every replica would go unready
+    # together and a registry outage would become a serving outage.
+    alias_max_age_seconds: float = Field(default=0.0, ge=0)
 
     # Security. Auth is on unless explicitly disabled; keys are stored as sha256 hashes.
     auth_enabled: bool = True
