@@ -26,6 +26,9 @@ def drill(
     failed requests, failback and the model RPO against what the config leads one to expect."""
     import sys
 
+    from mlfleet_registry import RegistryError
+    from mlfleet_trainer.errors import TrainerError
+
     from mlfleet.drill.errors import DrillError
     from mlfleet.drill.runner import Drill
     from mlfleet.drill.stack import read_stack
@@ -45,6 +48,9 @@ def drill(
     except DrillError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    except (RegistryError, TrainerError, OSError) as exc:  # a part of the platform failed mid-drill
+        typer.echo(f"error: the drill failed (everything it started was stopped): {exc}", err=True)
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         typer.echo("drill interrupted; everything it started was stopped", err=True)
         raise typer.Exit(130) from None

@@ -162,18 +162,27 @@ class Drill:
         )
 
     # -- probes -------------------------------------------------------------------------------------
+    def _get(self, url: str) -> bytes:
+        """A probe of a replica (not counted as load); three tries, for a loaded machine."""
+        request = urllib.request.Request(url, headers={"X-API-Key": self.api_key})  # noqa: S310 - loopback
+        for attempt in range(3):
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback URL
+                    return bytes(response.read())
+            except OSError:
+                if attempt == 2:
+                    raise
+                time.sleep(0.5)
+        raise AssertionError("unreachable")
+
     def _served(self, replica: Replica) -> str:
         import json
 
-        request = urllib.request.Request(  # noqa: S310 - loopback URL we built
-            f"{replica.url}/v2/models/{self.model}", headers={"X-API-Key": self.api_key}
-        )
-        with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310 - loopback URL we built
-            return str(json.loads(response.read())["parameters"]["version"])
+        body = self._get(f"{replica.url}/v2/models/{self.model}")
+        return str(json.loads(body)["parameters"]["version"])
 
     def _integrity_failures(self) -> float:
-        with urllib.request.urlopen(f"{self.primary.url}/metrics", timeout=2) as response:  # noqa: S310
-            text = response.read().decode()
+        text = self._get(f"{self.primary.url}/metrics").decode()
         return sum(float(m.group(2)) for m in INTEGRITY_FAILURES.finditer(text))
 
     def _steady(self) -> None:

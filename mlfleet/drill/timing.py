@@ -25,11 +25,13 @@ def _sync_period() -> float:
     return int(minute[2:]) * 60.0
 
 
-# The platform around the door, in real seconds, from where the stacks get them (scaled like the
-# door's interval): the serving replicas' alias poll and readiness bound (mlfleet_serving defaults,
-# which the stacks' serving Deployments keep) and the sync's schedule.
+# The platform around the door, in real seconds (scaled like the door's interval): the serving
+# replicas' alias poll (mlfleet_serving's default, which the stacks' serving Deployments keep) and the
+# sync's schedule, from where the stacks get them; and the readiness bound on an unreadable alias,
+# which the server leaves off by default and a multi-cell stack should set (docs/multi-cloud.md):
+# the drill's setting.
 SERVING_POLL_SECONDS = _serving_default("poll_interval_seconds")
-ALIAS_MAX_AGE_SECONDS = _serving_default("alias_max_age_seconds")
+ALIAS_MAX_AGE_SECONDS = 300.0
 SYNC_PERIOD_SECONDS = _sync_period()
 QUICK_INTERVAL_SECONDS = 1.0
 
