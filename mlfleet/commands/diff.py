@@ -63,6 +63,13 @@ def diff(
     head_label: Annotated[
         str | None, typer.Option("--head-label", help="How markdown names the head (default: --head).")
     ] = None,
+    cloud_previews: Annotated[
+        Path | None,
+        typer.Option(
+            "--cloud-previews",
+            help="Credentialed `pulumi preview --diff` outputs (<stack>.txt, <stack>.status), for markdown.",
+        ),
+    ] = None,
     fail_on_changes: Annotated[
         bool, typer.Option("--fail-on-changes", help="Exit 1 when anything changed (default: always 0).")
     ] = False,
@@ -85,6 +92,9 @@ def diff(
         typer.echo(f"error: --format {output_format!r} is not one of {', '.join(FORMATS)}", err=True)
         raise typer.Exit(2)
     try:
+        from mlfleet.diff.cloud_preview import load_previews
+
+        previews = load_previews(cloud_previews) if cloud_previews is not None else {}
         policy_report = load_policy(policy) if policy is not None else None
         base_policy_report = load_policy(base_policy) if base_policy is not None else None
         head_plans: Plans
@@ -123,6 +133,7 @@ def diff(
             full_diff_url=full_diff_url,
             base_plans=base_plans,
             head_plans=head_plans,
+            cloud_previews=previews,
         )
     report = report if report.endswith("\n") else report + "\n"
     if output is not None:

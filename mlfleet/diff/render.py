@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlfleet.diff.cloud_preview import CloudPreview, bounded
 from mlfleet.diff.compare import ACTIONS, MAY_CHANGE, PropertyChange, ResourceChange, StackDiff
 from mlfleet.diff.cost import cost_markdown
 
@@ -326,6 +327,8 @@ class CommentContext:
     # The plans behind the diffs, by stack (for sections that price or count what changes).
     base_plans: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     head_plans: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    # The credentialed `pulumi preview --diff` per stack (same-repository PRs; mlfleet/diff/cloud_preview.py).
+    cloud_previews: Mapping[str, CloudPreview] = field(default_factory=dict)
 
 
 Section = Callable[[Sequence[StackDiff], CommentContext, Detail], list[str]]
@@ -353,7 +356,8 @@ def _header(diffs: Sequence[StackDiff], ctx: CommentContext, detail: Detail) -> 
         "",
         f"`{_cell(ctx.base_label)}` → `{_cell(ctx.head_label)}`{where_text}: "
         f"{changed} of {len(diffs)} stack(s) change "
-        f"(offline preview on the Pulumi mock runtime; no credentials used).{full}",
+        f"(offline preview on the Pulumi mock runtime; no credentials used"
+        f"{'; the real `pulumi preview --diff` per stack is below' if ctx.cloud_previews else ''}).{full}",
     ]
 
 
@@ -399,19 +403,15 @@ def _stacks(diffs: Sequence[StackDiff], ctx: CommentContext, detail: Detail) -> 
             continue
         # The symbol first (`+     tags.team`), so GitHub's diff highlighting colours the line.
         body = "\n".join(re.sub(r"^(\s+)([+~-]) ", r"\2\1 ", line) for line in stack_lines(d, detail))
-        fence = _fence(body)
-        lines += [
-            "",
-            f"<details><summary><code>{html.escape(d.stack)}</code>{_status_note(d)}: "
-            f"{counts_phrase(d)}</summary>",
-            "",
-            f"{fence}diff",
-            body,
-            fence,
-            "",
-            "</details>",
-        ]
+        summary = f"<code>{html.escape(d.stack)}</code>{_status_note(d)}: {counts_phrase(d)}"
+        lines += _details(summary, body)
     return lines
+
+
+def _details(summary: str, body: str) -> list[str]:
+    """A collapsed block with `body` in a diff-highlighted fence."""
+    fence = _fence(body)
+    return ["", f"<details><summary>{summary}</summary>", "", f"{fence}diff", body, fence, "", "</details>"]
 
 
 def _policy(diffs: Sequence[StackDiff], ctx: CommentContext, detail: Detail) -> list[str]:
@@ -425,8 +425,26 @@ def _cost(diffs: Sequence[StackDiff], ctx: CommentContext, detail: Detail) -> li
     return cost_markdown(diffs, ctx.base_plans, ctx.head_plans).splitlines()
 
 
+def _cloud(diffs: Sequence[StackDiff], ctx: CommentContext, detail: Detail) -> list[str]:
+    """The real `pulumi preview --diff` per stack, with the read-only preview identity: what the cloud
+    and the state say, next to the offline diff above. Shrinks with the comment's detail level."""
+    if not ctx.cloud_previews:
+        return []
+    limit = 12_000 if detail.minor_details else 4_000 if detail.minor else 1_500
+    icons = {"ok": "✅", "failed": "❌", "skipped": "⏭️"}
+    lines = ["", "#### `pulumi preview --diff` (read-only cloud credentials)"]
+    for stack, preview in sorted(ctx.cloud_previews.items()):
+        note = f" ({_cell(preview.note)})" if preview.note else ""
+        summary = f"{icons[preview.status]} <code>{html.escape(stack)}</code>: {preview.status}{note}"
+        if not preview.text:
+            lines += ["", f"- {summary}"]
+            continue
+        lines += _details(summary, bounded(preview.text, limit))
+    return lines
+
+
 # The comment, top to bottom. A new section is one more entry here.
-COMMENT_SECTIONS: list[Section] = [_header, _errors, _table, _stacks, _cost, _policy]
+COMMENT_SECTIONS: list[Section] = [_header, _errors, _table, _stacks, _cloud, _cost, _policy]
 
 
 def markdown(
@@ -441,6 +459,7 @@ def markdown(
     full_diff_url: str | None = None,
     base_plans: Mapping[str, dict[str, Any]] | None = None,
     head_plans: Mapping[str, dict[str, Any]] | None = None,
+    cloud_previews: Mapping[str, CloudPreview] | None = None,
     max_chars: int = MAX_COMMENT_CHARS,
 ) -> str:
     """A PR comment under `max_chars`: the most detailed rendering that fits (DETAIL_LEVELS)."""
@@ -454,6 +473,7 @@ def markdown(
         full_diff_url,
         base_plans or {},
         head_plans or {},
+        cloud_previews or {},
     )
     body = ""
     for detail in DETAIL_LEVELS:

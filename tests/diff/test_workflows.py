@@ -109,7 +109,8 @@ def test_pinned_least_privilege_pull_request_only(path: Path) -> None:
 
 def test_preview_workflow_shape() -> None:
     workflow = load(WORKFLOWS / "preview.yml")
-    (job,) = workflow["jobs"].values()
+    assert set(workflow["jobs"]) == {"cloud-preview", "preview"}
+    job = workflow["jobs"]["preview"]
     assert job["permissions"] == {
         "contents": "read",
         "pull-requests": "write",
@@ -137,7 +138,29 @@ def test_preview_workflow_shape() -> None:
     sarif = next(step for step in steps(workflow) if "codeql-action/upload-sarif@" in step.get("uses", ""))
     assert sarif["continue-on-error"] is True  # repositories without code scanning
     assert any("actions/upload-artifact@" in step.get("uses", "") for step in steps(workflow))
-    assert "secrets." not in (WORKFLOWS / "preview.yml").read_text()
+    # The offline preview and the comment run without any secret or cloud credential (forks too).
+    assert "secrets." not in yaml.safe_dump(job) and "id-token" not in job["permissions"]
+    assert job["needs"] == "cloud-preview" and job["if"] == "${{ !cancelled() }}"
+    assert "--cloud-previews plans/cloud-previews" in runs
+
+
+def test_credentialed_previews_run_only_for_same_repository_prs_with_the_read_only_identity() -> None:
+    """docs/delivery.md "Credentialed previews": the drift identities (read-only) through the `drift`
+    environment's OIDC subject, the stacks and roles of drift.yml, only the Pulumi token as a secret."""
+    workflow = load(WORKFLOWS / "preview.yml")
+    job = workflow["jobs"]["cloud-preview"]
+    assert job["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
+    assert job["environment"] == "drift"
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    drift = load(WORKFLOWS / "drift.yml")["jobs"]["drift"]
+    # Each stack with exactly drift.yml's identity (a stack drift.yml checks may not be here yet).
+    entries = job["strategy"]["matrix"]["include"]
+    assert entries and all(entry in drift["strategy"]["matrix"]["include"] for entry in entries)
+    text = yaml.safe_dump(job)
+    assert set(re.findall(r"secrets\.(\w+)", text)) == {"PULUMI_ACCESS_TOKEN"}
+    assert "DEPLOYER" not in text and "-id-deployer" not in text  # never the deployers
+    run = "\n".join(step.get("run", "") for step in job["steps"])
+    assert "pulumi preview --stack" in run and "--diff" in run and "pulumi up" not in run
 
 
 def test_dependabot_updates_actions_and_uv() -> None:
