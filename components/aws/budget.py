@@ -6,7 +6,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.policy_documents import document
+from components.aws.service_topic import Publisher, service_topic
 from components.budget import BudgetArgs, amount_text
 from components.context import PlatformContext
 from components.target import CloudTarget
@@ -17,7 +17,9 @@ from components.target import CloudTarget
 # TagKeyValue). It only counts once the tag is activated as a cost allocation tag (docs/budgets.md).
 COST_TAG = "environment"
 NOTIFICATION_TYPE = {"actual": "ACTUAL", "forecast": "FORECASTED"}
-BUDGETS_SERVICE = "budgets.amazonaws.com"
+BUDGETS_PUBLISHER = Publisher(
+    "budgets.amazonaws.com", "arn:{partition}:budgets::{account}:*", topic_policy=True
+)
 
 
 def _webhook_topic(
@@ -33,63 +35,8 @@ def _webhook_topic(
     The topic policy is the one AWS documents for budget notifications (Cost Management user guide,
     "Creating an Amazon SNS topic for budget notifications": SNS:Publish for budgets.amazonaws.com,
     conditioned on aws:SourceAccount and aws:SourceArn arn:<partition>:budgets::<account>:*).
-    Topics are encrypted (policy aws-sns-encrypted); a service publishing to an encrypted topic needs
-    kms:GenerateDataKey* and kms:Decrypt on its key (SNS developer guide, Key management), which the
-    AWS-managed alias/aws/sns key cannot grant, so the topic has its own key.
     """
-    identity = aws.get_caller_identity_output(
-        opts=pulumi.InvokeOutputOptions(parent=parent, provider=opts.provider)
-    )
-    account, partition = identity.account_id, identity.arn.apply(lambda arn: arn.split(":")[1])
-    from_budgets = {
-        "StringEquals": {"aws:SourceAccount": account},
-        "ArnLike": {"aws:SourceArn": pulumi.Output.format("arn:{0}:budgets::{1}:*", partition, account)},
-    }
-    key = aws.kms.Key(
-        f"{name}-sns",
-        description=f"{name}: encrypts the budget notification topic",
-        enable_key_rotation=True,
-        deletion_window_in_days=7,
-        policy=document(
-            {
-                "Sid": "AccountAdministers",
-                "Effect": "Allow",
-                "Principal": {"AWS": pulumi.Output.format("arn:{0}:iam::{1}:root", partition, account)},
-                "Action": "kms:*",
-                "Resource": "*",
-            },
-            {
-                "Sid": "BudgetsPublishEncrypted",
-                "Effect": "Allow",
-                "Principal": {"Service": BUDGETS_SERVICE},
-                "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
-                "Resource": "*",
-                "Condition": from_budgets,
-            },
-        ),
-        tags=context.tags(),
-        opts=opts,
-    )
-    # The access policy rides on the topic itself (its ARN is known from the name), so the stack needs
-    # no separate TopicPolicy resource.
-    arn = pulumi.Output.format("arn:{0}:sns:{1}:{2}:{3}", partition, region, account, name)
-    topic = aws.sns.Topic(
-        name,
-        name=name,
-        kms_master_key_id=key.arn,
-        policy=document(
-            {
-                "Sid": "AWSBudgetsSNSPublishingPermissions",
-                "Effect": "Allow",
-                "Principal": {"Service": BUDGETS_SERVICE},
-                "Action": "SNS:Publish",
-                "Resource": arn,
-                "Condition": from_budgets,
-            }
-        ),
-        tags=context.tags(),
-        opts=opts,
-    )
+    topic = service_topic(name, region, BUDGETS_PUBLISHER, context, opts, parent)
     for index, url in enumerate(webhooks):
         # SNS first posts a SubscriptionConfirmation; the receiver confirms it once (docs/budgets.md).
         aws.sns.TopicSubscription(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.service_topic import Publisher, service_topic
 from components.context import PlatformContext
 from components.lb_5xx_alarm import LoadBalancer5xxAlarmArgs
 from components.target import CloudTarget
@@ -26,14 +27,14 @@ class AwsLoadBalancer5xxAlarm(pulumi.ComponentResource):
     ) -> None:
         super().__init__("mlfleet:aws:LoadBalancer5xxAlarm", name, None, opts)
         child = target.opts(self)
-        topic = aws.sns.Topic(
-            name,
-            name=name,
-            # The AWS-managed SNS key: CloudWatch may publish to it without a key policy change.
-            kms_master_key_id="alias/aws/sns",
-            tags=context.tags(),
-            opts=child,
+        # Its own key: CloudWatch cannot publish to a topic under the AWS-managed alias/aws/sns key
+        # (components/aws/service_topic.py says why and where AWS documents it).
+        alarms = Publisher(
+            "cloudwatch.amazonaws.com",
+            f"arn:{{partition}}:cloudwatch:{{region}}:{{account}}:alarm:{name}",
+            False,
         )
+        topic = service_topic(name, target.region, alarms, context, child, self)
         aws.sns.TopicSubscription(
             f"{name}-email", topic=topic.arn, protocol="email", endpoint=args.email, opts=child
         )

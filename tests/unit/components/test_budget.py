@@ -254,7 +254,7 @@ def test_aws_budget_publishes_to_a_topic_the_https_webhooks_subscribe_to(tmp_pat
     (key,) = [k for k in plan.of_type("aws:kms/key:Key") if k["name"] == f"{topic['name']}-sns"]
     assert topic["inputs"]["kmsMasterKeyId"] == key["outputs"]["arn"] and key["inputs"]["enableKeyRotation"]
     grants = {s["Sid"]: s for s in json.loads(key["inputs"]["policy"])["Statement"]}
-    assert grants["BudgetsPublishEncrypted"]["Action"] == ["kms:GenerateDataKey*", "kms:Decrypt"]
+    assert grants["ServicePublishesEncrypted"]["Action"] == ["kms:GenerateDataKey*", "kms:Decrypt"]
 
 
 def test_gcp_budget_publishes_to_a_topic_that_pushes_to_the_https_webhooks(tmp_path: Path) -> None:

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from components.errors import ComponentArgumentError
 from components.lb_5xx_alarm import LoadBalancer5xxAlarmArgs
 from mlfleet.engine.harness import preview_stack
 from tests.unit.components.plans import TAG_KEYS
+
+
+def _rest_ingress(plan):
+    """The serving Ingress (REST); the gRPC one shares its ALB through the IngressGroup."""
+    ingresses = plan.of_type("kubernetes:networking.k8s.io/v1:Ingress")
+    (rest,) = [i for i in ingresses if not i["name"].endswith("-grpc-ingress")]
+    return rest
 
 
 def test_alarm_on_the_serving_alb_5xx_rate_notifies_the_configured_email():
@@ -33,20 +42,30 @@ def test_alarm_on_the_serving_alb_5xx_rate_notifies_the_configured_email():
         "requests": "RequestCount",
     }
     # The ALB the serving Ingress names, found by that name once it exists.
-    ingress = plan.one("kubernetes:networking.k8s.io/v1:Ingress")["inputs"]["metadata"]["annotations"]
+    ingress = _rest_ingress(plan)["inputs"]["metadata"]["annotations"]
     lb_name = ingress["alb.ingress.kubernetes.io/load-balancer-name"]
     for query in queries.values():
         if "metric" in query:
             assert query["metric"]["namespace"] == "AWS/ApplicationELB"
             assert query["metric"]["dimensions"]["LoadBalancer"].startswith(f"app/{lb_name}/")
     assert TAG_KEYS <= alarm["tags"].keys() and TAG_KEYS <= topic["inputs"]["tags"].keys()
-    assert topic["inputs"]["kmsMasterKeyId"] == "alias/aws/sns"
+    # CloudWatch can publish only to a topic whose key lets it (not the AWS-managed alias/aws/sns):
+    # the topic's own key allows cloudwatch.amazonaws.com for this alarm of this account.
+    keys = {k["outputs"]["arn"]: k for k in plan.of_type("aws:kms/key:Key")}
+    key = keys[topic["inputs"]["kmsMasterKeyId"]]
+    assert key["inputs"]["enableKeyRotation"] is True
+    statements = {s["Sid"]: s for s in json.loads(key["inputs"]["policy"])["Statement"]}
+    publish = statements["ServicePublishesEncrypted"]
+    assert publish["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert set(publish["Action"]) == {"kms:GenerateDataKey*", "kms:Decrypt"}
+    assert publish["Condition"]["ArnLike"]["aws:SourceArn"].endswith(f":alarm:{alarm['name']}")
+    assert publish["Condition"]["StringEquals"]["aws:SourceAccount"]
 
 
 def test_alarm_waits_for_the_serving_service():
     plan = preview_stack("dev")
     alarm = plan.one("mlfleet:aws:LoadBalancer5xxAlarm")
-    ingress = plan.one("kubernetes:networking.k8s.io/v1:Ingress")
+    ingress = _rest_ingress(plan)
     assert ingress["urn"] in alarm["dependencies"]
 
 
