@@ -96,11 +96,15 @@ def _rows_matrix(rows: Any, n_features: int) -> np.ndarray | None:
     for anything else (np.array and _explain_rows sort that out)."""
     if not isinstance(rows, list) or len(rows) < FROMITER_MIN_ROWS:
         return None
-    if not all(type(row) is list and len(row) == n_features for row in rows):
+    # Every row a list of exactly n_features values (else fromiter could fill the matrix across row
+    # boundaries); map() keeps both passes in C.
+    if set(map(type, rows)) != {list} or set(map(len, rows)) != {n_features}:
         return None
     try:
         flat = np.fromiter(chain.from_iterable(rows), np.float64, len(rows) * n_features)
     except (TypeError, ValueError, OverflowError):  # a value that is not a number
+        return None
+    if np.isnan(flat).any():  # fromiter reads null as NaN: let the precise path name the value
         return None
     return flat.reshape(len(rows), n_features)
 

@@ -29,6 +29,16 @@ def _post(client: TestClient, body: Any) -> Any:
         ({"rows": [VALID_ROW]}, '{"instances"'),
         ([VALID_ROW], '{"instances"'),
         ({"instances": [{"mean_radius": 1.0}]}, "does not match the feature schema"),
+        # Batches of 16+ rows take the one-pass matrix build: rows of 29 and 31 values (the right
+        # total) must not be read across the row boundary, nor a string, null, bool or nested list.
+        (
+            {"instances": [VALID_ROW] * 3 + [VALID_ROW[:29], [*VALID_ROW, 1.0]] + [VALID_ROW] * 15},
+            "instances[3] has 29",
+        ),
+        ({"instances": [VALID_ROW] * 19 + [[*VALID_ROW[:29], "x"]]}, "instances[19][29] must be a number"),
+        ({"instances": [VALID_ROW] * 19 + [[*VALID_ROW[:29], None]]}, "instances[19][29] must be a number"),
+        ({"instances": [VALID_ROW] * 19 + [[*VALID_ROW[:29], False]]}, "instances[19][29] must be a number"),
+        ({"instances": [VALID_ROW] * 19 + [[*VALID_ROW[:29], [1.0]]]}, "instances[19][29] must be a number"),
     ],
 )
 def test_malformed_instances_are_422_with_the_place(client: TestClient, body: Any, needle: str) -> None:
