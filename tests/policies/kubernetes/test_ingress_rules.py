@@ -166,6 +166,8 @@ CASES = [
             ingress(OTHER_K8S, "nginx", secret="c-tls", name="b"),
             k8s(OTHER_K8S, "cert-manager.io/v1:Issuer", {"name": "ns-issuer", "namespace": "ml"}, {}, "iss"),
             ingress(OTHER_K8S, "nginx", {"cert-manager.io/issuer": "ns-issuer"}, secret="d-tls", name="d"),
+            # A second Ingress (e.g. gRPC) reusing the Secret cert-manager issues for the annotated one.
+            ingress(AKS_K8S, secret="serving-tls", name="grpc"),
         ],
         [AKS_CLUSTER, AKS_K8S, ingress(AKS_K8S, secret="serving-tls")],
         "names TLS Secret ml/serving-tls that nothing in the stack issues",
@@ -176,6 +178,19 @@ CASES = [
                     AKS_K8S,
                     ISSUER,
                     ingress(AKS_K8S, annotations={"cert-manager.io/cluster-issuer": "other"}, secret="s"),
+                ],
+                "ml/s",
+            ),
+            # An annotated Ingress's Secret counts in its own namespace and cluster only.
+            (
+                [
+                    AKS_K8S,
+                    OTHER_K8S,
+                    ISSUER,
+                    ingress(
+                        AKS_K8S, annotations={"cert-manager.io/cluster-issuer": "letsencrypt"}, secret="s"
+                    ),
+                    ingress(OTHER_K8S, "nginx", secret="s", name="elsewhere"),
                 ],
                 "ml/s",
             ),

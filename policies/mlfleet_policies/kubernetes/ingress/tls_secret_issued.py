@@ -4,8 +4,9 @@ A controller serving an Ingress whose TLS Secret does not exist falls back to a 
 self-signed certificate (ingress-nginx) or refuses the Ingress (GKE): clients see a certificate
 error or nothing. A `spec.tls[].secretName` counts as issued when, in the Ingress's namespace on
 its cluster, the stack has a Secret of that name or a cert-manager Certificate writing it, or the
-Ingress asks cert-manager for it (`cert-manager.io/cluster-issuer` naming a ClusterIssuer, or
-`cert-manager.io/issuer` naming an Issuer of its namespace, in the stack). An Ingress whose load
+Ingress (or another Ingress of its namespace naming the same Secret) asks cert-manager for it
+(`cert-manager.io/cluster-issuer` naming a ClusterIssuer, or `cert-manager.io/issuer` naming an
+Issuer of its namespace, in the stack). An Ingress whose load
 balancer holds the certificate (ALB `certificate-arn`, GKE `managed-certificates`) needs no Secret.
 Secrets provided outside the stack are declared in the rule's config:
 `{"externalSecrets": ["<namespace>/<name>"]}`.
@@ -43,15 +44,28 @@ def check(resources: list[PolicyResource], config: Mapping[str, Any]) -> Iterato
     cluster_issuers = {(cluster_key(i), name_of(i)) for i in index.of_type(CLUSTER_ISSUER)}
     issuers = {(cluster_key(i), namespace_of(i), name_of(i)) for i in index.of_type(ISSUER)}
     external = {str(s) for s in items(config.get("externalSecrets"))}
-    for ingress in index.of_type(INGRESS):
+
+    def asks_cert_manager(ingress: PolicyResource) -> bool:
         annotations = dict(mapping(get(ingress.props, "metadata.annotations")))
-        if any(annotations.get(a) for a in LOAD_BALANCER_CERTIFICATES):
-            continue
         cluster, namespace = cluster_key(ingress), namespace_of(ingress)
         cluster_issuer = annotations.get("cert-manager.io/cluster-issuer")
         issuer = annotations.get("cert-manager.io/issuer")
-        if (cluster, cluster_issuer) in cluster_issuers or (cluster, namespace, issuer) in issuers:
+        return (cluster, cluster_issuer) in cluster_issuers or (cluster, namespace, issuer) in issuers
+
+    # The Secrets cert-manager's ingress-shim writes for an annotated Ingress exist for every Ingress of
+    # that namespace naming them (e.g. a gRPC Ingress on the REST Ingress's hosts and Secret).
+    shim = [i for i in index.of_type(INGRESS) if asks_cert_manager(i)]
+    issued |= {
+        (cluster_key(i), namespace_of(i), str(get(tls, "secretName")))
+        for i in shim
+        for tls in items(get(i.props, "spec.tls"))
+        if get(tls, "secretName")
+    }
+    for ingress in index.of_type(INGRESS):
+        annotations = dict(mapping(get(ingress.props, "metadata.annotations")))
+        if any(annotations.get(a) for a in LOAD_BALANCER_CERTIFICATES) or ingress in shim:
             continue
+        cluster, namespace = cluster_key(ingress), namespace_of(ingress)
         for tls in items(get(ingress.props, "spec.tls")):
             secret = get(tls, "secretName")
             if not isinstance(secret, str) or f"{namespace}/{secret}" in external:
