@@ -55,9 +55,12 @@ def hook(tmp_path: Path) -> Iterator[tuple[str, KubeStandIn, Clock]]:
             thread.join(5)
 
 
-def send(url: str, body: Any, token: str = TOKEN) -> tuple[int, dict[str, Any]]:
+def send(url: str, body: Any, token: str = TOKEN, length: int | None = None) -> tuple[int, dict[str, Any]]:
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return post(url, data, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    if length is not None:  # a declared length the server must refuse before reading the body
+        headers["Content-Length"] = str(length)
+    return post(url, data, headers)
 
 
 def test_a_retrain_alert_creates_a_job_from_the_cronjob_as_kubectl_does(hook: Any) -> None:
@@ -117,12 +120,13 @@ def test_alerts_without_an_action_or_resolved_are_ignored(hook: Any) -> None:
         (b"{not json", TOKEN, 400),
         ({"alerts": "no"}, TOKEN, 400),
         (payload(firing("MlfleetFeatureDrift", {"action": "retrain"}, "f")), TOKEN, 400),
-        (b"x" * (MAX_BODY + 1), TOKEN, 413),
+        (b"{}", TOKEN, 413),
     ],
 )
 def test_bad_requests_are_refused_before_anything_runs(hook: Any, body: Any, token: str, status: int) -> None:
     url, api, _ = hook
-    assert send(url, body, token)[0] == status
+    # 413: a declared Content-Length over the limit is refused before any of the body is read.
+    assert send(url, body, token, MAX_BODY + 1 if status == 413 else None)[0] == status
     assert api.jobs == {}
 
 
@@ -170,3 +174,41 @@ def receiver_request() -> Any:
 def test_a_wrong_setting_is_one_line(env: dict[str, str], problem: str) -> None:
     with pytest.raises(SettingsError, match=problem):
         HookSettings.from_env(env)
+
+
+def test_a_failing_canary_alert_moves_the_canary_back_to_production(tmp_path: Path) -> None:
+    """MlfleetCanaryFailing (action: rollback) -> the canary alias serves production's version again,
+    recorded as a `rollback` in the registry (a real local registry; no Kubernetes call is made)."""
+    from mlfleet_registry import open_registry
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    from tests.apps.registry.conftest import publish_kwargs
+
+    url = str(tmp_path / "registry")
+    registry = open_registry(url)
+    model = LogisticRegression(max_iter=300).fit(*load_iris(return_X_y=True))
+    good = registry.publish("demo", model, **publish_kwargs()).version
+    bad = registry.publish("demo", model, **publish_kwargs(parent_version=good)).version
+    registry.set_alias("demo", "production", good, actor="pytest", reason="setup")
+    registry.set_alias("demo", "candidate", bad, actor="pytest", reason="setup")
+    settings = HookSettings(TOKEN, "mlfleet", {}, registry_url=url, host="127.0.0.1", port=0)
+    server = HookServer(Receiver(settings, kube=lambda: pytest.fail("a rollback needs no Kubernetes API")))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        hook_url = f"http://127.0.0.1:{server.server_address[1]}/alerts"
+        alert = firing(
+            "MlfleetCanaryFailing", {"action": "rollback", "model": "demo", "severity": "page"}, "c1"
+        )
+        status, answer = send(hook_url, payload(alert))
+        assert status == 200 and answer["started"] == [
+            f"rollback demo: candidate -> {good} (production's version)"
+        ]
+        assert open_registry(url).aliases("demo") == {"production": good, "candidate": good}
+        assert open_registry(url).alias_history("demo", "candidate")[-1]["event"] == "rollback"
+        assert send(hook_url, payload(alert))[1]["started"] == []  # Alertmanager's repeat
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
