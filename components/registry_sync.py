@@ -53,8 +53,9 @@ def subject(namespace: str) -> str:
 class SyncCredentials:
     """How a sync pod obtains the destination cloud's credentials from its projected token."""
 
-    # The `aud` of the projected service-account token the destination trusts.
-    audience: pulumi.Input[str]
+    # The `aud` of the projected service-account token the destination trusts; None when the pod's
+    # own workload identity writes there (a destination on the primary's cloud).
+    audience: pulumi.Input[str] | None
     # Environment for the destination cloud's client library (no secret in it).
     env: Mapping[str, pulumi.Input[str]]
     # Files under CONFIG_DIR (name -> content), e.g. GCP's external_account credential configuration.
@@ -70,6 +71,9 @@ class RegistrySyncWriterArgs:
     # AWS destination: an IAM OIDC provider for the issuer, if the account already has one
     # (IAM allows one provider per issuer URL per account); None creates it.
     aws_oidc_provider_arn: pulumi.Input[str] | None = None
+    # The primary's own `registry-sync` identity (AWS role ARN / GCP service account email): on the
+    # source's cloud, the destination grants it write instead of trusting a federated token.
+    source_principal: pulumi.Input[str] | None = None
 
     def __post_init__(self) -> None:
         if self.source_cloud not in ("aws", "gcp", "azure"):
@@ -104,12 +108,7 @@ def sync_writer(
     """The destination identity on `target`'s cloud, writing only `bucket`'s registry prefix."""
     require_cloud(COMPONENT, target.cloud, ("aws", "gcp", "azure"))
     if target.cloud == args.source_cloud:
-        raise ComponentArgumentError(
-            COMPONENT,
-            "target",
-            f"is on {target.cloud}, the source's cloud: one pod cannot hold two identities of one cloud",
-            "replicate inside a cloud natively (mlfleet:modelBucket.replicationRegion)",
-        )
+        return _same_cloud_grant(name, args, target, bucket, opts)
     if target.cloud == "aws":
         from components.aws.federation import AwsRegistrySyncWriter
         from components.aws.model_bucket import AwsModelBucket
@@ -195,6 +194,42 @@ class RegistrySyncArgs:
         for argument, (bad, problem, fix) in problems.items():
             if bad:
                 raise ComponentArgumentError(name, argument, problem, fix)
+
+
+def _same_cloud_grant(
+    name: str,
+    args: RegistrySyncWriterArgs,
+    target: CloudTarget,
+    bucket: ModelBucket,
+    opts: pulumi.ResourceOptions | None,
+) -> RegistrySyncWriter:
+    """A destination on the primary's cloud: the sync pod's own identity gets write there (one pod cannot
+    hold two identities of one cloud: the SDK would pick one for both registries)."""
+    if args.source_principal is None or target.cloud == "azure":
+        raise ComponentArgumentError(
+            COMPONENT,
+            "target",
+            f"is on {target.cloud}, the source's cloud"
+            + (
+                ": the registry library reads one storage account per process"
+                if target.cloud == "azure"
+                else ""
+            ),
+            "pass source_principal (the primary's registry-sync identity)"
+            if target.cloud != "azure"
+            else "replicate between Azure registries with object replication (mlfleet:modelBucket)",
+        )
+    if target.cloud == "aws":
+        from components.aws.federation import AwsRegistrySyncGrant
+        from components.aws.model_bucket import AwsModelBucket
+
+        aws_bucket = require_same_cloud(COMPONENT, "bucket", bucket, AwsModelBucket, "aws")
+        return AwsRegistrySyncGrant(name, args.source_principal, target, aws_bucket, opts)
+    from components.gcp.federation import GcpRegistrySyncGrant
+    from components.gcp.model_bucket import GcpModelBucket
+
+    gcp_bucket = require_same_cloud(COMPONENT, "bucket", bucket, GcpModelBucket, "gcp")
+    return GcpRegistrySyncGrant(name, args.source_principal, target, gcp_bucket, opts)
 
 
 class RegistrySync(Protocol):

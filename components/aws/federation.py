@@ -23,6 +23,37 @@ from components.target import CloudTarget
 STS_AUDIENCE = "sts.amazonaws.com"
 
 
+def destination_policy(bucket: AwsModelBucket) -> pulumi.Output[str]:
+    """Read and write this registry's prefix only, and the bucket key for SSE-KMS writes."""
+    return document(
+        *read_prefix(bucket.bucket_arn, bucket.prefix, "SyncDest"),
+        write_prefix(bucket.bucket_arn, bucket.prefix, "SyncDest"),
+        use_key(bucket.key_arn, "SyncDest", write=True),
+    )
+
+
+class AwsRegistrySyncGrant(pulumi.ComponentResource):
+    """A destination in another AWS region: the primary's `registry-sync` role itself may write there."""
+
+    principal: pulumi.Output[str]
+    credentials: SyncCredentials
+
+    def __init__(
+        self,
+        name: str,
+        source_role_arn: pulumi.Input[str],
+        target: CloudTarget,
+        bucket: AwsModelBucket,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("mlfleet:aws:RegistrySyncGrant", name, None, opts)
+        self.principal = pulumi.Output.from_input(source_role_arn)
+        role_name = self.principal.apply(lambda arn: arn.rsplit("/", 1)[-1])
+        aws.iam.RolePolicy(name, role=role_name, policy=destination_policy(bucket), opts=target.opts(self))
+        self.credentials = SyncCredentials(audience=None, env={})
+        self.register_outputs({"principal": self.principal})
+
+
 class AwsRegistrySyncWriter(pulumi.ComponentResource):
     principal: pulumi.Output[str]
     credentials: SyncCredentials
@@ -57,17 +88,7 @@ class AwsRegistrySyncWriter(pulumi.ComponentResource):
             tags=context.tags(),
             opts=target.opts(self),
         )
-        # Read and write this registry's prefix only, and the bucket key for SSE-KMS writes.
-        aws.iam.RolePolicy(
-            name,
-            role=role.id,
-            policy=document(
-                *read_prefix(bucket.bucket_arn, bucket.prefix, "SyncDest"),
-                write_prefix(bucket.bucket_arn, bucket.prefix, "SyncDest"),
-                use_key(bucket.key_arn, "SyncDest", write=True),
-            ),
-            opts=target.opts(self),
-        )
+        aws.iam.RolePolicy(name, role=role.id, policy=destination_policy(bucket), opts=target.opts(self))
         self.principal = role.arn
         # botocore's AssumeRoleWithWebIdentity provider reads AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE
         # and AWS_ROLE_SESSION_NAME; the region from AWS_DEFAULT_REGION (botocore 1.43.117

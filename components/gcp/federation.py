@@ -52,6 +52,43 @@ def external_account(audience: str, service_account_email: str) -> str:
     )
 
 
+def grant_prefix(
+    name: str, email: pulumi.Input[str], bucket: GcpModelBucket, target: CloudTarget, parent: pulumi.Resource
+) -> None:
+    """Object viewer + creator for `email` on the registry prefix only (IAM condition)."""
+    member = pulumi.Output.from_input(email).apply(lambda address: f"serviceAccount:{address}")
+    for role in (READ_ROLE, WRITE_ROLE):
+        gcp.storage.BucketIAMMember(
+            f"{name}-{role.rsplit('.', 1)[-1].lower()}",
+            bucket=bucket.bucket_name,
+            role=role,
+            member=member,
+            condition=prefix_condition(bucket.bucket_name, bucket.prefix, f"{bucket.prefix}-prefix-only"),
+            opts=target.opts(parent),
+        )
+
+
+class GcpRegistrySyncGrant(pulumi.ComponentResource):
+    """A destination in another GCP region: the primary's `registry-sync` service account may write there."""
+
+    principal: pulumi.Output[str]
+    credentials: SyncCredentials
+
+    def __init__(
+        self,
+        name: str,
+        source_email: pulumi.Input[str],
+        target: CloudTarget,
+        bucket: GcpModelBucket,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("mlfleet:gcp:RegistrySyncGrant", name, None, opts)
+        self.principal = pulumi.Output.from_input(source_email)
+        grant_prefix(name, self.principal, bucket, target, self)
+        self.credentials = SyncCredentials(audience=None, env={})
+        self.register_outputs({"principal": self.principal})
+
+
 class GcpRegistrySyncWriter(pulumi.ComponentResource):
     principal: pulumi.Output[str]
     credentials: SyncCredentials
@@ -101,16 +138,7 @@ class GcpRegistrySyncWriter(pulumi.ComponentResource):
             ),
             opts=target.opts(self),
         )
-        member = account.email.apply(lambda email: f"serviceAccount:{email}")
-        for role in (READ_ROLE, WRITE_ROLE):
-            gcp.storage.BucketIAMMember(
-                f"{name}-{role.rsplit('.', 1)[-1].lower()}",
-                bucket=bucket.bucket_name,
-                role=role,
-                member=member,
-                condition=prefix_condition(bucket.bucket_name, bucket.prefix, f"{bucket.prefix}-prefix-only"),
-                opts=target.opts(self),
-            )
+        grant_prefix(name, account.email, bucket, target, self)
         audience = pulumi.Output.concat("//iam.googleapis.com/", provider.name)
         self.principal = account.email
         self.credentials = SyncCredentials(

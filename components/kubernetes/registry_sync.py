@@ -115,26 +115,23 @@ def _pod_spec(
 ) -> k8s.core.v1.PodSpecArgs:
     scratch, scratch_mount = scratch_volume()
     credentials = destination.credentials
-    volumes = [
-        scratch,
+    volumes, mounts = [scratch], [scratch_mount]
+    if credentials.audience is not None:
         # The service account token the destination cloud trusts, with its audience (kubelet-rotated).
-        k8s.core.v1.VolumeArgs(
-            name="destination-token",
-            projected=k8s.core.v1.ProjectedVolumeSourceArgs(
-                sources=[
-                    k8s.core.v1.VolumeProjectionArgs(
-                        service_account_token=k8s.core.v1.ServiceAccountTokenProjectionArgs(
-                            audience=credentials.audience, expiration_seconds=TOKEN_SECONDS, path=TOKEN_FILE
-                        )
-                    )
-                ]
-            ),
-        ),
-    ]
-    mounts = [
-        scratch_mount,
-        k8s.core.v1.VolumeMountArgs(name="destination-token", mount_path=TOKEN_DIR, read_only=True),
-    ]
+        token = k8s.core.v1.ServiceAccountTokenProjectionArgs(
+            audience=credentials.audience, expiration_seconds=TOKEN_SECONDS, path=TOKEN_FILE
+        )
+        volumes.append(
+            k8s.core.v1.VolumeArgs(
+                name="destination-token",
+                projected=k8s.core.v1.ProjectedVolumeSourceArgs(
+                    sources=[k8s.core.v1.VolumeProjectionArgs(service_account_token=token)]
+                ),
+            )
+        )
+        mounts.append(
+            k8s.core.v1.VolumeMountArgs(name="destination-token", mount_path=TOKEN_DIR, read_only=True)
+        )
     if config_map is not None:
         volumes.append(
             k8s.core.v1.VolumeArgs(

@@ -57,16 +57,17 @@ def build_registry_sync(
     if not others or source.storage is None:
         return {}
     for index, configured in enumerate(config.cells):
-        if configured.name != primary.name and configured.cloud == primary.cloud:
+        if configured.name != primary.name and configured.cloud == primary.cloud == "azure":
             raise ConfigError(
                 context.stack_file,
                 f"mlfleet:cells[{index}].cloud",
-                f"is {configured.cloud}, the primary's cloud: registry sync runs across clouds only (one pod "
-                "cannot hold two identities of one cloud)",
-                "put the cell on another cloud, or replicate within the cloud with "
-                "mlfleet:modelBucket.replicationRegion",
+                "is azure, the primary's cloud: the registry library reads one storage account per "
+                "process, so one sync pod cannot write another Azure cell's registry",
+                "put the cell on another cloud, or replicate the Azure registry with object replication "
+                "(mlfleet:modelBucket.replicationRegion)",
             )
     issuer = source.cluster.oidc_issuer
+    identity = source.storage.identities.workloads["registry-sync"]
     destinations: dict[str, SyncDestination] = {}
     writers: dict[str, pulumi.Output[str]] = {}
     for cell in others:
@@ -77,7 +78,11 @@ def build_registry_sync(
         writer = sync_writer(
             cell_context.name("sync-writer"),
             RegistrySyncWriterArgs(
-                source_issuer=issuer, source_cloud=primary.cloud, namespace=source.namespace
+                source_issuer=issuer,
+                source_cloud=primary.cloud,
+                namespace=source.namespace,
+                # On the primary's cloud the pod's own identity writes there (no federation).
+                source_principal=identity.principal,
             ),
             target,
             cell_context,
@@ -85,7 +90,6 @@ def build_registry_sync(
         )
         destinations[cell.name] = SyncDestination(storage.bucket.registry_url, writer.credentials)
         writers[cell.name] = writer.principal
-    identity = source.storage.identities.workloads["registry-sync"]
     sync = registry_sync(
         dataclasses.replace(context, cell=primary.name).name("registry-sync"),
         RegistrySyncArgs(

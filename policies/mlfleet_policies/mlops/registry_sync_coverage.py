@@ -2,10 +2,10 @@
 the sync's source, a native replica (S3 replication, Azure object replication), or the destination of
 a sync workload (`mlfleet-registry sync <url>`, components/kubernetes/registry_sync.py) whose pods'
 service account is trusted by an identity that can write there:
-- AWS: a role whose web-identity trust names the pod's `system:serviceaccount:<ns>:<sa>` as `:sub`,
-  with s3:PutObject under the bucket;
+- AWS: a role whose web-identity trust names the pod's `system:serviceaccount:<ns>:<sa>` as `:sub`
+  (or, on the primary's own cloud, that EKS Pod Identity binds to it), with s3:PutObject under the bucket;
 - GCP: a service account with object create on the bucket, impersonable by that subject of a
-  workload identity pool (`principal://.../subject/<sub>`);
+  workload identity pool (`principal://.../subject/<sub>`), or by it through GKE Workload Identity;
 - Azure: a managed identity with a data-write role on the container and a federated credential for
   that subject.
 A sync that names a registry nobody in the plan can write to, or a cell registry no sync reaches, is a
@@ -15,6 +15,7 @@ version that never arrives there. Nothing is inferred from a resource's name.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlparse
@@ -28,6 +29,7 @@ from mlfleet_policies.rule import RuleMeta, stack_rule
 from mlfleet_policies.stack_index import StackIndex
 
 CRONJOB = "kubernetes:batch/v1:CronJob"
+GKE_MEMBER = re.compile(r"^serviceAccount:[^\[]+\.svc\.id\.goog\[(?P<namespace>[^/]+)/(?P<account>[^\]]+)\]$")
 GCP_WRITERS = {"roles/storage.objectCreator", "roles/storage.objectAdmin", "roles/storage.admin"}
 # Storage Blob Data Contributor / Owner (Azure built-in role definition ids).
 AZURE_WRITERS = ("ba92f5b4-2d11-453d-a403-e96b0029c9fe", "b7e6dc6d-f1e8-4753-8033-0f276bb0955b")
@@ -61,6 +63,16 @@ def _names(index: StackIndex, bucket: PolicyResource) -> set[str]:
     }
 
 
+def _pod_identity_subjects(index: StackIndex, role: PolicyResource) -> set[str]:
+    """Service accounts EKS Pod Identity binds to `role` (a destination on the primary's own cloud is
+    written with the sync pod's own identity)."""
+    return {
+        f"system:serviceaccount:{get(a.props, 'namespace')}:{get(a.props, 'serviceAccount')}"
+        for a in index.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+        if index.refers_to(a, "roleArn", role)
+    }
+
+
 def _aws_writers(index: StackIndex, names: set[str]) -> set[str]:
     subjects: set[str] = set()
     for policy in index.of_type("aws:iam/rolePolicy:RolePolicy"):
@@ -77,6 +89,7 @@ def _aws_writers(index: StackIndex, names: set[str]) -> set[str]:
         for role in index.of_type("aws:iam/role:Role") if writes else []:
             if not index.refers_to(policy, "role", role):
                 continue
+            subjects |= _pod_identity_subjects(index, role)
             trust = json.loads(str(get(role.props, "assumeRolePolicy", "{}")))
             for statement in items(trust.get("Statement")):
                 if "sts:AssumeRoleWithWebIdentity" in strings(statement.get("Action")):
@@ -97,8 +110,12 @@ def _gcp_writers(index: StackIndex, bucket: PolicyResource) -> set[str]:
             continue
         for binding in index.of_type("gcp:serviceaccount/iAMMember:IAMMember"):
             member = str(get(binding.props, "member", ""))
-            if index.refers_to(binding, "serviceAccountId", account) and member.startswith("principal://"):
+            if not index.refers_to(binding, "serviceAccountId", account):
+                continue
+            if member.startswith("principal://"):  # a workload identity pool's subject (another cloud)
                 subjects.add(member.rsplit("/subject/", 1)[-1])
+            elif (found := GKE_MEMBER.match(member)) is not None:  # GKE Workload Identity (same cloud)
+                subjects.add(f"system:serviceaccount:{found['namespace']}:{found['account']}")
     return subjects
 
 

@@ -174,6 +174,34 @@ def aws_to_azure(subject: str = SUBJECT) -> list[dict]:
     ]
 
 
+def aws_to_aws(account: str = "registry-sync") -> list[dict]:
+    """Two AWS cells: the sync pod's own role (EKS Pod Identity) writes the other region's registry."""
+    policy = {
+        "Statement": [
+            {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": "arn:aws:s3:::dst-models/models/*"}
+        ]
+    }
+    return [
+        res("aws:eks/cluster:Cluster", {"name": "a", "region": "us-east-1", "tags": TAGS}, "eks"),
+        res("aws:eks/cluster:Cluster", {"name": "b", "region": "us-west-2", "tags": TAGS}, "eks2"),
+        *bucket("aws", "src-models"),
+        *bucket("aws", "dst-models"),
+        res(
+            "aws:iam/role:Role",
+            {"name": "sync", "assumeRolePolicy": "{}"},
+            "sync-role",
+            outputs={"arn": "arn:aws:iam::1:role/sync"},
+        ),
+        res(
+            "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+            {"namespace": "mlfleet", "serviceAccount": account, "roleArn": "arn:aws:iam::1:role/sync"},
+            "sync-association",
+        ),
+        res("aws:iam/rolePolicy:RolePolicy", {"role": "sync", "policy": json.dumps(policy)}, "sync-grant"),
+        sync_job(S3),
+    ]
+
+
 CASE = Case(
     RULE,
     good=aws_to_gcp(),
@@ -190,6 +218,8 @@ CASE = Case(
         ([*gcp_to_aws(subject="system:serviceaccount:other:registry-sync")], "no federated identity"),
         ([*gcp_to_aws(resource="arn:aws:s3:::src-models/models/*")], "no federated identity"),
         (aws_to_azure(subject="system:serviceaccount:mlfleet:serving"), "no federated identity"),
+        # Same cloud: the role that may write there is bound to another service account.
+        (aws_to_aws(account="trainer"), "no federated identity"),
     ],
 )
 
@@ -203,6 +233,7 @@ def test_rule_battery(pack) -> None:
     [
         pytest.param(gcp_to_aws(), id="gcp-primary-to-aws"),
         pytest.param(aws_to_azure(), id="aws-primary-to-azure"),
+        pytest.param(aws_to_aws(), id="aws-primary-to-aws-region-pod-identity"),
         # One region (a one-cell stack with a second bucket): nothing to sync across cells.
         pytest.param(
             [clusters()[0], *bucket("aws", "src-models"), *bucket("aws", "dst-models")], id="one-region"

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from google.auth import identity_pool
 
-from mlfleet.engine.errors import PreviewError
 from mlfleet.engine.harness import preview_stack
 
 from .test_front_door import AWS_AZURE, BASE, preview
@@ -212,11 +211,21 @@ def test_azure_trusts_the_eks_issuer_for_the_sync_account_only(aws_to_azure: dic
     assert assignment["scope"] == container["outputs"]["id"]  # the registry container, nothing wider
 
 
-def test_two_cells_on_the_primarys_cloud_are_refused(tmp_path: Path) -> None:
+def test_a_cell_on_the_primarys_cloud_is_written_with_the_primarys_own_identity(tmp_path: Path) -> None:
+    """Two AWS cells (Route 53 latency routing needs them): no federation, no token; the primary's own
+    registry-sync role (EKS Pod Identity) gets write on the other region's registry prefix."""
     use1 = BASE["mlfleet:cells"][0]
     second = {**use1, "name": "usw2", "region": "us-west-2", "role": "active", "networkCidr": "10.30.0.0/16"}
-    with pytest.raises(PreviewError, match=r"mlfleet:cells\[1\]\.cloud.*registry sync runs across clouds"):
-        preview(tmp_path, {"mlfleet:cells": [use1, second]}, "samecloud")
+    plan = preview(tmp_path, {"mlfleet:cells": [use1, second]}, "samecloud")
+    (job,) = sync_jobs(plan)
+    assert job["name"].endswith("-use1-registry-sync-usw2")
+    assert [v["name"] for v in pod(job)["volumes"]] == ["tmp"]  # no projected token
+    assert not any(k.startswith("AWS_") for k in env(job))  # the SDK's own chain: Pod Identity
+    grant = one(plan, "aws:iam/rolePolicy:RolePolicy", "usw2-sync-writer")["inputs"]
+    assert grant["role"] == "mlfleet-samecloud-use1-id-registry-sync"
+    writes = [s for s in json.loads(grant["policy"])["Statement"] if "s3:PutObject" in s["Action"]]
+    assert [s["Resource"] for s in writes] == ["arn:aws:s3:::mlfleet-samecloud-usw2-models/models/*"]
+    assert not [r for r in plan["resources"] if r["type"] == OIDC_PROVIDER and "sync-writer" in r["name"]]
 
 
 def test_every_other_cell_trusts_the_primarys_public_key(aws_to_gcp: dict[str, Any]) -> None:
