@@ -129,6 +129,17 @@ def test_small_requests_are_not_batched(make_client: Callable[..., TestClient], 
     assert _histogram(client, "mlfleet_inference_batch_requests") == (0.0, 0.0)
 
 
+def test_with_the_scikit_learn_runtime_every_request_is_scored_off_the_loop(
+    make_client: Callable[..., TestClient], data: Any, shared_registry: str
+) -> None:
+    """A scikit-learn forest costs milliseconds per call whatever the rows: single rows too go to
+    the batcher (where concurrent ones are merged)."""
+    client = make_client(runtime="sklearn", offload_min_rows=LARGE)
+    response = client.post("/predict", json={"instances": data[0][:1].tolist()}, headers=AUTH)
+    assert response.json()["predictions"] == _expected(shared_registry, data[0][:1])
+    assert _histogram(client, "mlfleet_inference_batch_requests") == (1.0, 1.0)
+
+
 def test_probabilities_off_the_loop_equal_between_onnx_and_scikit_learn(
     make_client: Callable[..., TestClient], data: Any
 ) -> None:
