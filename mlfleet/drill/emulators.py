@@ -1,7 +1,7 @@
 """Each cell's registry: its cloud's object-store emulator on 127.0.0.1 (moto_server for AWS S3,
-fake-gcs-server for GCS), one bucket, and a Gate in front of it that the drill can cut. Clients reach
-the emulator through the gate with the standard endpoint variables the registry reads in production
-(mlfleet_registry/store.py `endpoint_of`)."""
+fake-gcs-server for GCS, Azurite for Azure Blob), one bucket, and a Gate in front of it that the
+drill can cut. Clients reach the emulator through the gate with the standard endpoint variables the
+registry reads in production (mlfleet_registry/store.py `endpoint_of`)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from mlfleet.drill.errors import DrillError
 from mlfleet.drill.gate import Gate
 
 BUCKET = "drill-models"
+EMULATORS = {"aws": "moto_server", "gcp": "fake-gcs-server", "azure": "azurite-blob"}
 PREFIX = "models"
 
 
@@ -38,9 +39,37 @@ def _free_port() -> int:
     return free_port()
 
 
+AZURITE_ACCOUNT = "devstoreaccount1"  # Azurite's default account
+
+
+def _azurite() -> str:
+    from mlfleet.rehearse.clouds import REPO_ROOT
+    from mlfleet.rehearse.tools import find_tool
+
+    local = REPO_ROOT / ".tools" / "node" / "bin" / "azurite-blob"  # where `make tools` puts it
+    found = str(local) if local.exists() else find_tool("azurite-blob")
+    if found is None:
+        raise DrillError(
+            "azurite-blob is not installed (azure cells); run `make tools` (npm install azurite)"
+        )
+    return found
+
+
+def _connection_string(endpoint: str) -> str:
+    from mlfleet.rehearse.clouds import EMULATOR_KEY  # Azurite's published development key
+
+    return (
+        f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={EMULATOR_KEY};"
+        f"BlobEndpoint={endpoint}/{AZURITE_ACCOUNT};"
+    )
+
+
 def _command(cloud: str, port: int) -> tuple[list[str], str]:
     """The emulator's command line and a URL that answers once it is up."""
     endpoint = f"http://127.0.0.1:{port}"
+    if cloud == "azure":
+        cmd = [_azurite(), "--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck", "--loose"]
+        return [*cmd, "--blobHost", "127.0.0.1", "--blobPort", str(port)], f"{endpoint}/"
     if cloud == "aws":
         return [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)], (
             f"{endpoint}/moto-api/"
@@ -67,6 +96,11 @@ def _wait(url: str, proc: subprocess.Popen[bytes], name: str, seconds: float = 6
 
 
 def _make_bucket(cloud: str, endpoint: str) -> None:
+    if cloud == "azure":
+        from azure.storage.blob import BlobServiceClient
+
+        BlobServiceClient.from_connection_string(_connection_string(endpoint)).create_container(BUCKET)
+        return
     if cloud == "aws":
         import boto3
 
@@ -95,25 +129,29 @@ def client_env(cloud: str, endpoint: str) -> dict[str, str]:
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_DEFAULT_REGION": "us-east-1",
         }
+    if cloud == "azure":
+        return {"AZURE_STORAGE_CONNECTION_STRING": _connection_string(endpoint)}
     # gcsfs against fake-gcs-server needs the HNS probe off (/work/shared/FACTS.md).
     return {"STORAGE_EMULATOR_HOST": endpoint, "GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT": "false"}
 
 
 @contextmanager
-def cell_registry(cloud: str, log: IO[bytes]) -> Iterator[CellRegistry]:
+def cell_registry(cloud: str, log: IO[bytes], workdir: Path) -> Iterator[CellRegistry]:
     """The emulator for `cloud` with the drill's bucket, behind an open gate; stopped on exit."""
     port = _free_port()
     cmd, ready = _command(cloud, port)
-    name = "moto_server" if cloud == "aws" else "fake-gcs-server"
+    name = EMULATORS[cloud]
+    scratch = workdir / name  # Azurite drops its metadata files in its working directory
+    scratch.mkdir(exist_ok=True)
     with ExitStack() as stack:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=scratch)
         stack.callback(_stop, proc)
         _wait(ready, proc, name)
         _make_bucket(cloud, f"http://127.0.0.1:{port}")
         gate = Gate(port)
         gate.open()
         stack.callback(gate.cut)
-        scheme = "s3" if cloud == "aws" else "gs"
+        scheme = {"aws": "s3", "gcp": "gs", "azure": "az"}[cloud]
         yield CellRegistry(cloud, f"{scheme}://{BUCKET}/{PREFIX}", client_env(cloud, gate.endpoint), gate)
 
 

@@ -92,8 +92,12 @@ class Drill:
             f"registries: {s.primary.cloud} emulator for {s.primary.name}, "
             f"{s.secondary.cloud} for {s.secondary.name}"
         )
-        self.primary_reg: CellRegistry = stack.enter_context(cell_registry(s.primary.cloud, log))
-        self.secondary_reg: CellRegistry = stack.enter_context(cell_registry(s.secondary.cloud, log))
+        self.primary_reg: CellRegistry = stack.enter_context(
+            cell_registry(s.primary.cloud, log, self.workdir)
+        )
+        self.secondary_reg: CellRegistry = stack.enter_context(
+            cell_registry(s.secondary.cloud, log, self.workdir)
+        )
         public, _ = generate_key(self.workdir / "signing.pem")
         env = {
             **self.primary_reg.env,

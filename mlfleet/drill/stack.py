@@ -11,7 +11,7 @@ from pathlib import Path
 from mlfleet.drill.errors import DrillError
 
 # The cell clouds the drill has a registry emulator for (docs/multi-cloud.md, Failover drill).
-EMULATED_CLOUDS = ("aws", "gcp")
+EMULATED_CLOUDS = ("aws", "gcp", "azure")
 # Route 53 and Traffic Manager answer with DNS: resolvers may keep a failed cell's answer for the TTL.
 DNS_DOORS = ("route53", "trafficmanager")
 
@@ -85,7 +85,7 @@ def read_stack(stack: str, cwd: Path) -> DrillStack:
         if cell.cloud not in EMULATED_CLOUDS:
             raise DrillError(
                 f"{path}: cell {cell.name} runs on {cell.cloud}; the drill has registry emulators for "
-                f"{' and '.join(EMULATED_CLOUDS)} cells only (moto S3, fake-gcs-server)"
+                f"{', '.join(EMULATED_CLOUDS)} cells only (moto S3, fake-gcs-server, Azurite)"
             )
     if primary.cloud == secondary.cloud:
         raise DrillError(

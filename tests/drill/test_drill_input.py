@@ -106,3 +106,18 @@ def test_docs_expected_figures_follow_the_config() -> None:
     cut = ALIAS_MAX_AGE_SECONDS + detection
     assert f"| 2 registry unreachable | {cut:g} s | " in section and f" | {cut + door.ttl:g} s | " in section
     assert f"| RPO | at most {SYNC_PERIOD_SECONDS + SERVING_POLL_SECONDS:g} s |" in section
+
+
+def test_cells_on_one_cloud_are_refused(tmp_path: Path) -> None:
+    config = staging_global()
+    cells = [dict(c) for c in config["mlfleet:cells"]]  # type: ignore[attr-defined]
+    cells[1].update(cloud="aws", region="us-west-2")
+    config["mlfleet:cells"] = cells
+    line = drill_error("--stack", "onecloud", "--cwd", str(project_with(tmp_path, "onecloud", config)))
+    assert "both run on aws" in line
+
+
+def test_azure_standby_is_drillable() -> None:
+    dr = read_stack("dr", REPO_ROOT)
+    assert (dr.primary.cloud, dr.secondary.cloud, dr.secondary.role) == ("aws", "azure", "standby")
+    assert dr.door.mode == "active-passive"
