@@ -330,6 +330,22 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
                 "ecr:ListTagsForResource",
             ),
         ),
+        # `mlfleet images push` (components/image_push.py) pushes the app images into these
+        # repositories. Source: Amazon ECR User Guide, "IAM permissions for pushing an image to an
+        # Amazon ECR private repository" (image-push-iam.html): these six on the repository ARN,
+        # GetAuthorizationToken on "*" (it is not resource-scoped).
+        Grant(
+            "Repositories",
+            (
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:InitiateLayerUpload",
+                "ecr:UploadLayerPart",
+                "ecr:CompleteLayerUpload",
+                "ecr:PutImage",
+                "ecr:BatchGetImage",
+            ),
+        ),
+        Grant("Unscopable", ("ecr:GetAuthorizationToken",)),
     ),
     # Source: the Service Authorization Reference, list_amazonelastickubernetesservice (CreateAccessEntry
     # on the cluster, condition key eks:principalArn; the other access-entry actions on the

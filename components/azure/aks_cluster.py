@@ -64,6 +64,14 @@ def subnet_prefixes(network_cidr: str) -> tuple[str, str, str]:
     return str(nodes), str(next(rest.subnets(new_prefix=28))), str(endpoints)
 
 
+def acr_tasks_prefix(network_cidr: str) -> str:
+    """The third /27 of the VNet's second half (after the API server's /28 and the endpoints' /27):
+    the ACR Tasks agent pool that builds and pushes the images inside the VNet
+    (components/azure/acr_agent_pool.py). Call after `subnet_prefixes` validated the block."""
+    rest = list(ipaddress.ip_network(network_cidr).subnets(prefixlen_diff=1))[1]
+    return str(list(rest.subnets(new_prefix=27))[2])
+
+
 def scrape_config() -> str:
     """The managed Prometheus scrape job for the app-routing NGINX ingress controller."""
     return (
@@ -89,6 +97,7 @@ class AksTrainingCluster(pulumi.ComponentResource):
     # The cluster VNet and its subnet for private endpoints (components/private_access.py).
     network_id: pulumi.Output[str]
     private_endpoint_subnet_id: pulumi.Output[str]
+    acr_tasks_subnet_id: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]
     oidc_issuer: pulumi.Output[str] | None
     k8s_provider: k8s.Provider
@@ -174,6 +183,8 @@ class AksTrainingCluster(pulumi.ComponentResource):
         api_server_subnet = subnet("api-server", api_server_prefix, API_SERVER_DELEGATION)
         # The private endpoints of the cell's closed services (components/azure/private_endpoints.py).
         endpoints_subnet = subnet("private-endpoints", endpoints_prefix)
+        # The ACR Tasks agent pool: image builds run here, since the registry takes no public pushes.
+        acr_tasks_subnet = subnet("acr-tasks", acr_tasks_prefix(args.network_cidr))
         network_grant = assign_role(
             f"{name}-network",
             identity.principal_id,
@@ -365,6 +376,7 @@ class AksTrainingCluster(pulumi.ComponentResource):
         self.metrics_workspace_id = metrics_workspace_id
         self.network_id = vnet.id
         self.private_endpoint_subnet_id = endpoints_subnet.id
+        self.acr_tasks_subnet_id = acr_tasks_subnet.id
         self.register_outputs(
             {
                 "cluster_name": self.cluster_name,

@@ -23,6 +23,10 @@ class AzureContainerRegistry(pulumi.ComponentResource):
     repository_urls: dict[str, pulumi.Output[str]]
     # The registry's resource id: the cluster VNet's private endpoint connects to it.
     registry_id: pulumi.Output[str]
+    registry_name: pulumi.Output[str]
+    # The ACR Tasks agent pool `mlfleet images push` builds on (set by components/azure/acr_agent_pool.py
+    # once the cluster VNet exists): nothing outside the VNet can push to this registry.
+    push_agent_pool: pulumi.Output[str] | None = None
 
     def __init__(
         self,
@@ -73,4 +77,5 @@ class AzureContainerRegistry(pulumi.ComponentResource):
             image: pulumi.Output.concat(registry.login_server, "/", image) for image in args.images
         }
         self.registry_id = registry.id
+        self.registry_name = registry.name
         self.register_outputs({"repository_urls": self.repository_urls, "registry_id": self.registry_id})

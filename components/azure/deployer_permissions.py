@@ -31,7 +31,22 @@ TYPE_ACTIONS: dict[str, tuple[str, ...]] = {
     "azure-native:authorization:RoleAssignment": _rwd("Microsoft.Authorization/roleAssignments"),
     "azure-native:authorization:RoleDefinition": _rwd("Microsoft.Authorization/roleDefinitions"),
     "azure-native:consumption:Budget": _rwd("Microsoft.Consumption/budgets"),
-    "azure-native:containerregistry:Registry": _rwd("Microsoft.ContainerRegistry/registries"),
+    # Plus `az acr build --agent-pool` (`mlfleet images push`, components/image_push.py): upload the
+    # build context, schedule the run, follow it and its log (Azure resource provider operations,
+    # Microsoft.ContainerRegistry: registries/listBuildSourceUploadUrl/action, scheduleRun/action,
+    # runs/read, runs/listLogSasUrl/action).
+    "azure-native:containerregistry:Registry": _rwd(
+        "Microsoft.ContainerRegistry/registries",
+        "Microsoft.ContainerRegistry/registries/listBuildSourceUploadUrl/action",
+        "Microsoft.ContainerRegistry/registries/scheduleRun/action",
+        "Microsoft.ContainerRegistry/registries/runs/read",
+        "Microsoft.ContainerRegistry/registries/runs/listLogSasUrl/action",
+    ),
+    # The ACR Tasks agent pool in the cell's VNet (components/azure/acr_agent_pool.py).
+    "azure-native:containerregistry:AgentPool": _rwd(
+        "Microsoft.ContainerRegistry/registries/agentpools",
+        "Microsoft.Network/virtualNetworks/subnets/join/action",
+    ),
     "azure-native:containerservice:AgentPool": _rwd(
         "Microsoft.ContainerService/managedClusters/agentPools",
         "Microsoft.Network/virtualNetworks/subnets/join/action",

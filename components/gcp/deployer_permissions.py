@@ -27,7 +27,15 @@ def _crud(collection: str, *extra: str) -> tuple[str, ...]:
 
 
 TYPE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    "gcp:artifactregistry/repository:Repository": _crud("artifactregistry.repositories"),
+    # Plus pushing the app images (`mlfleet images push`, components/image_push.py): the docker-push
+    # part of roles/artifactregistry.writer (Google IAM roles and permissions, artifactregistry page).
+    "gcp:artifactregistry/repository:Repository": _crud(
+        "artifactregistry.repositories",
+        "artifactregistry.repositories.uploadArtifacts",
+        "artifactregistry.repositories.downloadArtifacts",
+        "artifactregistry.tags.create",
+        "artifactregistry.tags.update",
+    ),
     "gcp:compute/network:Network": _crud(
         "compute.networks", "compute.networks.updatePolicy", "compute.globalOperations.get"
     ),

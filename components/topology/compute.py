@@ -9,6 +9,8 @@ from mlfleet_serving.keys import API_KEY_HEADER
 
 from components.context import PlatformContext
 from components.errors import ConfigError
+from components.image_content import content_tag
+from components.image_push import pushed_image
 from components.kubernetes.alert_hook import AlertHookArgs, KubernetesAlertHook, hook_token, hook_url
 from components.kubernetes.monitoring.gpu_cost import gpu_idle_cost
 from components.monitoring_stack import AlertReceiver, MonitoringStackArgs, monitoring_stack
@@ -39,10 +41,12 @@ def _image(
     storage: StorageLayer | None,
     context: PlatformContext,
 ) -> pulumi.Input[str]:
-    """A full pinned image from config, else `<stack registry repository>:<immutable tag>`, or
-    `<repository>@sha256:...` when the tag is a digest: an image pushed to every cell's registry has
-    one digest everywhere (a content address), and a registry without immutable tags (ACR) in prod
-    must be pinned by it (k8s-image-digest-in-prod)."""
+    """A full pinned image from config, else `<stack registry repository>:<tag>`: by default the app's
+    content tag (components/image_content.py), built and pushed by this update before the workloads
+    (components/image_push.py); `imageTag` pins a release already in the registry, and a digest
+    (`sha256:...`) gives `<repository>@sha256:...`: an image pushed to every cell's registry has one
+    digest everywhere, and a registry without immutable tags (ACR) in prod must be pinned by it
+    (k8s-image-digest-in-prod)."""
     key = f"mlfleet:{'serving' if isinstance(section, ServingConfig) else 'trainingJob'}"
     if section.image is None and storage is None:
         raise ConfigError(
@@ -51,19 +55,18 @@ def _image(
             "is required on cloud kubernetes (no registry is created)",
             f"pulumi config set --path {key}.image <repo>:<version> --stack {context.stack}",
         )
-    separator = "@" if section.image_tag.startswith("sha256:") else ":"
+    tag = section.image_tag or content_tag(repository)
+    separator = "@" if tag.startswith("sha256:") else ":"
     try:
-        check_pinned_image(
-            "stack config", key, section.image or f"{repository}{separator}{section.image_tag}"
-        )
+        check_pinned_image("stack config", key, section.image or f"{repository}{separator}{tag}")
     except ValueError as exc:
         raise ConfigError(context.stack_file, key, str(exc), "pin an immutable tag or digest") from None
     if section.image is not None:
         return section.image
     assert storage is not None
-    return storage.registry.repository_urls[repository].apply(
-        lambda url: f"{url}{separator}{section.image_tag}"
-    )
+    if section.image_tag is None:
+        return pushed_image(context.name(f"images-push-{repository}"), storage.registry, repository, tag)
+    return storage.registry.repository_urls[repository].apply(lambda url: f"{url}{separator}{tag}")
 
 
 def alert_receivers(monitoring: MonitoringConfig, context: PlatformContext) -> dict[str, AlertReceiver]:
@@ -213,6 +216,14 @@ def build_compute_layer(
     cluster = training_cluster(context.name("gpu"), cluster_args, target, context)
     # AKS: private endpoints so nodes and pods reach the closed registry, vault and storage account.
     build_private_access(context, target, cluster, storage)
+    # AKS: the ACR Tasks agent pool in the VNet that builds and pushes the images (closed registry).
+    acr_tasks_subnet = getattr(cluster, "acr_tasks_subnet_id", None)
+    if storage is not None and acr_tasks_subnet is not None:
+        from components.azure.acr_agent_pool import acr_agent_pool
+        from components.azure.container_registry import AzureContainerRegistry
+
+        assert isinstance(storage.registry, AzureContainerRegistry)  # an AKS cell's registry is ACR
+        acr_agent_pool(context.name("images-builds"), storage.registry, acr_tasks_subnet, target, context)
     provider = cluster.k8s_provider
     namespaces = getattr(cluster, "namespaces", None)
     after_namespaces = pulumi.ResourceOptions(depends_on=[namespaces] if namespaces else [])

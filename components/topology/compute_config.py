@@ -88,7 +88,8 @@ class CanaryAnalysisConfig(_Compute):
 
 class ServingConfig(_Compute):
     # Immutable tag of the image in the stack's container registry, or a full pinned image reference.
-    image_tag: str = "0.1.0"
+    # Neither set (the default): the app's content tag, pushed by `pulumi up` (components/image_push.py).
+    image_tag: str | None = None
     image: str | None = None
     # The trainer's default model name (one declaration, in mlfleet_trainer.config): the default
     # training data is breast_cancer, so the default model is named after it.
@@ -118,7 +119,7 @@ class ServingConfig(_Compute):
 
 
 class TrainingJobConfig(_Compute):
-    image_tag: str = "0.1.0"
+    image_tag: str | None = None  # as ServingConfig.image_tag
     image: str | None = None
     schedule: str | None = None
     pool: str = "gpu"

@@ -73,6 +73,7 @@ class PlanMocks(pulumi.runtime.Mocks):
             "kubernetes": self._kubernetes,
             "random": self._random,
             "tls": self._tls,
+            "command": self._command,
         }.get(pkg)
         if handler is None:
             return f"{args.name}-{_digest(token, args.name, length=8)}", inputs
@@ -500,6 +501,14 @@ class PlanMocks(pulumi.runtime.Mocks):
             if typ == "RandomPassword":
                 out.update(bcryptHash="$2a$10$" + value[:53])
         return name, out
+
+    def _command(self, token: str, name: str, inputs: dict[str, Any], provider: dict[str, Any]):
+        """pulumi-command's local Command: its inputs plus what the command printed. The image push
+        (components/image_push.py) prints `pushed <ref>@sha256:<digest>` (mlfleet/commands/images.py)."""
+        words = str(inputs.get("create", "")).split()
+        ref = words[words.index("--ref") + 1] if "--ref" in words[:-1] else ""
+        stdout = f"pushed {ref}@sha256:{_digest(ref, length=64)}" if ref else ""
+        return f"{name}-{_digest(token, name, length=8)}", {**inputs, "stdout": stdout, "stderr": ""}
 
     def _tls(self, token: str, name: str, inputs: dict[str, Any], provider: dict[str, Any]):
         out = dict(inputs)

@@ -313,6 +313,7 @@ def test_deployer_grants_are_scoped() -> None:
                 "sts:GetCallerIdentity",
                 "kms:CreateKey",
                 "kms:ListAliases",
+                "ecr:GetAuthorizationToken",  # a registry login token: not resource-scoped in IAM
             } | {a for a in statement["Action"] if a.startswith("ec2:Describe")}, statement
         elif "Tagged" in statement["Sid"] or "OnCreate" in statement["Sid"]:
             assert statement["Condition"], statement

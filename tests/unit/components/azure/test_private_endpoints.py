@@ -82,7 +82,7 @@ def test_endpoint_subnet_is_inside_the_network_cidr_and_disjoint_from_the_others
     prefixes = {
         name: ipaddress.ip_network(s["inputs"]["addressPrefix"]) for name, s in _subnets(plan).items()
     }
-    assert set(prefixes) == {"nodes", "api-server", "private-endpoints"}
+    assert set(prefixes) == {"nodes", "api-server", "private-endpoints", "acr-tasks"}
     assert all(p.subnet_of(network) for p in prefixes.values())
     for a, b in itertools.combinations(prefixes.values(), 2):
         assert not a.overlaps(b), (a, b)
