@@ -43,23 +43,37 @@ def copy_sources(path: Path) -> list[str]:
     return sources
 
 
-def content_key(repo_root: Path, app: str, base_ref: str) -> str:
-    """16 hex digits of the image's content (base reference, Dockerfile, ignore file, COPY sources);
-    caches and bytecode are not content."""
+def _head(repo_root: Path, app: str) -> list[Path]:
     path = dockerfile(repo_root, app)
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist: an app image needs apps/{app}/Dockerfile")
-    digest = hashlib.sha256(base_ref.encode())
-    for part in (path, path.with_name("Dockerfile.dockerignore")):
-        if part.exists():
-            digest.update(part.read_bytes())
-    for source in sorted(set(copy_sources(path))):
+    return [part for part in (path, path.with_name("Dockerfile.dockerignore")) if part.exists()]
+
+
+def _sources(repo_root: Path, app: str) -> list[Path]:
+    """The files the Dockerfile's COPY lines take, caches and bytecode left out, in a stable order."""
+    files: list[Path] = []
+    for source in sorted(set(copy_sources(dockerfile(repo_root, app)))):
         root = repo_root / source
-        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-        for file in files:
-            if "__pycache__" in file.parts or file.suffix == ".pyc" or ".egg-info" in str(file):
-                continue
-            digest.update(str(file.relative_to(repo_root)).encode() + b"\0" + file.read_bytes())
+        found = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        files += [f for f in found if "__pycache__" not in f.parts and f.suffix != ".pyc"]
+    return [f for f in files if ".egg-info" not in str(f)]
+
+
+def context_files(repo_root: Path, app: str) -> list[Path]:
+    """The build context the image is made of: the Dockerfile, its ignore file and the COPY sources
+    (what a remote build needs uploaded, nothing else of the repository)."""
+    return list(dict.fromkeys([*_head(repo_root, app), *_sources(repo_root, app)]))
+
+
+def content_key(repo_root: Path, app: str, base_ref: str) -> str:
+    """16 hex digits of the image's content: the base reference, the Dockerfile and ignore file, and
+    every COPY source by path and content."""
+    digest = hashlib.sha256(base_ref.encode())
+    for part in _head(repo_root, app):
+        digest.update(part.read_bytes())
+    for file in _sources(repo_root, app):
+        digest.update(str(file.relative_to(repo_root)).encode() + b"\0" + file.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -16,12 +16,13 @@ ACR's public network access is disabled, so nothing outside the VNet can push to
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from components.image_content import DEPLOY_BASE_IMAGE, dockerfile
+from components.image_content import DEPLOY_BASE_IMAGE, context_files, dockerfile
 from mlfleet.rehearse.errors import RehearsalError
 from mlfleet.rehearse.images import podman_build
 from mlfleet.rehearse.podman import Podman
@@ -137,24 +138,34 @@ def push(
 
 
 def push_with_acr_task(app: str, ref: str, agent_pool: str, repo_root: Path, base_image: str) -> PushResult:
-    """`az acr build` on the registry's agent pool in the VNet: ACR refuses pushes from outside it."""
+    """`az acr build` on the registry's agent pool in the VNet: ACR refuses pushes from outside it.
+    Only the image's context files are uploaded (az acr build would send the whole directory)."""
     host, path, tag = split_ref(ref)
     acr = ACR_HOST.match(host)
     if acr is None:
         raise PushError(f"--acr-agent-pool needs an ACR ref (<name>.azurecr.io/...), got {ref!r}", "drop it")
+    with tempfile.TemporaryDirectory() as tmp:
+        for file in context_files(repo_root, app):
+            staged = Path(tmp) / file.relative_to(repo_root)
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(file, staged)
+        _acr_build(acr.group(1), agent_pool, app, f"{path}:{tag}", Path(tmp), base_image)
+    return PushResult(ref, pushed=True, digest=None)
+
+
+def _acr_build(registry: str, agent_pool: str, app: str, image: str, context: Path, base_image: str) -> None:
     _run(
         [
             "az", "acr", "build",
-            "--registry", acr.group(1),
+            "--registry", registry,
             "--agent-pool", agent_pool,
-            "--image", f"{path}:{tag}",
-            "--file", f"apps/{app}/Dockerfile",
+            "--image", image,
+            "--file", str(context / "apps" / app / "Dockerfile"),
             "--build-arg", f"BASE_IMAGE={base_image}",
-            "--build-arg", f"REVISION={tag}",
-            str(repo_root),
+            "--build-arg", f"REVISION={image.rsplit(':', 1)[1]}",
+            str(context),
         ],
         "az acr build",
         "run with the stack's deployer credentials (listBuildSourceUploadUrl, scheduleRun, runs/read)",
         timeout=3600,
     )  # fmt: skip
-    return PushResult(ref, pushed=True, digest=None)

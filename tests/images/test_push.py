@@ -5,6 +5,7 @@ needs no base image and no network."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 import urllib.request
@@ -116,3 +117,36 @@ def test_a_bad_ref_is_one_line(repo: Path) -> None:
     result = push(repo, "no-tag-here")
     assert result.returncode == 1
     assert result.stderr.startswith("error: --ref 'no-tag-here' is not") and "Traceback" not in result.stderr
+
+
+def test_acr_task_uploads_only_the_image_context(repo: Path, tmp_path: Path) -> None:
+    """ACR is closed to pushes from outside its VNet: the build runs as an ACR Task on the agent pool.
+    `az` here is a stand-in that records what it was asked to upload (no Azure on this machine)."""
+    (repo / "README.md").write_text("not in the image\n")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    record = tmp_path / "az.txt"
+    fake = bin_dir / "az"
+    context = '"${@: -1}"'
+    fake.write_text(
+        f'#!/bin/bash\necho "$@" > {record}\n(cd {context} && find . -type f | sort) >> {record}\n'
+    )
+    fake.chmod(0o755)
+    ref = "mlfleetdevimages.azurecr.io/tiny:src-0123456789abcdef"
+    result = subprocess.run(
+        [
+            *(str(MLFLEET), "images", "push", "--app", "tiny", "--ref", ref, "--acr-agent-pool", "pool1"),
+            *("--base-image", "scratch", "--repo-root", str(repo)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"pushed {ref}")
+    args, *files = record.read_text().splitlines()
+    assert args.startswith(
+        "acr build --registry mlfleetdevimages --agent-pool pool1 --image tiny:src-0123456789abcdef"
+    )
+    assert files == ["./apps/tiny/Dockerfile", "./apps/tiny/Dockerfile.dockerignore", "./apps/tiny/hello.txt"]
