@@ -24,6 +24,7 @@ def drill(
     """Fail a cell three ways under steady load (server killed, registry unreachable, broken model
     version) behind haproxy configured from the stack's front door, and measure detection, RTO,
     failed requests, failback and the model RPO against what the config leads one to expect."""
+    import signal
     import sys
 
     from mlfleet_registry import RegistryError
@@ -36,6 +37,11 @@ def drill(
 
     def say(line: str) -> None:
         typer.echo(f"[drill] {line}", err=True)
+
+    def terminated(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM (a CI timeout, kill): stop everything, as on Ctrl-C
+
+    signal.signal(signal.SIGTERM, terminated)
 
     try:
         target = read_stack(stack, cwd)
