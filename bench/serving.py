@@ -275,9 +275,13 @@ def main() -> None:
                     result["rss_mib"] = rss_mib(procs[name].pid)
                     runs.setdefault((name, rows, connections), []).append(result)
             print(f"round {number + 1}/{rounds} done (load average {loadavg()})", flush=True)
+    except BaseException:
+        print(f"server logs kept in {work}", file=sys.stderr)
+        raise
     finally:
         for proc in procs.values():
             process.stop(proc)
+    shutil.rmtree(work, ignore_errors=True)  # registry, keys, wrk scripts, logs, MLServer's model
     results = {key_: summarize(values, key_[1]) for key_, values in runs.items()}
     report(results, names, per_run, rounds, load_before, loadavg())
 
