@@ -94,6 +94,14 @@ TYPE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "serviceusage.services.list",
         "serviceusage.services.disable",
     ),
+    # A budget's webhook topic (mlfleet:monitoring.receivers with an https webhook): attaching a topic
+    # to a budget needs pubsub.topics.setIamPolicy on it from the caller (googleapis
+    # google/cloud/billing/budgets/v1 NotificationsRule.pubsub_topic), which grants the billing
+    # service its publish right.
+    "gcp:pubsub/topic:Topic": _crud(
+        "pubsub.topics", "pubsub.topics.getIamPolicy", "pubsub.topics.setIamPolicy"
+    ),
+    "gcp:pubsub/subscription:Subscription": _crud("pubsub.subscriptions", "pubsub.topics.attachSubscription"),
     "gcp:serviceaccount/account:Account": _crud("iam.serviceAccounts"),
     "gcp:serviceaccount/iAMMember:IAMMember": (
         "iam.serviceAccounts.getIamPolicy",

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from pathlib import Path
 from typing import Any
 
+import yaml
+
 from mlfleet.engine.harness import Plan
+from mlfleet.engine.preview import run_preview
+from mlfleet.engine.project import load_project
+
+REPO = Path(__file__).resolve().parents[3]
+# A receiver the budgets notify too (https), and an in-cluster one they cannot reach (http).
+WEBHOOK = "https://hooks.example.com/budget"
 
 TAG_KEYS = {"environment", "owner", "cost-center", "managed-by"}
 
@@ -45,3 +55,27 @@ def encryption_key(plan: Plan, token: str) -> dict[str, Any]:
     keys = [r for r in plan.of_type(token) if not r["name"].endswith("-signing")]
     assert len(keys) == 1, [r["name"] for r in keys]
     return keys[0]
+
+
+def stack_config(stack: str) -> dict[str, Any]:
+    return yaml.safe_load((REPO / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
+
+
+def preview_with(tmp_path: Path, stack: str, changes: dict[str, Any]) -> Plan:
+    """The stack's plan with config keys replaced (None removes a key): the same stack name (names
+    and hostnames derive from it), the stack file written to tmp_path."""
+    config = {k: v for k, v in {**stack_config(stack), **changes}.items() if v is not None}
+    (tmp_path / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}))
+    project = dataclasses.replace(load_project(REPO), stack_config_dir=tmp_path)
+    return Plan(run_preview(REPO, stack, project))
+
+
+def with_webhooks(tmp_path: Path, stack: str) -> Plan:
+    """The stack with two more alert receivers: an https webhook and an in-cluster http one."""
+    monitoring = stack_config(stack)["mlfleet:monitoring"]
+    receivers = {
+        **monitoring["receivers"],
+        "hook": {"webhook": {"url": WEBHOOK}},
+        "bridge": {"webhook": {"url": "http://alert-bridge.monitoring.svc:8080/"}},
+    }
+    return preview_with(tmp_path, stack, {"mlfleet:monitoring": {**monitoring, "receivers": receivers}})

@@ -3,7 +3,6 @@ alert receivers' e-mail addresses; a prod stack without one does not preview."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import json
 import re
@@ -11,30 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from components.azure.budget import first_of_this_month
 from components.budget import BudgetArgs
 from components.errors import ComponentArgumentError
 from mlfleet.engine.errors import PreviewError
-from mlfleet.engine.harness import Plan, preview_stack
-from mlfleet.engine.preview import run_preview
-from mlfleet.engine.project import load_project
+from mlfleet.engine.harness import preview_stack
+from tests.unit.components.plans import WEBHOOK, preview_with, stack_config, with_webhooks
 
-REPO = Path(__file__).resolve().parents[3]
 ONCALL = ["mlfleet-oncall@example.com"]
-
-
-def stack_config(stack: str) -> dict[str, Any]:
-    return yaml.safe_load((REPO / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
-
-
-def preview_with(tmp_path: Path, stack: str, changes: dict[str, Any]) -> Plan:
-    config = {k: v for k, v in {**stack_config(stack), **changes}.items() if v is not None}
-    # The same stack name (names and hostnames derive from it), the stack file from tmp_path.
-    (tmp_path / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}))
-    project = dataclasses.replace(load_project(REPO), stack_config_dir=tmp_path)
-    return Plan(run_preview(REPO, stack, project))
 
 
 def preview_error(tmp_path: Path, stack: str, changes: dict[str, Any]) -> str:
@@ -218,22 +202,11 @@ def test_budget_args_reject_what_no_cloud_accepts(changes: dict[str, Any], argum
     assert info.value.argument == argument
 
 
-HOOK = "https://hooks.example.com/budget"
-
-
-def _with_webhooks(tmp_path: Path, stack: str) -> Plan:
-    """The stack with two webhook receivers: an https one and an in-cluster http one."""
-    monitoring = stack_config(stack)["mlfleet:monitoring"]
-    receivers = {
-        **monitoring["receivers"],
-        "hook": {"webhook": {"url": HOOK}},
-        "bridge": {"webhook": {"url": "http://alert-bridge.monitoring.svc:8080/"}},
-    }
-    return preview_with(tmp_path, stack, {"mlfleet:monitoring": {**monitoring, "receivers": receivers}})
+HOOK = WEBHOOK
 
 
 def test_aws_budget_publishes_to_a_topic_the_https_webhooks_subscribe_to(tmp_path: Path) -> None:
-    plan = _with_webhooks(tmp_path, "dev")
+    plan = with_webhooks(tmp_path, "dev")
     (topic,) = [t for t in plan.of_type("aws:sns/topic:Topic") if "budget" in t["name"]]
     subscriptions = [
         s for s in plan.of_type("aws:sns/topicSubscription:TopicSubscription") if "budget" in s["name"]
@@ -258,7 +231,7 @@ def test_aws_budget_publishes_to_a_topic_the_https_webhooks_subscribe_to(tmp_pat
 
 
 def test_gcp_budget_publishes_to_a_topic_that_pushes_to_the_https_webhooks(tmp_path: Path) -> None:
-    plan = _with_webhooks(tmp_path, "gcp-dev")
+    plan = with_webhooks(tmp_path, "gcp-dev")
     (topic,) = [t for t in plan.of_type("gcp:pubsub/topic:Topic") if "budget" in t["name"]]
     subscriptions = [s for s in plan.of_type("gcp:pubsub/subscription:Subscription") if "budget" in s["name"]]
     assert [s["inputs"]["pushConfig"]["pushEndpoint"] for s in subscriptions] == [HOOK]
@@ -271,7 +244,7 @@ def test_gcp_budget_publishes_to_a_topic_that_pushes_to_the_https_webhooks(tmp_p
 
 
 def test_azure_budget_notifies_an_action_group_with_the_https_webhooks(tmp_path: Path) -> None:
-    plan = _with_webhooks(tmp_path, "azure-dev")
+    plan = with_webhooks(tmp_path, "azure-dev")
     (group,) = [g for g in plan.of_type("azure-native:monitor:ActionGroup") if "budget" in g["name"]]
     assert [(r["serviceUri"], r["useCommonAlertSchema"]) for r in group["inputs"]["webhookReceivers"]] == [
         (HOOK, True)

@@ -27,6 +27,7 @@ from components.identities import GithubDeployer, IdentitiesArgs, identities
 from components.model_bucket import ModelBucketArgs, model_bucket
 from components.target import CloudTarget
 from mlfleet.engine.harness import Plan, preview_stack, run_program
+from tests.unit.components.plans import with_webhooks
 
 REPO = Path(__file__).resolve().parents[3]
 CLOUD_STACKS = ("dev", "staging", "prod", "staging-global", "prod-global", "dr", "gcp-dev", "azure-dev")
@@ -177,9 +178,29 @@ def test_a_type_without_a_row_is_named_with_the_fix() -> None:
     assert problems and all("Queues" in p for p in problems), problems
 
 
-def test_every_row_is_used_by_some_stack() -> None:
-    """No dead privilege: each table row is a type some cloud stack's plan creates."""
+# Config a user may set that adds resource types no repository stack has: the deployer must manage
+# them too, or that user's first `pulumi up` is refused. Plans of one stack per cloud with it.
+VARIANT_STACKS = ("dev", "gcp-dev", "azure-dev")
+
+
+@pytest.fixture(scope="module")
+def webhook_variants(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Plan]:
+    """Each cloud's stack with an https webhook receiver (budgets notify it: SNS, Pub/Sub, action group)."""
+    return {stack: with_webhooks(tmp_path_factory.mktemp(stack), stack) for stack in VARIANT_STACKS}
+
+
+@pytest.mark.parametrize("stack", VARIANT_STACKS)
+def test_deployer_manages_every_type_of_a_config_variant(
+    stack: str, webhook_variants: dict[str, Plan]
+) -> None:
+    problems = unmanaged(webhook_variants[stack])
+    assert not problems, "\n".join(problems)
+
+
+def test_every_row_is_used_by_some_stack(webhook_variants: dict[str, Plan]) -> None:
+    """No dead privilege: each table row is a type some cloud stack's plan (or a config variant's) creates."""
     used = {r["type"] for stack in CLOUD_STACKS for r in preview_stack(stack).resources}
+    used |= {r["type"] for plan in webhook_variants.values() for r in plan.resources}
     for _, table_name, table in TABLES.values():
         dead = sorted(set(table) - used)
         assert not dead, f"{table_name}: no stack creates {dead}; remove those rows"
