@@ -41,8 +41,7 @@ def drill(
     def terminated(signum: int, frame: object) -> None:
         raise KeyboardInterrupt  # SIGTERM (a CI timeout, kill): stop everything, as on Ctrl-C
 
-    signal.signal(signal.SIGTERM, terminated)
-
+    previous = signal.signal(signal.SIGTERM, terminated)
     try:
         target = read_stack(stack, cwd)
         timing = Timing.for_interval(target.door.interval, quick)
@@ -60,6 +59,8 @@ def drill(
     except KeyboardInterrupt:
         typer.echo("drill interrupted; everything it started was stopped", err=True)
         raise typer.Exit(130) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     typer.echo(report.render())
     if json_path is not None:
         json_path.write_text(report.to_json())
