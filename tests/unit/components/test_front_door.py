@@ -251,8 +251,15 @@ def published(ingress: dict[str, Any], values: dict[str, Any]) -> set[str]:
     }
 
 
+def rest_ingress(plan: dict[str, Any], cell: str) -> dict[str, Any]:
+    """The cell's serving Ingress (REST); the gRPC Ingress beside it on AWS and Azure (d53e4cf) shares
+    its hosts and certificate and is checked by the serving tests."""
+    (ingress,) = [r for r in cell_resources(plan, INGRESS, cell) if "-grpc-" not in r["name"]]
+    return ingress
+
+
 def edge_of(plan: dict[str, Any], cell: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    (ingress,) = cell_resources(plan, INGRESS, cell)
+    ingress = rest_ingress(plan, cell)
     (dns,) = [r for r in cell_resources(plan, RELEASE, cell) if r["inputs"]["chart"] == "external-dns"]
     return ingress, dns["inputs"]["values"]
 
@@ -331,7 +338,7 @@ def test_front_door_rule_accepts_the_real_plan_and_rejects_a_cell_ingress_withou
 
     plan = preview(tmp_path, {"mlfleet:environment": "prod"}, stack="door-prod")
     broken = copy.deepcopy(plan)
-    (ingress,) = cell_resources(broken, INGRESS, "euw4")
+    ingress = rest_ingress(broken, "euw4")
     # Stack policies read outputs (mlfleet/policycheck/convert.py); the mock echoes the inputs there.
     for side in ("inputs", "outputs"):
         ingress[side]["spec"]["rules"] = ingress[side]["spec"]["rules"][:1]
