@@ -82,6 +82,8 @@ class ServingServiceArgs:
     canary_alias: str | None = None
     canary_weight: float = 0.0
     shadow_alias: str | None = None
+    # Readiness goes false after this long without reading the alias (0: never; behind a front door).
+    alias_max_age_seconds: int = 0
 
     def __post_init__(self) -> None:
         name = "ServingService"

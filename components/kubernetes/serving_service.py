@@ -337,11 +337,12 @@ def server_env_name(setting: str) -> str:
 
 
 def _rollout_env(args: ServingServiceArgs) -> list[k8s.core.v1.EnvVarArgs]:
-    """The canary and shadow settings, under the server's own variable names (ServingSettings)."""
+    """The canary, shadow and alias-age settings, under the server's own variable names (ServingSettings)."""
     values = {
         "canary_alias": args.canary_alias,
         "canary_weight": repr(args.canary_weight) if args.canary_alias is not None else None,
         "shadow_alias": args.shadow_alias,
+        "alias_max_age_seconds": str(args.alias_max_age_seconds) if args.alias_max_age_seconds else None,
     }
     return [
         k8s.core.v1.EnvVarArgs(name=server_env_name(field), value=value)

@@ -151,6 +151,22 @@ class FrontDoorConfig(_Section):
     ttl: int = Field(60, ge=1, le=86400)
     # active-active only: weighted (equal weights) or latency (Route 53 latency, Traffic Manager Performance).
     routing: typing.Literal["weighted", "latency"] = "weighted"
+    # Seconds a cell's serving replicas may go without reading the serving alias from their registry
+    # before they report unready, so the door sends users to a cell that sees its registry (a replica
+    # that cannot read it misses rollbacks). 0: never. Must exceed the replicas' alias poll interval.
+    registry_max_age: int = Field(300, ge=0)
+
+    @model_validator(mode="after")
+    def _registry_max_age_exceeds_the_poll(self) -> FrontDoorConfig:
+        from mlfleet_serving.settings import ServingSettings  # the server refuses the same at start
+
+        poll = ServingSettings.model_fields["poll_interval_seconds"].default
+        if 0 < self.registry_max_age <= poll:
+            raise ValueError(
+                f"registryMaxAge is {self.registry_max_age}; use 0 (never) or more than the serving "
+                f"replicas' alias poll interval ({poll:g} s), e.g. 300"
+            )
+        return self
 
 
 # Which field of mlfleet:dns each cloud needs.

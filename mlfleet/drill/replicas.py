@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlfleet.drill.errors import DrillError
-from mlfleet.drill.timing import ALIAS_MAX_AGE_SECONDS, SERVING_POLL_SECONDS, Timing
+from mlfleet.drill.timing import SERVING_POLL_SECONDS, Timing
 
 
 @dataclass
@@ -21,6 +21,7 @@ class Replica:
     verify_key: Path
     log_path: Path
     timing: Timing
+    alias_max_age: float  # real seconds (mlfleet:frontDoor.registryMaxAge)
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
 
@@ -46,7 +47,7 @@ class Replica:
             **self.registry_env,
             MLFLEET_VERIFY_KEYS=str(self.verify_key),
             MLFLEET_POLL_INTERVAL_SECONDS=f"{self.timing.drill(SERVING_POLL_SECONDS):g}",
-            MLFLEET_ALIAS_MAX_AGE_SECONDS=f"{self.timing.drill(ALIAS_MAX_AGE_SECONDS):g}",
+            MLFLEET_ALIAS_MAX_AGE_SECONDS=f"{self.timing.drill(self.alias_max_age):g}",
             MLFLEET_GRPC_ENABLED="false",  # two replicas on one host: no second fixed port
             MLFLEET_ACCESS_LOG="false",
             # The drill's load is one user; the per-key limit is not what is measured.

@@ -23,7 +23,7 @@ from mlfleet.drill.load import Load, Result
 from mlfleet.drill.replicas import Replica
 from mlfleet.drill.stack import DrillStack
 from mlfleet.drill.sync import SyncSchedule
-from mlfleet.drill.timing import ALIAS_MAX_AGE_SECONDS, SERVING_POLL_SECONDS, SYNC_PERIOD_SECONDS, Timing
+from mlfleet.drill.timing import SERVING_POLL_SECONDS, SYNC_PERIOD_SECONDS, Timing
 from mlfleet.rehearse.runner import _environ
 
 Progress = Callable[[str], None]
@@ -163,6 +163,7 @@ class Drill:
             public,
             self.workdir / f"serving-{cell}.log",
             self.timing,
+            self.stack.door.registry_max_age,
         )
 
     # -- probes -------------------------------------------------------------------------------------
@@ -310,7 +311,7 @@ class Drill:
         scenario = Scenario(
             "2 registry unreachable",
             f"connections to {self.primary.cell}'s registry refused",
-            *self._expected(ALIAS_MAX_AGE_SECONDS + door.interval * door.failure_threshold),
+            *self._expected(door.registry_max_age + door.interval * door.failure_threshold),
         )
         gate = self.primary_reg.gate
         runs_before = len(self.sync.runs)
@@ -321,7 +322,7 @@ class Drill:
         self._measure(scenario, gate.cut, self._door_down, restore)
         failed_syncs = sum(bool(r.error or r.conflicts) for r in self.sync.runs[runs_before:])
         scenario.outcome = (
-            f"replica went not-ready after its alias aged {ALIAS_MAX_AGE_SECONDS:g} s; "
+            f"replica went not-ready after its alias aged {door.registry_max_age:g} s; "
             f"{failed_syncs} sync run(s) failed meanwhile"
         )
         self.report.scenarios.append(scenario)

@@ -31,6 +31,8 @@ class Door:
     failure_threshold: int
     ttl: int
     health_path: str
+    # Seconds without reading the alias before a replica reports unready (mlfleet:frontDoor.registryMaxAge).
+    registry_max_age: float
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ def read_stack(stack: str, cwd: Path) -> DrillStack:
             door.failure_threshold,
             door.ttl,
             READINESS_PATH,
+            float(door.registry_max_age),
         ),
     )
 

@@ -14,6 +14,12 @@ def _serving_default(field: str) -> float:
     return float(ServingSettings.model_fields[field].default)
 
 
+def _front_door_default(field: str) -> float:
+    from components.topology.config import FrontDoorConfig
+
+    return float(FrontDoorConfig.model_fields[field].default)
+
+
 def _sync_period() -> float:
     """The registry sync CronJob's schedule as the stacks deploy it (RegistrySyncArgs.schedule)."""
     from components.registry_sync import RegistrySyncArgs
@@ -28,10 +34,10 @@ def _sync_period() -> float:
 # The platform around the door, in real seconds (scaled like the door's interval): the serving
 # replicas' alias poll (mlfleet_serving's default, which the stacks' serving Deployments keep) and the
 # sync's schedule, from where the stacks get them; and the readiness bound on an unreadable alias,
-# which the server leaves off by default and a multi-cell stack should set (docs/multi-cloud.md):
-# the drill's setting.
+# which the server leaves off by default and a multi-cell stack sets from its front door
+# (mlfleet:frontDoor.registryMaxAge; the drill reads each stack's own value, this is the default).
 SERVING_POLL_SECONDS = _serving_default("poll_interval_seconds")
-ALIAS_MAX_AGE_SECONDS = 300.0
+ALIAS_MAX_AGE_SECONDS = _front_door_default("registry_max_age")
 SYNC_PERIOD_SECONDS = _sync_period()
 QUICK_INTERVAL_SECONDS = 1.0
 
