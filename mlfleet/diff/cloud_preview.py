@@ -27,7 +27,9 @@ _REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 [redacted]"),
     # `password: "..."`, also inside a JSON/YAML string value (`password: \"...\"`): the value goes.
     (
-        re.compile(r'(?i)((?:password|passwd|secret|token|api[_-]?key|credentials?)\w*(?:\\?")?\s*[:=]\s*)(\\?")[^"\\]*'),
+        re.compile(
+            r'(?i)((?:password|passwd|secret|token|api[_-]?key|credentials?)\w*(?:\\?")?\s*[:=]\s*)(\\?")[^"\\]*'
+        ),
         r"\1\2[redacted]",
     ),
     (re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])"), "[account]"),
