@@ -68,7 +68,7 @@ def acr_tasks_prefix(network_cidr: str) -> str:
     """The third /27 of the VNet's second half (after the API server's /28 and the endpoints' /27):
     the ACR Tasks agent pool that builds and pushes the images inside the VNet
     (components/azure/acr_agent_pool.py). Call after `subnet_prefixes` validated the block."""
-    rest = list(ipaddress.ip_network(network_cidr).subnets(prefixlen_diff=1))[1]
+    rest = list(ipaddress.IPv4Network(network_cidr).subnets(prefixlen_diff=1))[1]
     return str(list(rest.subnets(new_prefix=27))[2])
 
 
