@@ -100,6 +100,7 @@ SOURCES: dict[str, list[Source]] = {
         ),
     ],
     "pulumi-azure-native": [],  # the installed SDK itself (exact version)
+    "pulumi-command": [Source("pulumi/pulumi-command", "v1.2.1", "the version uv.lock pins", "1.2.1")],
 }
 
 
@@ -1229,7 +1230,35 @@ PACKAGE_OF_PREFIX = {
     "kubernetes": "pulumi-kubernetes",
     "random": "pulumi-random",
     "tls": "pulumi-tls",
+    "command": "pulumi-command",
 }
+
+
+def gen_command(mirrors: Path) -> ProviderData:
+    """pulumi-command (a pulumi-go-provider `infer` provider): an input tagged
+    `provider:"replaceOnChanges"` replaces; any other change is an Update, which reruns `update` (or
+    `create` when there is none) (provider/pkg/provider/local/commandController.go). A resource is a
+    type with a `Create` method; its `<Type>Inputs` struct carries its own tags and may embed
+    `common.ResourceInputs` (`triggers`)."""
+    (source,) = SOURCES["pulumi-command"]
+    mirror = Mirror(mirrors, source)
+    common = "provider/pkg/provider/common/inputs.go"
+    data = ProviderData(sources=[_record(mirror, source, [common, "provider/pkg/provider/{local,remote}/"])])
+    tag = re.compile(r'`pulumi:"(\w+)[^`]*provider:"[^"]*replaceOnChanges')
+    shared = tag.findall(mirror.show(common))
+    for module in ("local", "remote"):
+        files = [f for f in mirror.ls(f"provider/pkg/provider/{module}") if not f.endswith("_test.go")]
+        text = "\n".join(mirror.show(f) for f in files if f.endswith(".go"))
+        for resource in sorted(set(re.findall(r"^func \(\w+ \*(\w+)\) Create\(", text, re.M))):
+            body = re.search(rf"^type {resource}Inputs struct \{{(.*?)^\}}", text, re.M | re.S)
+            fields = body.group(1) if body else ""
+            paths = sorted({*tag.findall(fields), *(shared if "common.ResourceInputs" in fields else [])})
+            token = f"command:{module}:{resource}"
+            if paths:
+                data.types[token] = paths
+            else:
+                data.covered.add(token)
+    return data
 
 
 def generate(mirrors: Path) -> dict:
@@ -1242,6 +1271,7 @@ def generate(mirrors: Path) -> dict:
         "pulumi-random": lambda: gen_framework_provider(mirrors, "pulumi-random", "random"),
         "pulumi-tls": lambda: gen_framework_provider(mirrors, "pulumi-tls", "tls"),
         "pulumi-azure-native": gen_azure_native,
+        "pulumi-command": lambda: gen_command(mirrors),
     }
     for package, run in generators.items():
         print(f"{package} ...", file=sys.stderr)

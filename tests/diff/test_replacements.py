@@ -24,6 +24,7 @@ PACKAGES = (
     "pulumi-kubernetes",
     "pulumi-random",
     "pulumi-tls",
+    "pulumi-command",
 )
 DATA = json.loads((REPO_ROOT / "mlfleet" / "diff" / "data" / "replacements.json").read_text(encoding="utf-8"))
 
@@ -139,6 +140,9 @@ def test_every_resource_type_of_our_stacks_is_in_the_data(stack_types: set[str])
         ("azure-native:storage:StorageAccount", ["location"], ["location"]),
         # terraform-provider-random resource_password.go: keepers RequiresReplaceIfValuesNotNull
         ("random:index/randomPassword:RandomPassword", ['keepers["rotation"]'], ["keepers"]),
+        # pulumi-command v1.2.1: only `triggers` replaces; a new image push command line is an update
+        ("command:local:Command", ["create"], []),
+        ("command:local:Command", ["triggers[0]"], ["triggers"]),
     ],
 )
 def test_replace_reasons(resource_type: str, changed: list[str], reasons: list[str]) -> None:
