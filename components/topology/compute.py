@@ -191,9 +191,13 @@ def build_compute_layer(
     target: CloudTarget,
     storage: StorageLayer | None,
     parts: dict[str, CellParts] | None = None,
+    trains: bool = True,
 ) -> dict[str, Any]:
     """The cell's compute and its outputs; `parts` (multi-cell stacks) receives what the global layer
-    wires across cells (the registry sync)."""
+    wires across cells (the registry sync). `trains`: whether the cell runs the training job; in a
+    multi-cell stack only the primary does, and the sync copies its versions into the other cells (a
+    version trained in another cell would collide with the primary's of the same number, and a
+    standby's weekly run would start a GPU node for nothing)."""
     cluster_config = config.cluster
     local = config.cloud == "kubernetes"
     cluster_args = TrainingClusterArgs(
@@ -230,7 +234,7 @@ def build_compute_layer(
     labels = context.tags()
     # The closed loop (docs/delivery.md): where a training CronJob exists to start runs from, alerts
     # labelled `action` go to the alert hook, which Alertmanager authenticates to with this token.
-    loop_token = hook_token(context.name("alert-hook")) if config.training_job.schedule else None
+    loop_token = hook_token(context.name("alert-hook")) if trains and config.training_job.schedule else None
     monitoring = monitoring_stack(
         context.name("monitoring"),
         MonitoringStackArgs(
@@ -338,66 +342,69 @@ def build_compute_layer(
             # The load balancer exists once the serving Ingress is ready.
             pulumi.ResourceOptions(depends_on=[service]),  # type: ignore[list-item]
         )
-    trainer_account, trainer_annotations, trainer_pod_labels = identity("trainer")
     job_config = config.training_job
-    file_model = (job_config.config or {}).get("model_name")
-    if file_model is not None and file_model != serving.model:
-        raise ConfigError(
-            context.stack_file,
-            "mlfleet:trainingJob.config.model_name",
-            f"is {file_model!r} but mlfleet:serving.model is {serving.model!r} (the Job's MLFLEET_MODEL, "
-            "which overrides it: the trainer publishes the model the stack serves)",
-            "remove it, or pulumi config set --path mlfleet:serving.model "
-            f"{file_model} --stack {context.stack}",
-        )
-    job = training_job(
-        context.name("train"),
-        TrainingJobArgs(
-            image=_image(job_config, "trainer", storage, context),
-            registry_url=registry_url,
-            model=serving.model,
-            namespace=NAMESPACE,
-            service_account=trainer_account,
-            service_account_annotations=trainer_annotations,
-            pod_labels=trainer_pod_labels,
-            env=storage.workload_env("trainer") if storage else {},
-            env_secret=env_secret,
-            schedule=job_config.schedule,
-            train_config=job_config.config,
-            promote_to=trainer_promotes_to(config.environment, job_config),
-            pool="any" if local else job_config.pool,  # type: ignore[arg-type]
-        ),
-        provider,
-        labels,
-        after_namespaces,
-    )
-    if loop_token is not None:
-        KubernetesAlertHook(
-            context.name("alert-hook"),
-            AlertHookArgs(
-                namespace=NAMESPACE,
+    job = None
+    if trains:
+        trainer_account, trainer_annotations, trainer_pod_labels = identity("trainer")
+        job_config = config.training_job
+        file_model = (job_config.config or {}).get("model_name")
+        if file_model is not None and file_model != serving.model:
+            raise ConfigError(
+                context.stack_file,
+                "mlfleet:trainingJob.config.model_name",
+                f"is {file_model!r} but mlfleet:serving.model is {serving.model!r} (the Job's MLFLEET_MODEL, "
+                "which overrides it: the trainer publishes the model the stack serves)",
+                "remove it, or pulumi config set --path mlfleet:serving.model "
+                f"{file_model} --stack {context.stack}",
+            )
+        job = training_job(
+            context.name("train"),
+            TrainingJobArgs(
                 image=_image(job_config, "trainer", storage, context),
-                cronjobs={serving.model: job.job_name},
-                token=loop_token.result,
-                # The trainer's identity: the rollback moves registry aliases as the trainer may.
-                service_account=trainer_account or context.name("train"),
                 registry_url=registry_url,
+                model=serving.model,
+                namespace=NAMESPACE,
+                service_account=trainer_account,
+                service_account_annotations=trainer_annotations,
+                pod_labels=trainer_pod_labels,
                 env=storage.workload_env("trainer") if storage else {},
                 env_secret=env_secret,
-                pod_labels=trainer_pod_labels,
-                canary_alias=serving.canary.alias if serving.canary else "candidate",
-                primary_alias=serving.alias,
+                schedule=job_config.schedule,
+                train_config=job_config.config,
+                promote_to=trainer_promotes_to(config.environment, job_config),
+                pool="any" if local else job_config.pool,  # type: ignore[arg-type]
             ),
             provider,
             labels,
-            pulumi.ResourceOptions(depends_on=[job]),  # type: ignore[list-item]
+            after_namespaces,
         )
+        if loop_token is not None:
+            KubernetesAlertHook(
+                context.name("alert-hook"),
+                AlertHookArgs(
+                    namespace=NAMESPACE,
+                    image=_image(job_config, "trainer", storage, context),
+                    cronjobs={serving.model: job.job_name},
+                    token=loop_token.result,
+                    # The trainer's identity: the rollback moves registry aliases as the trainer may.
+                    service_account=trainer_account or context.name("train"),
+                    registry_url=registry_url,
+                    env=storage.workload_env("trainer") if storage else {},
+                    env_secret=env_secret,
+                    pod_labels=trainer_pod_labels,
+                    canary_alias=serving.canary.alias if serving.canary else "candidate",
+                    primary_alias=serving.alias,
+                ),
+                provider,
+                labels,
+                pulumi.ResourceOptions(depends_on=[job]),  # type: ignore[list-item]
+            )
     if parts is not None:
         parts[context.cell] = CellParts(
             storage=storage,
             cluster=cluster,
             provider=provider,
-            trainer_image=_image(job_config, "trainer", storage, context),
+            trainer_image=_image(job_config, "trainer", storage, context) if trains else None,
             namespace=NAMESPACE,
             labels=labels,
             opts=after_namespaces,
@@ -406,7 +413,7 @@ def build_compute_layer(
         "clusterName": cluster.cluster_name,
         "kubeconfig": cluster.kubeconfig,
         "servingEndpoint": service.endpoint_hostname,
-        "trainingJob": job.job_name,
+        **({"trainingJob": job.job_name} if job is not None else {}),
         # `pulumi stack output servingApiKey --show-secrets`; send it as servingApiKeyHeader.
         "servingApiKey": service.api_key,
         "servingApiKeyHeader": API_KEY_HEADER,

@@ -42,7 +42,13 @@ def build_platform(config: PlatformConfig, context: PlatformContext) -> dict[str
         target = providers.target(cell.cloud, cell.region, cell.gcp_project)
         cell_context = dataclasses.replace(context, cell=cell.name)
         by_cell[cell.name] = build_cell(
-            cell_config(config, cell, context.stack), cell_context, target, providers, parts, trusted
+            cell_config(config, cell, context.stack),
+            cell_context,
+            target,
+            providers,
+            parts,
+            trusted,
+            trains=cell.role == "primary",  # the others get its versions through the sync
         )
         if cell.role == "primary":
             # Every other cell also trusts the primary's signing key (the sync copies its versions).
@@ -68,6 +74,7 @@ def build_cell(
     providers: Providers,
     parts: dict[str, CellParts] | None = None,
     trusted_keys: tuple[pulumi.Input[str], ...] = (),
+    trains: bool = True,
 ) -> dict[str, Any]:
     """One cell's platform slice and its outputs; `trusted_keys`: public keys its readers trust besides
     their own cell's (the primary's, in the other cells of a multi-cell stack)."""
@@ -83,7 +90,7 @@ def build_cell(
         exports.update(storage.exports())
 
     # --- compute: training cluster, serving, training job, monitoring ---
-    exports.update(build_compute_layer(config, context, target, storage, parts))
+    exports.update(build_compute_layer(config, context, target, storage, parts, trains))
 
     # --- budget: the cell's monthly cost budget, alerting the alert receivers ---
     exports.update(build_budget(config, context, target))

@@ -36,7 +36,7 @@ class CellParts:
     storage: StorageLayer | None
     cluster: Any  # the TrainingCluster: oidc_issuer (+ oidc_provider_arn on AWS)
     provider: Any  # the cluster's Kubernetes provider
-    trainer_image: pulumi.Input[str]
+    trainer_image: pulumi.Input[str] | None  # None in cells that do not train (only the primary does)
     namespace: str
     labels: dict[str, str]
     # Workloads go in after the cluster's namespaces exist.
@@ -90,6 +90,7 @@ def build_registry_sync(
         )
         destinations[cell.name] = SyncDestination(storage.bucket.registry_url, writer.credentials)
         writers[cell.name] = writer.principal
+    assert source.trainer_image is not None  # the primary trains (build_compute_layer)
     sync = registry_sync(
         dataclasses.replace(context, cell=primary.name).name("registry-sync"),
         RegistrySyncArgs(

@@ -88,8 +88,13 @@ def test_every_cell_gets_the_whole_platform_named_after_the_cell() -> None:
     )
     for block in ("EncryptionKey", "ModelBucket", "ContainerRegistry", "Identities", "TrainingCluster"):
         assert components[(block, "use1")] >= 1 and components[(block, "euw4")] >= 1, block
-    for block in ("ServingService", "MonitoringStack", "TrainingJob"):
+    for block in ("ServingService", "MonitoringStack"):
         assert components[(block, "use1")] == 1 and components[(block, "euw4")] == 1, block
+    # Only the primary trains; the registry sync copies its versions into the other cells (a version
+    # trained in euw4 would collide with use1's of the same number).
+    assert components[("TrainingJob", "use1")] == 1 and components[("TrainingJob", "euw4")] == 0
+    pushed = {r["name"] for r in plan.of_type("command:local:Command")}
+    assert not [name for name in pushed if "euw4" in name and "trainer" in name], pushed
     unnamed = [r["name"] for r in plan.resources if r["type"].startswith("mlfleet:") and not cell_of(r)]
     # The global layer (the front door, above the cells) is the stack's, not a cell's.
     assert unnamed == ["mlfleet-staging-global-frontdoor"]
@@ -110,7 +115,8 @@ def test_outputs_are_maps_by_cell() -> None:
         "euw4": "euw4.serving.mlfleet.example.com",
     }
     per_cell = {k: v for k, v in outputs.items() if not k.startswith(("frontDoor", "registrySync"))}
-    assert all(set(value) == {"use1", "euw4"} for value in per_cell.values())
+    assert outputs["trainingJob"].keys() == {"use1"}  # the primary's only
+    assert all(set(value) == {"use1", "euw4"} for key, value in per_cell.items() if key != "trainingJob")
     assert outputs["frontDoorHostname"] == "serving.mlfleet.example.com"
 
 
