@@ -220,9 +220,11 @@ def build_compute_layer(
     cluster = training_cluster(context.name("gpu"), cluster_args, target, context)
     # AKS: private endpoints so nodes and pods reach the closed registry, vault and storage account.
     build_private_access(context, target, cluster, storage)
-    # AKS: the ACR Tasks agent pool in the VNet that builds and pushes the images (closed registry).
+    # AKS: the ACR Tasks agent pool in the VNet that builds and pushes the images (closed registry);
+    # none where every image is pinned in config (nothing to push, and the pool is billed while it exists).
     acr_tasks_subnet = getattr(cluster, "acr_tasks_subnet_id", None)
-    if storage is not None and acr_tasks_subnet is not None:
+    pushes = any(s.image is None and s.image_tag is None for s in (config.serving, config.training_job))
+    if storage is not None and acr_tasks_subnet is not None and pushes:
         from components.azure.acr_agent_pool import acr_agent_pool
         from components.azure.container_registry import AzureContainerRegistry
 
