@@ -112,6 +112,10 @@ class ModelBucketArgs:
     replication_region: str | None = None
     # Azure: networks (CIDR or single IP) allowed through the storage firewall (default deny).
     allowed_networks: tuple[str, ...] = ()
+    # Azure: single public IPv4 addresses known only at deploy time, allowed through the same firewall:
+    # the primary cell's NAT egress, from which the cross-cloud registry sync writes here
+    # (components/topology/registry_sync.py).
+    sync_source_addresses: tuple[pulumi.Input[str], ...] = ()
     # Production: protect the bucket and keep it when the stack is destroyed.
     protect: bool = False
 

@@ -210,6 +210,8 @@ class EksTrainingCluster(pulumi.ComponentResource):
         self.cluster_name = cluster.name
         # The AWS Load Balancer Controller's vpcId (components/addons/aws_serving_edge.py).
         self.vpc_id = network.vpc.id
+        # Public addresses the cluster's pods reach the internet from (the cross-cloud registry sync).
+        self.egress_addresses = network.egress_addresses
         self.kubeconfig = pulumi.Output.secret(kubeconfig(cluster, target.region))
         self.oidc_issuer = issuer
         # IRSA trust policies name the IAM OIDC provider (IdentitiesArgs.oidc_provider_arn).

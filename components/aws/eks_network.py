@@ -58,10 +58,14 @@ class EksNetwork:
                 f"{name}-public-{zone}", subnet_id=subnet.id, route_table_id=public_routes.id, opts=opts
             )
             public.append(subnet)
+        # The NAT gateway's Elastic IP: every pod's traffic to the internet leaves from it (private
+        # subnets route 0.0.0.0/0 to the NAT), so a registry that admits listed addresses admits it.
         address = aws.ec2.Eip(f"{name}-nat", domain="vpc", tags=context.tags(), opts=opts)
         nat = aws.ec2.NatGateway(
             f"{name}-nat", subnet_id=public[0].id, allocation_id=address.id, tags=context.tags(), opts=opts
         )
+        # pulumi-aws 7.51 ec2/eip.py: `public_ip` "Contains the public IP address".
+        self.egress_addresses: tuple[pulumi.Output[str], ...] = (address.public_ip,)
         private_routes = aws.ec2.RouteTable(
             f"{name}-private",
             vpc_id=self.vpc.id,

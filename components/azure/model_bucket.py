@@ -96,6 +96,11 @@ class AzureModelBucket(pulumi.ComponentResource):
         """One hardened account + container (primary or replica): every property applies to both."""
         group = target.resource_group_name
         stateful = target.opts(self, protect=args.protect, retain_on_delete=args.protect)
+        # Azure takes single addresses without a prefix (a /31 or /32 range is refused): IPRule
+        # "IP or IP range in CIDR format. Only IPV4 address is allowed" (azure-native 3.29
+        # storage/_inputs.py); no /31, /32 or RFC 1918 ranges (Azure Storage firewall limitations,
+        # learn.microsoft.com/azure/storage/common/storage-network-security-limitations).
+        allowed: list[pulumi.Input[str]] = [*args.allowed_networks, *args.sync_source_addresses]
         account = azure_native.storage.StorageAccount(
             name,
             account_name=compact_name(name, 24, alphanumeric=True),
@@ -110,6 +115,13 @@ class AzureModelBucket(pulumi.ComponentResource):
             enable_https_traffic_only=True,
             # Object replication stays inside the tenant (source/destination by full resource id).
             allow_cross_tenant_replication=False,
+            # Stated Enabled for the registry sync's source addresses (unset, Azure governs the public
+            # endpoint by the network rules alike; azure-native 3.29 StorageAccount
+            # public_network_access: 'Enabled' | 'Disabled' | 'SecuredByPerimeter'); the default Deny
+            # still refuses every address not listed.
+            public_network_access=(
+                azure_native.storage.PublicNetworkAccess.ENABLED if args.sync_source_addresses else None
+            ),
             network_rule_set=azure_native.storage.NetworkRuleSetArgs(
                 default_action=azure_native.storage.DefaultAction.DENY,
                 bypass="AzureServices",
@@ -117,7 +129,7 @@ class AzureModelBucket(pulumi.ComponentResource):
                     azure_native.storage.IPRuleArgs(
                         i_p_address_or_range=network, action=azure_native.storage.Action.ALLOW
                     )
-                    for network in args.allowed_networks
+                    for network in allowed
                 ],
             ),
             identity=azure_native.storage.IdentityArgs(

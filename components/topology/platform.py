@@ -19,7 +19,12 @@ from components.topology.compute import build_compute_layer
 from components.topology.config import PlatformConfig
 from components.topology.front_door import build_front_door
 from components.topology.providers import Providers
-from components.topology.registry_sync import CellParts, build_registry_sync, primary_signing_keys
+from components.topology.registry_sync import (
+    CellParts,
+    build_registry_sync,
+    primary_signing_keys,
+    sync_source_addresses,
+)
 from components.topology.storage_identity import build_storage_layer
 
 
@@ -38,6 +43,7 @@ def build_platform(config: PlatformConfig, context: PlatformContext) -> dict[str
     by_cell: dict[str, dict[str, Any]] = {}
     parts: dict[str, CellParts] = {}
     trusted: tuple[pulumi.Input[str], ...] = ()
+    sync_sources: tuple[pulumi.Input[str], ...] = ()
     for cell in cells:  # the primary first
         target = providers.target(cell.cloud, cell.region, cell.gcp_project)
         cell_context = dataclasses.replace(context, cell=cell.name)
@@ -49,10 +55,13 @@ def build_platform(config: PlatformConfig, context: PlatformContext) -> dict[str
             parts,
             trusted,
             trains=cell.role == "primary",  # the others get its versions through the sync
+            sync_sources=sync_sources,
         )
         if cell.role == "primary":
             # Every other cell also trusts the primary's signing key (the sync copies its versions).
             trusted = primary_signing_keys(parts.get(cell.name), target)
+            # ... and admits the sync pods' egress addresses where its registry is firewalled (Azure).
+            sync_sources = sync_source_addresses(config, context, cells, parts)
     exports: dict[str, Any] = {"cells": {c.name: _summary(c) for c in cells}}
     for key in dict.fromkeys(k for outputs in by_cell.values() for k in outputs):
         exports[key] = {name: outputs[key] for name, outputs in by_cell.items() if key in outputs}
@@ -75,14 +84,18 @@ def build_cell(
     parts: dict[str, CellParts] | None = None,
     trusted_keys: tuple[pulumi.Input[str], ...] = (),
     trains: bool = True,
+    sync_sources: tuple[pulumi.Input[str], ...] = (),
 ) -> dict[str, Any]:
     """One cell's platform slice and its outputs; `trusted_keys`: public keys its readers trust besides
-    their own cell's (the primary's, in the other cells of a multi-cell stack)."""
+    their own cell's (the primary's, in the other cells of a multi-cell stack); `sync_sources`: public
+    addresses the registry sync writes this cell's registry from (the primary's egress)."""
     exports: dict[str, Any] = {"cloud": config.cloud, "region": target.region}
 
     # --- storage and identity: keys, model bucket, container registry, identities ---
     storage = (
-        build_storage_layer(config, context, target, providers) if config.cloud != "kubernetes" else None
+        build_storage_layer(config, context, target, providers, sync_sources)
+        if config.cloud != "kubernetes"
+        else None
     )
     if storage is not None and trusted_keys:
         storage = dataclasses.replace(storage, trusted_keys=trusted_keys)

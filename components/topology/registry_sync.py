@@ -109,6 +109,38 @@ def build_registry_sync(
     return {"registrySyncJobs": sync.job_names, "registrySyncWriters": writers}
 
 
+def sync_source_addresses(
+    config: PlatformConfig, context: PlatformContext, cells: list[Cell], parts: dict[str, CellParts]
+) -> tuple[pulumi.Input[str], ...]:
+    """The public addresses the sync pods leave the primary cell from, for the destination registries
+    that admit listed addresses only (Azure: the storage firewall denies by default, and its private
+    endpoint is reachable from the cell's own VNet only). () when no destination needs them.
+
+    Only an AWS primary has addresses known at deploy time (its NAT gateway's Elastic IP); a GCP
+    primary has no reserved egress address, so an Azure destination is refused here, at preview."""
+    primary = next(c for c in cells if c.role == "primary")
+    source = parts.get(primary.name)
+    firewalled = [
+        (index, c) for index, c in enumerate(config.cells) if c.name != primary.name and c.cloud == "azure"
+    ]
+    if not firewalled or source is None or source.storage is None:
+        return ()
+    if primary.cloud == "aws":
+        return tuple(source.cluster.egress_addresses)
+    if primary.cloud == "azure":
+        return ()  # two Azure cells are refused by build_registry_sync (one storage account per process)
+    index, cell = firewalled[0]
+    raise ConfigError(
+        context.stack_file,
+        f"mlfleet:cells[{index}].cloud",
+        f"is azure, but the primary cell ({primary.name}) is on {primary.cloud}: the Azure registry's "
+        "storage firewall admits the sync only from fixed public addresses, and that cell has no "
+        "reserved egress address",
+        f"make an aws cell the primary (its NAT gateway's Elastic IP is admitted), or put {cell.name} "
+        "on aws or gcp",
+    )
+
+
 def primary_signing_keys(primary: CellParts | None, target: CloudTarget) -> tuple[pulumi.Output[str], ...]:
     """The primary cell's public signing key (PEM from its KMS) for the other cells' verify keys; ()
     when it has none to give (Azure: a Key Vault key's material is not exposed; a warning says so)."""

@@ -59,7 +59,10 @@ def build_storage_layer(
     context: PlatformContext,
     target: CloudTarget,
     providers: Providers | None = None,
+    sync_sources: tuple[pulumi.Input[str], ...] = (),
 ) -> StorageLayer:
+    """`sync_sources`: public addresses the registry sync writes this cell's registry from (Azure's
+    storage firewall lists them; components/topology/registry_sync.sync_source_addresses)."""
     protect = config.deletion_protection or context.is_production
     key = encryption_key(context.name("key"), EncryptionKeyArgs(protect=protect), target, context)
     bucket_config = config.model_bucket
@@ -77,6 +80,7 @@ def build_storage_layer(
             abort_multipart_days=bucket_config.abort_multipart_days,
             replication_region=bucket_config.replication_region,
             allowed_networks=tuple(bucket_config.allowed_networks),
+            sync_source_addresses=sync_sources,
             protect=protect,
         ),
         target,

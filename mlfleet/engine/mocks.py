@@ -263,6 +263,9 @@ class PlanMocks(pulumi.runtime.Mocks):
             rid = f"{prefix}-{_digest(token, name, length=17)}"
             out.update(arn=f"arn:aws:ec2:{region}:{ACCOUNT_ID}:{prefix}/{rid}", ownerId=ACCOUNT_ID)
             return rid, out
+        if module == "ec2" and typ == "Eip":
+            # A deterministic public address (TEST-NET-2, RFC 5737): another cell's firewall lists it.
+            out["publicIp"] = f"198.51.100.{int(_digest(token, name), 16) % 254 + 1}"
         if module == "ec2" and typ == "LaunchTemplate":
             rid = f"lt-{_digest(token, name, length=17)}"
             out.update(

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from google.auth import identity_pool
 
+from mlfleet.engine.errors import PreviewError
 from mlfleet.engine.harness import preview_stack
 
 from .test_front_door import AWS_AZURE, BASE, preview
@@ -245,3 +246,61 @@ def test_every_other_cell_trusts_the_primarys_public_key(aws_to_gcp: dict[str, A
     own, pem = verify["mlfleet-staging-global-euw4-serving"].split(",")
     assert own == keys["euw4"] and pem.startswith("-----BEGIN PUBLIC KEY-----")
     assert len(Verifier([("primary", pem.encode())]).key_ids) == 1  # a real public key the library loads
+
+
+# --- the network path to a firewalled destination (AWS -> Azure, the dr stack as deployed) -------------
+
+
+@pytest.fixture(scope="module")
+def dr() -> dict[str, Any]:
+    return preview_stack("dr").data
+
+
+def test_the_azure_registry_admits_exactly_the_primarys_nat_address(dr: dict[str, Any]) -> None:
+    """The dr standby's storage account denies by default and admits one public address: the Elastic IP
+    of the NAT gateway the primary cluster's private subnets route the internet through, i.e. where the
+    sync pods' writes arrive from. Nothing else is listed."""
+    eip = one(dr, "aws:ec2/eip:Eip", "-use1-")
+    address = eip["outputs"]["publicIp"]
+    nat = one(dr, "aws:ec2/natGateway:NatGateway", "-use1-")
+    assert nat["propertyDependencies"]["allocationId"] == [eip["urn"]]
+    private = one(dr, "aws:ec2/routeTable:RouteTable", "-use1-gpu-private")
+    assert [r["cidrBlock"] for r in private["inputs"]["routes"]] == ["0.0.0.0/0"]
+    assert private["propertyDependencies"]["routes"] == [nat["urn"]]
+    account = one(dr, "azure-native:storage:StorageAccount", "-weu-models")
+    rules = account["inputs"]["networkRuleSet"]
+    assert account["inputs"]["publicNetworkAccess"] == "Enabled"
+    assert rules["defaultAction"] == "Deny"
+    assert rules["ipRules"] == [{"action": "Allow", "iPAddressOrRange": address}]
+    assert eip["urn"] in account["propertyDependencies"]["networkRuleSet"]
+
+
+def test_the_sync_writing_there_runs_in_the_primary_cluster(dr: dict[str, Any]) -> None:
+    """The CronJob that writes the Azure registry is scheduled on the EKS cluster (whose egress is the
+    admitted address), with the federated Azure identity for that very storage account."""
+    (job,) = sync_jobs(dr)
+    assert job["name"].endswith("-use1-registry-sync-weu")
+    provider = next(r for r in dr["resources"] if job["provider"].startswith(r["urn"] + "::"))
+    assert provider["type"] == "pulumi:providers:kubernetes" and "-use1-" in provider["name"]
+    account = one(dr, "azure-native:storage:StorageAccount", "-weu-models")
+    assert env(job)["AZURE_STORAGE_ACCOUNT_NAME"] == account["inputs"]["accountName"]
+    assert token_audience(job) == "api://AzureADTokenExchange"
+
+
+def test_other_destinations_and_one_cell_stacks_are_not_opened(aws_to_gcp: dict[str, Any]) -> None:
+    """The exception is for a firewalled destination only: an AWS -> GCP stack lists no address and sets
+    no public network access anywhere."""
+    assert not [r for r in aws_to_gcp["resources"] if "publicNetworkAccess" in r["inputs"]]
+
+
+def test_a_gcp_primary_with_an_azure_cell_is_refused(tmp_path: Path) -> None:
+    """A GKE cell has no reserved egress address to admit: refused at preview, naming the key."""
+    use1, euw4 = BASE["mlfleet:cells"]
+    weu = {**AWS_AZURE["mlfleet:cells"][1], "role": "active", "networkCidr": "10.40.0.0/16"}
+    cells = [{**use1, "role": "active"}, {**euw4, "role": "primary"}, weu]
+    with pytest.raises(PreviewError) as info:
+        preview(tmp_path, {**AWS_AZURE, "mlfleet:cells": cells}, "gcpazure")
+    message = str(info.value)
+    assert "Pulumi.gcpazure.yaml: config key 'mlfleet:cells[2].cloud' is azure" in message
+    assert "the primary cell (euw4) is on gcp" in message
+    assert "Traceback" not in message
