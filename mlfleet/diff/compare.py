@@ -456,6 +456,48 @@ def _whole(resource: dict[str, Any], action: str, masker: _Masker) -> ResourceCh
     )
 
 
+# Output strings shorter than this are too common to say where a reader uses them ("true", "80").
+_MIN_OUTPUT_CHARS = 8
+
+
+def _output_strings(head: dict[str, dict[str, Any]], urn: str) -> set[str]:
+    """The string values among a resource's outputs (an id, ARN, name, image reference) that are long
+    enough to say where a reader uses them."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str) and len(value) >= _MIN_OUTPUT_CHARS:
+            found.add(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk((head.get(urn) or {}).get("outputs"))
+    return found
+
+
+def _paths_reading(value: Any, outputs: set[str], path: str) -> list[str]:
+    """Where inside one input the source's outputs appear: the leaves holding one of them. Pulumi
+    records dependencies per top-level property (`spec`), but an unknown output reaches the provider
+    only at the leaf that reads it (a Deployment's `spec.template...image`, not `spec.selector`), and
+    that leaf decides a replacement. Empty when no output is found (the caller then takes the whole
+    property, erring towards a replacement)."""
+    if isinstance(value, str):
+        # Either way round: a reader may embed an output (an ARN in a policy document) or take a
+        # part of it (the image reference out of a push command's output line).
+        long_enough = len(value) >= _MIN_OUTPUT_CHARS
+        hit = any(output in value or (long_enough and value in output) for output in outputs)
+        return [path] if hit else []
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _paths_reading(v, outputs, join(path, k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _paths_reading(v, outputs, join(path, i))]
+    return []
+
+
 def _cascade(head: dict[str, dict[str, Any]], changes: dict[str, ResourceChange]) -> None:
     """A replaced or newly created resource has new outputs (a new id, ARN, name): every existing
     resource whose input reads them (the head plan's `propertyDependencies`) changes too, as it
@@ -490,7 +532,9 @@ def _cascade(head: dict[str, dict[str, Any]], changes: dict[str, ResourceChange]
                 change.caused_by.append(cause)
             if change.action == "replace":
                 continue
-            forced = replace_reasons(change.type, [prop]) + [
+            outputs = _output_strings(head, source.urn)
+            paths = _paths_reading(reader.get("inputs", {}).get(prop), outputs, prop)
+            forced = replace_reasons(change.type, paths or [prop]) + [
                 f"{p} (replaceOnChanges)" for p in reader.get("replaceOnChanges") or [] if overlaps(prop, p)
             ]
             if forced:

@@ -69,3 +69,41 @@ def test_a_top_level_input_that_is_not_an_identifier_is_diffed() -> None:
     head = plan(resources=[resource("dev", BUCKET, "b", {"bucket": "b", "odd-key": 2})])
     (change,) = compare_plans(base, head, "dev").resources
     assert change.action == "update" and change.properties[0].path == "odd-key"
+
+
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+COMMAND = "command:local:Command"
+
+
+def _deployment_reading_a_new_push(selector_reads_it: bool) -> tuple[dict, dict]:
+    """A Deployment whose `spec` reads a newly created push command's output. Pulumi records the
+    dependency on `spec` as a whole; where inside it the output lands decides the replacement."""
+    ref = "registry.example.com/serving:src-0a3c7a79b8675df6"
+    labels = {"app": "serving"}
+    spec = {
+        "selector": {"matchLabels": labels},
+        "template": {"metadata": {"labels": labels}, "spec": {"containers": [{"image": "serving:0.1.0"}]}},
+    }
+    base = plan(resources=[resource("dev", DEPLOYMENT, "serving", {"spec": spec})])
+    push = resource("dev", COMMAND, "push", {"create": f"push --ref {ref}"})
+    push["outputs"] = {"stdout": f"pushed {ref}@sha256:{'a' * 64}"}
+    new_spec = copy.deepcopy(spec)
+    new_spec["template"]["spec"]["containers"][0]["image"] = ref  # taken out of the output line
+    if selector_reads_it:
+        new_spec["selector"]["matchLabels"]["image"] = ref
+    deployment = resource("dev", DEPLOYMENT, "serving", {"spec": new_spec})
+    deployment["propertyDependencies"] = {"spec": [push["urn"]]}
+    return base, plan(resources=[push, deployment])
+
+
+def test_a_new_output_read_below_a_force_new_path_only_updates() -> None:
+    """The image changes, not spec.selector (force-new for a Deployment): an update, as the provider
+    sees the unknown output only at the image."""
+    diff = compare_plans(*_deployment_reading_a_new_push(selector_reads_it=False), "dev")
+    assert {r.name: r.action for r in diff.resources} == {"push": "create", "serving": "update"}
+
+
+def test_a_new_output_read_at_a_force_new_path_replaces() -> None:
+    diff = compare_plans(*_deployment_reading_a_new_push(selector_reads_it=True), "dev")
+    serving = next(r for r in diff.resources if r.name == "serving")
+    assert serving.action == "replace" and serving.replace_keys == ["spec.selector"]
