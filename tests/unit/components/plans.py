@@ -79,3 +79,12 @@ def with_webhooks(tmp_path: Path, stack: str) -> Plan:
         "bridge": {"webhook": {"url": "http://alert-bridge.monitoring.svc:8080/"}},
     }
     return preview_with(tmp_path, stack, {"mlfleet:monitoring": {**monitoring, "receivers": receivers}})
+
+
+def serving_ingress(plan: Any) -> dict[str, Any]:
+    """The serving Ingress (REST); where the cloud's ingress carries gRPC, a second Ingress
+    (`-grpc-ingress`) routes the gRPC paths to the same backend."""
+    ingresses = plan.of_type("kubernetes:networking.k8s.io/v1:Ingress")
+    rest = [i for i in ingresses if not i["name"].endswith("-grpc-ingress")]
+    assert len(rest) == 1, [i["name"] for i in ingresses]
+    return rest[0]

@@ -10,7 +10,7 @@ import pytest
 from components.addons import aws_load_balancer_controller as lbc
 from components.addons.external_dns import CHART_VERSION as DNS_CHART_VERSION
 from mlfleet.engine.harness import Plan, preview_stack
-from tests.unit.components.plans import statements, typed
+from tests.unit.components.plans import serving_ingress, statements, typed
 
 NAME = "mlfleet-dev-edge"
 ZONE_ID = "Z0123456789DEVEXAMPLE"
@@ -37,7 +37,7 @@ def test_certificate_is_validated_in_the_stack_zone_before_the_ingress_uses_it(d
     validation = typed(dev, "aws:acm/certificateValidation:CertificateValidation", f"{NAME}-cert")
     assert validation["inputs"]["certificateArn"] == cert["outputs"]["arn"]
     assert validation["inputs"]["validationRecordFqdns"] == [record["name"].rstrip(".")]
-    ingress = dev.one("kubernetes:networking.k8s.io/v1:Ingress")
+    ingress = serving_ingress(dev)
     assert (
         ingress["inputs"]["metadata"]["annotations"]["alb.ingress.kubernetes.io/certificate-arn"]
         == cert["outputs"]["arn"]

@@ -12,7 +12,7 @@ from components.addons.gcp_serving_edge import PROJECT_PERMISSIONS, ZONE_PERMISS
 from components.addons.serving_edge import DnsZone, ServingEdgeArgs
 from components.errors import ComponentArgumentError
 from mlfleet.engine.harness import preview_stack
-from tests.unit.components.plans import typed
+from tests.unit.components.plans import serving_ingress, typed
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 GCP = "mlfleet-gcp-dev-edge"
@@ -72,7 +72,7 @@ def test_aks_cert_manager_solves_dns01_in_the_zone_with_its_own_federated_identi
     assert azure_dns["resourceGroupName"] == "mlfleet-dns"
     assert azure_dns["managedIdentity"] == {"clientID": identity["outputs"]["clientId"]}
     assert release["urn"] in issuer["dependencies"]
-    ingress = plan.one("kubernetes:networking.k8s.io/v1:Ingress")
+    ingress = serving_ingress(plan)
     assert (
         ingress["inputs"]["metadata"]["annotations"]["cert-manager.io/cluster-issuer"]
         == "letsencrypt-azure-dns"

@@ -9,14 +9,7 @@ import pytest
 from components.errors import ComponentArgumentError
 from components.lb_5xx_alarm import LoadBalancer5xxAlarmArgs
 from mlfleet.engine.harness import preview_stack
-from tests.unit.components.plans import TAG_KEYS
-
-
-def _rest_ingress(plan):
-    """The serving Ingress (REST); the gRPC one shares its ALB through the IngressGroup."""
-    ingresses = plan.of_type("kubernetes:networking.k8s.io/v1:Ingress")
-    (rest,) = [i for i in ingresses if not i["name"].endswith("-grpc-ingress")]
-    return rest
+from tests.unit.components.plans import TAG_KEYS, serving_ingress
 
 
 def test_alarm_on_the_serving_alb_5xx_rate_notifies_the_configured_email():
@@ -42,7 +35,7 @@ def test_alarm_on_the_serving_alb_5xx_rate_notifies_the_configured_email():
         "requests": "RequestCount",
     }
     # The ALB the serving Ingress names, found by that name once it exists.
-    ingress = _rest_ingress(plan)["inputs"]["metadata"]["annotations"]
+    ingress = serving_ingress(plan)["inputs"]["metadata"]["annotations"]
     lb_name = ingress["alb.ingress.kubernetes.io/load-balancer-name"]
     for query in queries.values():
         if "metric" in query:
@@ -65,7 +58,7 @@ def test_alarm_on_the_serving_alb_5xx_rate_notifies_the_configured_email():
 def test_alarm_waits_for_the_serving_service():
     plan = preview_stack("dev")
     alarm = plan.one("mlfleet:aws:LoadBalancer5xxAlarm")
-    ingress = _rest_ingress(plan)
+    ingress = serving_ingress(plan)
     assert ingress["urn"] in alarm["dependencies"]
 
 

@@ -11,7 +11,7 @@ from components.errors import ComponentArgumentError
 from components.lb_5xx_alarm import LoadBalancer5xxAlarmArgs, load_balancer_5xx_alarm
 from components.target import CloudTarget
 from mlfleet.engine.harness import Plan, preview_stack, run_program
-from tests.unit.components.plans import TAG_KEYS
+from tests.unit.components.plans import TAG_KEYS, serving_ingress
 
 ACTION_GROUP = "azure-native:monitor:ActionGroup"
 RULE_GROUP = "azure-native:alertsmanagement:PrometheusRuleGroup"
@@ -61,7 +61,7 @@ def test_rule_group_is_scoped_to_the_cluster_and_its_metrics_workspace(plan):
 
 def test_alert_waits_for_the_serving_service(plan):
     alarm = plan.one("mlfleet:azure:LoadBalancer5xxAlarm")
-    ingress = plan.one("kubernetes:networking.k8s.io/v1:Ingress")
+    ingress = serving_ingress(plan)
     assert ingress["urn"] in alarm["dependencies"]
 
 
