@@ -59,7 +59,9 @@ class EksNetwork:
             )
             public.append(subnet)
         # The NAT gateway's Elastic IP: every pod's traffic to the internet leaves from it (private
-        # subnets route 0.0.0.0/0 to the NAT), so a registry that admits listed addresses admits it.
+        # subnets route 0.0.0.0/0 to the NAT; the VPC CNI SNATs pod traffic leaving the VPC to the
+        # node's address: awsdocs/amazon-eks-user-guide doc_source/external-snat.md), so a registry
+        # that admits listed addresses admits it.
         address = aws.ec2.Eip(f"{name}-nat", domain="vpc", tags=context.tags(), opts=opts)
         nat = aws.ec2.NatGateway(
             f"{name}-nat", subnet_id=public[0].id, allocation_id=address.id, tags=context.tags(), opts=opts

@@ -287,9 +287,9 @@ def test_the_sync_writing_there_runs_in_the_primary_cluster(dr: dict[str, Any]) 
     assert token_audience(job) == "api://AzureADTokenExchange"
 
 
-def test_other_destinations_and_one_cell_stacks_are_not_opened(aws_to_gcp: dict[str, Any]) -> None:
-    """The exception is for a firewalled destination only: an AWS -> GCP stack lists no address and sets
-    no public network access anywhere."""
+def test_a_stack_without_an_azure_destination_opens_nothing(aws_to_gcp: dict[str, Any]) -> None:
+    """The exception is for a firewalled destination only: an AWS -> GCP stack sets no public network
+    access anywhere."""
     assert not [r for r in aws_to_gcp["resources"] if "publicNetworkAccess" in r["inputs"]]
 
 
