@@ -10,6 +10,9 @@ Two halves, same shape on every cloud:
 - the CronJob (components/kubernetes/registry_sync.py) in the primary cell's cluster, one per
   destination, running `mlfleet-registry sync <destination>` with those credentials; the source is
   read with the primary's own `registry-sync` workload identity.
+A destination that admits listed addresses only (an Azure storage account: default Deny, private
+endpoint for its own VNet) also admits the primary's egress addresses (the NAT gateway's Elastic IP of
+an EKS primary; components/topology/registry_sync.py `sync_source_addresses`).
 
 Inside one cloud native replication stays (S3 replication, dual-region GCS, Azure object replication;
 mlfleet:modelBucket); this block is for registries on another cloud.
