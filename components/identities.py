@@ -25,6 +25,12 @@ WORKLOADS: tuple[str, ...] = ("trainer", "serving", "registry-sync")
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 # The GitHub environment of .github/workflows/drift.yml: its jobs get the read-only drift identity.
 DRIFT_ENVIRONMENT = "drift"
+# model-release.yml moves registry aliases (candidate, rollback, promote) as the CI deployer: its
+# canary job runs `pulumi up` and signs alias moves in one `mlfleet release run` process, and the
+# deployer could grant itself these anyway (it manages the stack's IAM, docs/delivery.md). So the
+# deployer gets exactly this workload's registry grants (one source of truth) and the signing
+# key's signer permissions (components/signing_key.py SIGNERS), nothing else of the data plane.
+ALIAS_WRITER = "trainer"
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _REF_PART = re.compile(r"^[A-Za-z0-9_./-]+$")
@@ -122,12 +128,24 @@ class WorkloadIdentity:
     object_id: pulumi.Output[str] | None = None
 
 
+@dataclass(frozen=True)
+class ReleaseIdentity:
+    """The identity model-release.yml moves aliases with (today the CI deployer, see ALIAS_WRITER)."""
+
+    # AWS role ARN / GCP service account email / Azure managed identity client id.
+    principal: pulumi.Output[str]
+    # Azure: the managed identity's object (principal) id, what role assignments name.
+    object_id: pulumi.Output[str] | None = None
+
+
 class Identities(Protocol):
     workloads: dict[str, WorkloadIdentity]
     # The CI deployer (role ARN / service account email / client id); None without mlfleet:github.
     deployer: pulumi.Output[str] | None
     # The drift workflow's read-only identity (same kinds); None without mlfleet:github.
     drift_reader: pulumi.Output[str] | None
+    # Who may write the registry prefix and sign alias moves from CI; None without mlfleet:github.
+    release: ReleaseIdentity | None
 
 
 def identities(

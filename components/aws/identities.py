@@ -24,8 +24,16 @@ from components import deployer_types
 from components.aws import deployer_permissions
 from components.aws.model_bucket import AwsModelBucket
 from components.aws.policy_documents import Statement, document, read_prefix, use_key, write_prefix
+from components.aws.signing_key import role_name
 from components.context import PlatformContext
-from components.identities import GITHUB_ISSUER, GithubDeployer, IdentitiesArgs, WorkloadIdentity
+from components.identities import (
+    ALIAS_WRITER,
+    GITHUB_ISSUER,
+    GithubDeployer,
+    IdentitiesArgs,
+    ReleaseIdentity,
+    WorkloadIdentity,
+)
 from components.model_bucket import RegistryLocation
 from components.target import CloudTarget
 
@@ -78,6 +86,7 @@ class AwsIdentities(pulumi.ComponentResource):
     workloads: dict[str, WorkloadIdentity]
     deployer: pulumi.Output[str] | None
     drift_reader: pulumi.Output[str] | None
+    release: ReleaseIdentity | None
 
     def __init__(
         self,
@@ -115,9 +124,18 @@ class AwsIdentities(pulumi.ComponentResource):
             self.workloads[workload] = WorkloadIdentity(
                 workload, args.namespace, role.arn, {ROLE_ARN_ANNOTATION: role.arn} if irsa else {}
             )
-        self.deployer = self.drift_reader = None
+        self.deployer = self.drift_reader = self.release = None
         if args.github is not None:
             self.deployer, self.drift_reader = self._deployer(name, args.github, target, context)
+            # The alias writer's registry statements (bucket prefix read+write, bucket key) on the
+            # deployer role, inline: its managed policies are the type table's, nothing else.
+            aws.iam.RolePolicy(
+                f"{name}-deployer-registry",
+                role=self.deployer.apply(role_name),
+                policy=document(*workload_statements(ALIAS_WRITER, bucket, ())),
+                opts=target.opts(self),
+            )
+            self.release = ReleaseIdentity(self.deployer)
         outputs: dict[str, Any] = {w: i.principal for w, i in self.workloads.items()}
         self.register_outputs(
             {"workloads": outputs, "deployer": self.deployer, "driftReader": self.drift_reader}

@@ -68,6 +68,16 @@ class AwsSigningKey(pulumi.ComponentResource):
                 ),
                 opts=target.opts(self),
             )
+        if identities.release is not None:
+            # model-release.yml's alias moves: sign with the key, read its public key to verify.
+            aws.iam.RolePolicy(
+                f"{name}-release",
+                role=identities.release.principal.apply(role_name),
+                policy=document(
+                    {"Sid": "ReleaseSigning", "Effect": "Allow", "Action": SIGN_ACTIONS, "Resource": key.arn}
+                ),
+                opts=target.opts(self),
+            )
         self.key_arn = key.arn
         self.key_uri = key.arn.apply(lambda arn: f"awskms:///{arn}")
         self.register_outputs({"key_uri": self.key_uri, "key_arn": self.key_arn})

@@ -27,7 +27,13 @@ from components.azure.authorization import (
 )
 from components.azure.model_bucket import AzureModelBucket
 from components.context import PlatformContext
-from components.identities import GITHUB_ISSUER, IdentitiesArgs, WorkloadIdentity
+from components.identities import (
+    ALIAS_WRITER,
+    GITHUB_ISSUER,
+    IdentitiesArgs,
+    ReleaseIdentity,
+    WorkloadIdentity,
+)
 from components.target import CloudTarget
 
 CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
@@ -74,10 +80,18 @@ def federate(
     )
 
 
+def registry_role(
+    workload: str, reader: pulumi.Output[str], writer: pulumi.Output[str]
+) -> pulumi.Output[str]:
+    """The data role `workload` holds on the registry container: the trainer writes, others read."""
+    return writer if workload == "trainer" else reader
+
+
 class AzureIdentities(pulumi.ComponentResource):
     workloads: dict[str, WorkloadIdentity]
     deployer: pulumi.Output[str] | None
     drift_reader: pulumi.Output[str] | None
+    release: ReleaseIdentity | None
 
     def __init__(
         self,
@@ -106,7 +120,7 @@ class AzureIdentities(pulumi.ComponentResource):
                 )
             # Data roles on the registry container only (never the account, group or subscription).
             grants: list[tuple[pulumi.Input[str], pulumi.Output[str]]] = [
-                (bucket.container_scope, writer if workload == "trainer" else reader)
+                (bucket.container_scope, registry_role(workload, reader, writer))
             ]
             if workload == "registry-sync":
                 # A destination is a container resource id: write there, nowhere else.
@@ -122,9 +136,9 @@ class AzureIdentities(pulumi.ComponentResource):
                 pod_labels={USE_LABEL: "true"},
                 object_id=identity.principal_id,
             )
-        self.deployer = self.drift_reader = None
+        self.deployer = self.drift_reader = self.release = None
         if args.github is not None:
-            self.deployer = self._github_identity(
+            deployer = self._github_identity(
                 f"{name}-deployer",
                 args.github.subject,
                 azure_native.authorization.PermissionArgs(
@@ -134,6 +148,17 @@ class AzureIdentities(pulumi.ComponentResource):
                 target,
                 context,
             )
+            self.deployer = deployer.client_id
+            # model-release.yml's alias moves: the alias writer's data role on the registry container.
+            assign_role(
+                f"{name}-deployer-registry",
+                deployer.principal_id,
+                registry_role(ALIAS_WRITER, reader, writer),
+                bucket.container_scope,
+                target,
+                self,
+            )
+            self.release = ReleaseIdentity(deployer.client_id, deployer.principal_id)
             # The drift workflow's read-only identity: the reads of the same table.
             self.drift_reader = self._github_identity(
                 f"{name}-drift",
@@ -146,7 +171,7 @@ class AzureIdentities(pulumi.ComponentResource):
                 ),
                 target,
                 context,
-            )
+            ).client_id
         outputs: dict[str, Any] = {w: i.principal for w, i in self.workloads.items()}
         self.register_outputs(
             {"workloads": outputs, "deployer": self.deployer, "driftReader": self.drift_reader}
@@ -159,7 +184,7 @@ class AzureIdentities(pulumi.ComponentResource):
         permissions: azure_native.authorization.PermissionArgs,
         target: CloudTarget,
         context: PlatformContext,
-    ) -> pulumi.Output[str]:
+    ) -> azure_native.managedidentity.UserAssignedIdentity:
         """A managed identity only the GitHub OIDC subject `subject` federates to, with a custom role of
         `permissions` (generated from components/azure/deployer_permissions.py) on the stack's group."""
         identity = managed_identity(name, target, context, self)
@@ -177,4 +202,4 @@ class AzureIdentities(pulumi.ComponentResource):
             opts=target.opts(self),
         )
         assign_role(name, identity.principal_id, role.id, group_id, target, self)
-        return identity.client_id
+        return identity

@@ -63,6 +63,11 @@ class AzureSigningKey(pulumi.ComponentResource):
             assert identity.object_id is not None  # AzureIdentities sets it
             role = roles["signer" if workload in SIGNERS else "verifier"]
             assign_role(f"{name}-{workload}", identity.object_id, role.id, key.id, target, self)
+        if identities.release is not None:  # model-release.yml's alias moves
+            assert identities.release.object_id is not None  # AzureIdentities sets it
+            assign_role(
+                f"{name}-release", identities.release.object_id, roles["signer"].id, key.id, target, self
+            )
         self.key_id = key.id
         # https://<vault>.vault.azure.net/keys/<name> -> azurekms://<vault>.vault.azure.net/<name>
         self.key_uri = key.key_uri.apply(

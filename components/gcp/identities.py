@@ -4,6 +4,7 @@ Actions deployer through Workload Identity Federation (pool + provider with an a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
@@ -14,12 +15,15 @@ from components.context import PlatformContext, compact_name
 from components.gcp import deployer_permissions
 from components.gcp.model_bucket import GcpModelBucket
 from components.identities import (
+    ALIAS_WRITER,
     DRIFT_ENVIRONMENT,
     GITHUB_ISSUER,
     GithubDeployer,
     IdentitiesArgs,
+    ReleaseIdentity,
     WorkloadIdentity,
 )
+from components.model_bucket import RegistryLocation
 from components.target import CloudTarget
 
 SA_ANNOTATION = "iam.gke.io/gcp-service-account"
@@ -73,6 +77,7 @@ class GcpIdentities(pulumi.ComponentResource):
     workloads: dict[str, WorkloadIdentity]
     deployer: pulumi.Output[str] | None
     drift_reader: pulumi.Output[str] | None
+    release: ReleaseIdentity | None
 
     def __init__(
         self,
@@ -96,35 +101,48 @@ class GcpIdentities(pulumi.ComponentResource):
                 target,
                 self,
             )
-            member = account.email.apply(lambda email: f"serviceAccount:{email}")
-            grants: list[tuple[pulumi.Input[str], str, str]] = [
-                (bucket.bucket_name, bucket.prefix, READ_ROLE)
-            ]
-            if workload == "trainer":
-                grants.append((bucket.bucket_name, bucket.prefix, WRITE_ROLE))
-            if workload == "registry-sync":
-                grants += [
-                    (d.bucket, d.prefix, role) for d in destinations for role in (READ_ROLE, WRITE_ROLE)
-                ]
-            for index, (granted, prefix, role) in enumerate(grants):
-                gcp.storage.BucketIAMMember(
-                    f"{name}-{workload}-{index}",
-                    bucket=granted,
-                    role=role,
-                    member=member,
-                    condition=prefix_condition(granted, prefix, f"{prefix}-prefix-only"),
-                    opts=target.opts(self),
-                )
+            self._grant_registry(f"{name}-{workload}", workload, account.email, bucket, destinations, target)
             self.workloads[workload] = WorkloadIdentity(
                 workload, args.namespace, account.email, {SA_ANNOTATION: account.email}
             )
-        self.deployer = self.drift_reader = None
+        self.deployer = self.drift_reader = self.release = None
         if args.github is not None:
             self.deployer, self.drift_reader = self._deployer(name, args.github, target, context)
+            # model-release.yml's alias moves: the alias writer's bucket grants on the deployer.
+            self._grant_registry(f"{name}-deployer", ALIAS_WRITER, self.deployer, bucket, (), target)
+            self.release = ReleaseIdentity(self.deployer)
         outputs: dict[str, Any] = {w: i.principal for w, i in self.workloads.items()}
         self.register_outputs(
             {"workloads": outputs, "deployer": self.deployer, "driftReader": self.drift_reader}
         )
+
+    def _grant_registry(
+        self,
+        name: str,
+        workload: str,
+        email: pulumi.Output[str],
+        bucket: GcpModelBucket,
+        destinations: Sequence[RegistryLocation],
+        target: CloudTarget,
+    ) -> None:
+        """Object roles on the registry prefix only: trainer read+write, serving read, registry-sync
+        read here and read+write on its destinations. No key grant: the bucket's CMEK is used by the
+        Cloud Storage service agent, not by the caller (components/gcp/model_bucket.py)."""
+        member = email.apply(lambda e: f"serviceAccount:{e}")
+        grants: list[tuple[pulumi.Input[str], str, str]] = [(bucket.bucket_name, bucket.prefix, READ_ROLE)]
+        if workload == "trainer":
+            grants.append((bucket.bucket_name, bucket.prefix, WRITE_ROLE))
+        if workload == "registry-sync":
+            grants += [(d.bucket, d.prefix, role) for d in destinations for role in (READ_ROLE, WRITE_ROLE)]
+        for index, (granted, prefix, role) in enumerate(grants):
+            gcp.storage.BucketIAMMember(
+                f"{name}-{index}",
+                bucket=granted,
+                role=role,
+                member=member,
+                condition=prefix_condition(granted, prefix, f"{prefix}-prefix-only"),
+                opts=target.opts(self),
+            )
 
     def _deployer(
         self, name: str, github: GithubDeployer, target: CloudTarget, context: PlatformContext

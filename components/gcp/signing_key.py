@@ -52,9 +52,14 @@ class GcpSigningKey(pulumi.ComponentResource):
             # Keys cannot be deleted in GCP; protect keeps prod from even trying.
             opts=target.opts(self, protect=args.protect, retain_on_delete=args.protect),
         )
-        for workload, identity in identities.workloads.items():
-            member = identity.principal.apply(lambda email: f"serviceAccount:{email}")
-            roles = SIGNER_ROLES if workload in SIGNERS else VERIFIER_ROLES
+        holders = {
+            w: (i.principal, SIGNER_ROLES if w in SIGNERS else VERIFIER_ROLES)
+            for w, i in identities.workloads.items()
+        }
+        if identities.release is not None:  # model-release.yml's alias moves
+            holders["release"] = (identities.release.principal, SIGNER_ROLES)
+        for workload, (email, roles) in holders.items():
+            member = email.apply(lambda e: f"serviceAccount:{e}")
             for role in roles:
                 gcp.kms.CryptoKeyIAMMember(
                     f"{name}-{workload}-{role.rsplit('.', 1)[-1].lower()}",

@@ -69,9 +69,12 @@ def test_gcp_key_is_an_ec_p256_signing_key_with_roles_on_that_key_only() -> None
             assert not member["name"].startswith("mlfleet-gcp-dev-signing")
             continue
         grants.setdefault(member["inputs"]["member"], set()).add(member["inputs"]["role"])
-    by_workload = {next(w for w in ("trainer", "serving", "regi") if w in m): r for m, r in grants.items()}
+    holders = ("trainer", "serving", "regi", "deployer")
+    by_workload = {next(w for w in holders if w in m): r for m, r in grants.items()}
     assert by_workload == {
         "trainer": {"roles/cloudkms.signer", "roles/cloudkms.publicKeyViewer"},
+        # model-release.yml's alias moves (components/identities.py ALIAS_WRITER)
+        "deployer": {"roles/cloudkms.signer", "roles/cloudkms.publicKeyViewer"},
         "serving": {"roles/cloudkms.publicKeyViewer"},
         "regi": {"roles/cloudkms.publicKeyViewer"},
     }

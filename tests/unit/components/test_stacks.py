@@ -11,7 +11,7 @@ from mlfleet.engine.harness import preview_stack
 from tests.unit.components.plans import TAG_KEYS, storage_layer
 
 # Resources (components included) of the five storage and identity blocks per stack.
-EXPECTED_COUNTS = {"dev": 52, "staging": 52, "prod": 73, "gcp-dev": 39, "azure-dev": 37}
+EXPECTED_COUNTS = {"dev": 54, "staging": 54, "prod": 75, "gcp-dev": 43, "azure-dev": 39}
 # Logical names may carry only deterministic parts: no random suffixes.
 NAME = re.compile(r"^mlfleet-{stack}-(key|models|images|id|signing)(-[a-z0-9-]+)?$")
 
