@@ -149,7 +149,8 @@ class AzureIdentities(pulumi.ComponentResource):
                 context,
             )
             self.deployer = deployer.client_id
-            # model-release.yml's alias moves: the alias writer's data role on the registry container.
+            # model-release.yml's alias moves: the alias writer's data role on the registry container
+            # (no key grant: the account's CMK is used through its CMK identity, model_bucket.py).
             assign_role(
                 f"{name}-deployer-registry",
                 deployer.principal_id,

@@ -127,7 +127,8 @@ class GcpIdentities(pulumi.ComponentResource):
     ) -> None:
         """Object roles on the registry prefix only: trainer read+write, serving read, registry-sync
         read here and read+write on its destinations. No key grant: the bucket's CMEK is used by the
-        Cloud Storage service agent, not by the caller (components/gcp/model_bucket.py)."""
+        Cloud Storage service agent, callers need only storage.objects.create/get (cloud.google.com
+        storage/docs/encryption/using-customer-managed-keys, "Before you begin")."""
         member = email.apply(lambda e: f"serviceAccount:{e}")
         grants: list[tuple[pulumi.Input[str], str, str]] = [(bucket.bucket_name, bucket.prefix, READ_ROLE)]
         if workload == "trainer":
