@@ -63,7 +63,9 @@ class AzureModelBucket(pulumi.ComponentResource):
         )
         replicated = args.replication_region is not None
         # Object replication needs the change feed on the source account.
-        account, container = self._account(name, args, target, context, key, workspace, replicated)
+        account, container = self._account(
+            name, args, target, context, key, workspace, replicated, args.sync_source_addresses
+        )
         self.replica = None
         self.replica_account_id = None
         if args.replication_region is not None:
@@ -92,6 +94,7 @@ class AzureModelBucket(pulumi.ComponentResource):
         key: AzureEncryptionKey,
         workspace: azure_native.operationalinsights.Workspace,
         change_feed: bool,
+        sync_sources: tuple[pulumi.Input[str], ...] = (),
     ) -> tuple[azure_native.storage.StorageAccount, azure_native.storage.BlobContainer]:
         """One hardened account + container (primary or replica): every property applies to both."""
         group = target.resource_group_name
@@ -100,7 +103,8 @@ class AzureModelBucket(pulumi.ComponentResource):
         # "IP or IP range in CIDR format. Only IPV4 address is allowed" (azure-native 3.29
         # storage/_inputs.py); no /31, /32 or RFC 1918 ranges (Azure Storage firewall limitations,
         # learn.microsoft.com/azure/storage/common/storage-network-security-limitations).
-        allowed: list[pulumi.Input[str]] = [*args.allowed_networks, *args.sync_source_addresses]
+        # The sync writes the primary account only: the replica (object replication) gets no addresses.
+        allowed: list[pulumi.Input[str]] = [*args.allowed_networks, *sync_sources]
         account = azure_native.storage.StorageAccount(
             name,
             account_name=compact_name(name, 24, alphanumeric=True),
@@ -120,7 +124,7 @@ class AzureModelBucket(pulumi.ComponentResource):
             # public_network_access: 'Enabled' | 'Disabled' | 'SecuredByPerimeter'); the default Deny
             # still refuses every address not listed.
             public_network_access=(
-                azure_native.storage.PublicNetworkAccess.ENABLED if args.sync_source_addresses else None
+                azure_native.storage.PublicNetworkAccess.ENABLED if sync_sources else None
             ),
             network_rule_set=azure_native.storage.NetworkRuleSetArgs(
                 default_action=azure_native.storage.DefaultAction.DENY,

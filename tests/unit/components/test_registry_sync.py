@@ -13,8 +13,12 @@ from typing import Any
 import pytest
 from google.auth import identity_pool
 
+from components.context import PlatformContext
+from components.topology.config import PlatformConfig
+from components.topology.providers import cloud_target
+from components.topology.storage_identity import build_storage_layer
 from mlfleet.engine.errors import PreviewError
-from mlfleet.engine.harness import preview_stack
+from mlfleet.engine.harness import preview_stack, run_program
 
 from .test_front_door import AWS_AZURE, BASE, preview
 
@@ -304,3 +308,32 @@ def test_a_gcp_primary_with_an_azure_cell_is_refused(tmp_path: Path) -> None:
     assert "Pulumi.gcpazure.yaml: config key 'mlfleet:cells[2].cloud' is azure" in message
     assert "the primary cell (euw4) is on gcp" in message
     assert "Traceback" not in message
+
+
+def test_an_azure_replica_account_admits_no_sync_address() -> None:
+    """Object replication makes the replica read-only, so no sync writes it: only the registry account
+    the sync writes lists the source address and states public network access Enabled."""
+    config = PlatformConfig.model_validate(
+        {
+            "environment": "prod",
+            "owner": "ml-platform",
+            "costCenter": "cc-1234",
+            "cloud": "azure",
+            "region": "westeurope",
+            "modelBucket": {"replicationRegion": "northeurope"},
+        }
+    )
+    context = PlatformContext("mlfleet", "prod", config.environment, config.owner, config.cost_center)
+    plan = run_program(
+        lambda: build_storage_layer(
+            config, context, cloud_target(config, context), sync_sources=("198.51.100.7",)
+        ),
+        stack="prod",
+    )
+    account = "azure-native:storage:StorageAccount"
+    accounts = {r["name"]: r["inputs"] for r in plan.data["resources"] if r["type"] == account}
+    main, replica = accounts["mlfleet-prod-models"], accounts["mlfleet-prod-models-northeurope"]
+    assert main["networkRuleSet"]["ipRules"] == [{"action": "Allow", "iPAddressOrRange": "198.51.100.7"}]
+    assert main["publicNetworkAccess"] == "Enabled"
+    assert replica["networkRuleSet"]["ipRules"] == []
+    assert "publicNetworkAccess" not in replica
