@@ -82,6 +82,9 @@ class ServingServiceArgs:
     canary_alias: str | None = None
     canary_weight: float = 0.0
     shadow_alias: str | None = None
+    # The cluster's network block (TrainingClusterArgs.network_cidr): on AWS the load balancer's
+    # targets are pod IPs reached from the VPC, and the serving NetworkPolicy admits that block.
+    network_cidr: str | None = None
     # Readiness goes false after this long without reading the alias (0: never; behind a front door).
     alias_max_age_seconds: int = 0
 
@@ -151,5 +154,7 @@ def serving_service(
 ) -> ServingService:
     from components.kubernetes.ingress_flavor import ingress_flavor
     from components.kubernetes.serving_service import KubernetesServingService
+    from components.training_cluster import DEFAULT_NETWORK_CIDR
 
-    return KubernetesServingService(name, args, ingress_flavor(cloud), provider, labels, opts)
+    network = args.network_cidr or DEFAULT_NETWORK_CIDR
+    return KubernetesServingService(name, args, ingress_flavor(cloud, network), provider, labels, opts)

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from components.identities import WorkloadIdentity
     from components.target import CloudTarget
 
+# The cluster network (VPC / VNet / subnet ranges) when the stack gives none.
+DEFAULT_NETWORK_CIDR = "10.0.0.0/16"
+
 
 @dataclass(frozen=True)
 class GpuPoolArgs:
@@ -60,7 +63,7 @@ class TrainingClusterArgs:
     # Customer-managed key for Kubernetes secrets: KMS key ARN / Cloud KMS key id / Key Vault key URL.
     encryption_key: pulumi.Input[str] | None = None
     # Address space of the cluster network (AWS VPC, GCP subnet, Azure VNet).
-    network_cidr: str = "10.0.0.0/16"
+    network_cidr: str = DEFAULT_NETWORK_CIDR
     # Azure: the Key Vault (resource id) holding encryption_key; the cluster identity may use its keys.
     key_vault_id: pulumi.Input[str] | None = None
     # Workload identities (by workload) whose service accounts the cluster binds once it exists:

@@ -46,7 +46,9 @@ class IngressFlavor:
 NGINX_GRPC = {"nginx.ingress.kubernetes.io/backend-protocol": "GRPC"}
 
 
-def ingress_flavor(cloud: Cloud, vpc_cidr: str = "10.0.0.0/16") -> IngressFlavor:
+def ingress_flavor(cloud: Cloud, vpc_cidr: str) -> IngressFlavor:
+    """How the cloud's ingress reaches the serving pods; `vpc_cidr`: the cluster's network block
+    (AWS: the ALB's ENIs, which the serving NetworkPolicy must admit, are in it)."""
     if cloud == "aws":
         # AWS Load Balancer Controller in IP mode: the ALB's ENIs live in the VPC.
         return IngressFlavor(

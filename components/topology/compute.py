@@ -313,6 +313,7 @@ def build_compute_layer(
             canary_weight=serving.canary.weight if serving.canary else 0.0,
             shadow_alias=serving.shadow.alias if serving.shadow else None,
             alias_max_age_seconds=config.front_door.registry_max_age if config.front_door else 0,
+            network_cidr=cluster_args.network_cidr,
             tls_cluster_issuer=edge.tls_cluster_issuer if edge else None,
             ingress_annotations=edge.ingress_annotations if edge else {},
             ingress_depends_on=edge.ready if edge else (),
