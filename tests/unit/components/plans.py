@@ -51,8 +51,9 @@ def storage_layer(plan: Plan) -> Plan:
 
 
 def encryption_key(plan: Plan, token: str) -> dict[str, Any]:
-    """The stack's bucket/cluster encryption key of type `token` (the registry signing key is beside it)."""
-    keys = [r for r in plan.of_type(token) if not r["name"].endswith("-signing")]
+    """The stack's bucket/cluster encryption key of type `token`: the one the EncryptionKey block
+    creates (the registry signing key and the notification topics' keys are beside it)."""
+    keys = [r for r in plan.of_type(token) if ":EncryptionKey$" in r["urn"]]
     assert len(keys) == 1, [r["name"] for r in keys]
     return keys[0]
 
