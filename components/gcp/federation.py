@@ -18,7 +18,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.context import PlatformContext, compact_name
-from components.gcp.identities import READ_ROLE, WRITE_ROLE, prefix_condition
+from components.gcp.identities import READ_ROLE, WRITE_ROLE, pool_subject_account, prefix_condition
 from components.gcp.model_bucket import GcpModelBucket
 from components.registry_sync import CONFIG_DIR, RegistrySyncWriterArgs, SyncCredentials, subject, token_path
 from components.target import CloudTarget
@@ -121,23 +121,9 @@ class GcpRegistrySyncWriter(pulumi.ComponentResource):
             oidc=gcp.iam.WorkloadIdentityPoolProviderOidcArgs(issuer_uri=args.source_issuer),
             opts=target.opts(self),
         )
-        account = gcp.serviceaccount.Account(
-            name,
-            account_id=compact_name(name, 30),
-            display_name=f"mlfleet registry sync from {args.source_cloud} ({who})",
-            project=target.project,
-            opts=target.opts(self),
-        )
-        gcp.serviceaccount.IAMMember(
-            f"{name}-wif",
-            service_account_id=account.name,
-            role="roles/iam.workloadIdentityUser",
-            # google.subject is the token's `sub`: this one Kubernetes service account, nothing else.
-            member=pool.name.apply(
-                lambda pool_name: f"principal://iam.googleapis.com/{pool_name}/subject/{who}"
-            ),
-            opts=target.opts(self),
-        )
+        # google.subject is the token's `sub`: this one Kubernetes service account, nothing else.
+        display = f"mlfleet registry sync from {args.source_cloud} ({who})"
+        account = pool_subject_account(name, display, pool.name, who, target, self)
         grant_prefix(name, account.email, bucket, target, self)
         audience = pulumi.Output.concat("//iam.googleapis.com/", provider.name)
         self.principal = account.email

@@ -60,6 +60,34 @@ def workload_account(
     return account, binding
 
 
+def pool_subject_account(
+    name: str,
+    display_name: str,
+    pool_name: pulumi.Output[str],
+    subject: str,
+    target: CloudTarget,
+    parent: pulumi.Resource,
+) -> gcp.serviceaccount.Account:
+    """A Google service account that exactly one identity of a workload identity pool may act as
+    (roles/iam.workloadIdentityUser for `principal://.../<pool>/subject/<subject>`; the pool's
+    provider maps google.subject from the token's `sub`): GitHub jobs, other clouds' pods."""
+    account = gcp.serviceaccount.Account(
+        name,
+        account_id=compact_name(name, 30),
+        display_name=display_name,
+        project=target.project,
+        opts=target.opts(parent),
+    )
+    gcp.serviceaccount.IAMMember(
+        f"{name}-wif",
+        service_account_id=account.name,
+        role="roles/iam.workloadIdentityUser",
+        member=pool_name.apply(lambda pool: f"principal://iam.googleapis.com/{pool}/subject/{subject}"),
+        opts=target.opts(parent),
+    )
+    return account
+
+
 def prefix_condition(
     bucket_name: pulumi.Input[str], prefix: str, title: str
 ) -> gcp.storage.BucketIAMMemberConditionArgs:
@@ -212,21 +240,7 @@ class GcpIdentities(pulumi.ComponentResource):
     ) -> pulumi.Output[str]:
         """A service account only the GitHub OIDC subject `subject` impersonates, holding a project
         custom role with `permissions` (generated from components/gcp/deployer_permissions.py)."""
-        account = gcp.serviceaccount.Account(
-            name,
-            account_id=compact_name(name, 30),
-            display_name=display_name,
-            project=target.project,
-            opts=target.opts(self),
-        )
-        gcp.serviceaccount.IAMMember(
-            f"{name}-wif",
-            service_account_id=account.name,
-            role="roles/iam.workloadIdentityUser",
-            # google.subject is mapped from the token's `sub` claim above.
-            member=pool_name.apply(lambda pool: f"principal://iam.googleapis.com/{pool}/subject/{subject}"),
-            opts=target.opts(self),
-        )
+        account = pool_subject_account(name, display_name, pool_name, subject, target, self)
         role = gcp.projects.IAMCustomRole(
             name,
             role_id=compact_name(name, 64, alphanumeric=True),
