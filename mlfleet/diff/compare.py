@@ -515,6 +515,7 @@ def _cascade(head: dict[str, dict[str, Any]], changes: dict[str, ResourceChange]
     queue = [urn for urn, c in changes.items() if c.action in ("replace", "create")]
     while queue:
         source = changes[queue.pop(0)]
+        outputs = _output_strings(head, source.urn)  # once per source, not per reader
         for urn, prop in readers.get(source.urn, []):
             change = changes.get(urn)
             if change is not None and change.action == "create":
@@ -532,7 +533,6 @@ def _cascade(head: dict[str, dict[str, Any]], changes: dict[str, ResourceChange]
                 change.caused_by.append(cause)
             if change.action == "replace":
                 continue
-            outputs = _output_strings(head, source.urn)
             paths = _paths_reading(reader.get("inputs", {}).get(prop), outputs, prop)
             forced = replace_reasons(change.type, paths or [prop]) + [
                 f"{p} (replaceOnChanges)" for p in reader.get("replaceOnChanges") or [] if overlaps(prop, p)
