@@ -43,11 +43,9 @@ AZURITE_ACCOUNT = "devstoreaccount1"  # Azurite's default account
 
 
 def _azurite() -> str:
-    from mlfleet.rehearse.clouds import REPO_ROOT
-    from mlfleet.rehearse.tools import find_tool
+    from mlfleet.rehearse.clouds import azurite_binary
 
-    local = REPO_ROOT / ".tools" / "node" / "bin" / "azurite-blob"  # where `make tools` puts it
-    found = str(local) if local.exists() else find_tool("azurite-blob")
+    found = azurite_binary()
     if found is None:
         raise DrillError(
             "azurite-blob is not installed (azure cells); run `make tools` (npm install azurite)"

@@ -52,6 +52,12 @@ KEY_VARIABLES = (SIGNING_KEY_ENV, VERIFY_KEYS_ENV)
 STAND_IN_KEY_PATH = "/var/run/mlfleet-rehearsal/signing.pem"
 
 
+def azurite_binary() -> str | None:
+    """azurite-blob where `make tools` installs it (npm, .tools/node/bin), else on PATH."""
+    local = REPO_ROOT / ".tools" / "node" / "bin" / "azurite-blob"
+    return str(local) if local.exists() else shutil.which("azurite-blob")
+
+
 @dataclass
 class Bucket:
     scheme: str
@@ -111,8 +117,7 @@ class CloudStandIn:
             self._start_azurite(log)
 
     def _start_azurite(self, log: Path) -> None:
-        binary = REPO_ROOT / ".tools" / "node" / "bin" / "azurite-blob"
-        found = str(binary) if binary.exists() else shutil.which("azurite-blob")
+        found = azurite_binary()
         if not found:
             raise RehearsalError("azurite-blob is not installed", fix="make tools (npm install azurite)")
         if not self.storage_account:
