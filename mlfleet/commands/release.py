@@ -113,7 +113,9 @@ def _finish(release: Any, rollout: Any, candidate: Any, verdict: Any, promote: b
     typer.echo(verdict.report())
     _output(verdict=verdict.outcome, version=candidate.version, production=candidate.production)
     if verdict.outcome != "pass":
-        release.roll_back(candidate, "; ".join(verdict.reasons))
+        release.roll_back(
+            candidate.model, candidate.version, "; ".join(verdict.reasons), gated_against=candidate.production
+        )
         return EXIT_ROLLED_BACK if verdict.outcome == "fail" else EXIT_INCONCLUSIVE
     if promote and not rollout.needs_approval:
         release.promote(candidate, f"canary passed ({verdict.figures.window_seconds:.0f} s window)")
@@ -137,7 +139,9 @@ def _analyze_or_withdraw(release: Any, prom: Any, candidate: Any, limits: Any, r
     try:
         return analyze(prom, candidate, limits, _say, ready_timeout=ready_timeout)
     except ReleaseError as exc:
-        release.roll_back(candidate, f"no verdict: {exc}")
+        release.roll_back(
+            candidate.model, candidate.version, f"no verdict: {exc}", gated_against=candidate.production
+        )
         raise
 
 
@@ -263,8 +267,11 @@ def promote_command(
 def rollback_command(
     model: str = typer.Argument(..., help="Model name."),
     version: str = typer.Argument(..., help="The candidate version the canary serves."),
-    production: str = typer.Option(
-        ..., "--production", help="Production's version (the canary goes back to it)."
+    production: str | None = typer.Option(
+        None,
+        "--production",
+        help="The production version the candidate was compared against (optional: the canary goes "
+        "to production's current version; the output says if production moved since).",
     ),
     reason: str = typer.Option(..., "--reason", help="Why (recorded in the audit log)."),
     registry: str | None = REGISTRY,
@@ -272,11 +279,10 @@ def rollback_command(
     apply: bool = APPLY,
     actor: str | None = ACTOR,
 ) -> None:
-    """Point `candidate` back at production's version and set the canary weight to 0."""
-    from mlfleet.release.candidate import Candidate
+    """Point `candidate` (if it still serves VERSION) at production's version, then the canary weight to 0."""
 
     def go() -> None:
         _rollout, release = _context(registry, stack, apply, actor)
-        release.roll_back(Candidate(model, version, production), reason)
+        release.roll_back(model, version, reason, gated_against=production)
 
     _guard(go)

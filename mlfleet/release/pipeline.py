@@ -2,7 +2,8 @@
 
 Alias moves are compare-and-swap (mlfleet_registry): a promotion moves production only from the
 version the candidate was gated and compared against, so a release never overwrites a production
-someone else changed meanwhile; a rollback moves the candidate alias back only from the candidate."""
+someone else changed meanwhile; a rollback moves the candidate alias, only from the candidate, onto
+what production serves now (mlfleet_registry.rollback_canary, shared with the alert hook)."""
 
 from __future__ import annotations
 
@@ -71,20 +72,36 @@ class Release:
     say: Say
     aliases: Aliases = Aliases()
 
-    def roll_back(self, candidate: Candidate, reason: str) -> None:
-        """The candidate alias back onto production's version (the canary slot then serves
-        production within one alias poll), then the canary weight to 0 where it is deployed."""
-        _move(
-            self.registry,
-            candidate.model,
-            self.aliases.candidate,
-            candidate.production,
-            candidate.version,
-            actor=self.who,
-            reason=f"release rollback of {candidate.version}: {reason}"[:500],
-            event="rollback",
-        )
-        self.say(f"rolled back: {self.aliases.candidate} -> {candidate.production} (was {candidate.version})")
+    def roll_back(self, model: str, version: str, reason: str, *, gated_against: str | None = None) -> None:
+        """The candidate alias off `version`, onto production's current version (the canary slot then
+        serves production within one alias poll; mlfleet_registry.rollback_canary), then the canary
+        weight to 0 where it is deployed. Run again, it moves nothing and sets the weight again."""
+        from mlfleet_registry import RegistryError, rollback_canary
+
+        try:
+            moved = rollback_canary(
+                self.registry,
+                model,
+                canary=self.aliases.candidate,
+                primary=self.aliases.production,
+                actor=self.who,
+                reason=f"release rollback of {version}: {reason}",
+                expected=version,
+            )
+        except RegistryError as exc:
+            raise ReleaseError(str(exc)) from None
+        if moved is None:
+            self.say(
+                f"nothing to roll back: {self.aliases.candidate} already serves production's version "
+                "(or is not set)"
+            )
+        else:
+            since = (
+                f"; production moved from {gated_against} since the candidate was gated"
+                if gated_against and gated_against != moved
+                else ""
+            )
+            self.say(f"rolled back: {self.aliases.candidate} -> {moved} (was {version}{since})")
         self.control.canary_off()
 
     def promote(self, candidate: Candidate, reason: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+from mlfleet_registry.canary import rollback_canary
 from mlfleet_registry.errors import (
     AliasConflict,
     IntegrityError,
@@ -56,5 +57,6 @@ __all__ = [
     "VersionDeleted",
     "VersionExists",
     "open_registry",
+    "rollback_canary",
     "sync_registries",
 ]

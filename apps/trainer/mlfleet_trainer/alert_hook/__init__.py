@@ -6,6 +6,6 @@ Alerts labelled `action: rollback` (a failing canary) move the canary alias back
 alias serves. It runs from the trainer image (`python -m mlfleet_trainer.alert_hook`): the same
 registry library, no new image.
 
-`alerts` decides (pure), `kube` talks to the Kubernetes API, `canary` moves the alias, `server` is
-the hardened HTTP front.
+`alerts` decides (pure), `kube` talks to the Kubernetes API, `server` is the hardened HTTP front;
+the alias move is `mlfleet_registry.rollback_canary`, the same one `mlfleet release` uses.
 """

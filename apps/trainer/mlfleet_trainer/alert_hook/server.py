@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from mlfleet_trainer.alert_hook.alerts import Limiter, PayloadError, Request, job_name, requests
-from mlfleet_trainer.alert_hook.canary import rollback_canary
 from mlfleet_trainer.alert_hook.kube import KubeApi, KubeError, job_from_cronjob
 
 log = logging.getLogger("mlfleet.alert_hook")
@@ -143,19 +142,19 @@ class Receiver:
         return (f"created Job {name}", True) if api.create_job(job) else (f"Job {name} already exists", True)
 
     def _rollback(self, request: Request) -> tuple[str, bool]:
-        from mlfleet_registry import RegistryError, open_registry
+        from mlfleet_registry import RegistryError, open_registry, rollback_canary
 
         s = self.settings
         try:
             moved = rollback_canary(
                 open_registry(s.registry_url),
                 request.model,
-                s.canary_alias,
-                s.primary_alias,
+                canary=s.canary_alias,
+                primary=s.primary_alias,
                 actor="mlfleet-alert-hook",
                 reason=f"alert {request.alertname} ({request.fingerprint})",
             )
-        except (RegistryError, ValueError) as err:
+        except RegistryError as err:
             raise KubeError(f"rollback of {request.model}: {err}") from err
         if moved is None:
             return f"{s.canary_alias} already serves {s.primary_alias}'s version (or is not set)", True
