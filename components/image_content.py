@@ -14,10 +14,19 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-# The base the deploy builds use (the Dockerfiles' BASE_IMAGE has no default on purpose). Digest as
-# verified against Docker Hub by another project's ADR (its ADR names the check); re-verify when
-# moving it with `docker buildx imagetools inspect python:3.11-slim-bookworm`. Part of the content
-# key: moving the base gives every app a new tag.
+# The base the deploy builds use (the Dockerfiles' BASE_IMAGE has no default on purpose). Part of
+# the content key: moving the base gives every app a new tag.
+# The digest is NOT verified against Docker Hub (checked 2026-12-02, no registry access here):
+# - docker-library/repo-info repos/python/remote/3.11-slim-bookworm.md, the registry-side record of
+#   the tag, does not list it in the two stored versions (commits 33a22f41, bc9bbb47: the 2026-08-25
+#   build of Python 3.11.16, index sha256:0bee7276... and sha256:fe556eaf..., amd64 sha256:2fc9207f...);
+#   the index digest changes at every rebuild, and the older versions are not stored here.
+# - Several unrelated public repositories pin the same digest as python:3.11-slim-bookworm, one
+#   recording it as the OCI index of 3.11.16-slim-bookworm (official-images revision fe89472b,
+#   linux/amd64 manifest sha256:bb3a5d38...). So it is most likely a real, older index digest of
+#   this tag, not the current one. Before a deploy build relies on it, run
+#   `docker buildx imagetools inspect docker.io/library/python@sha256:2e32f7d3...` (it must list
+#   linux/amd64 python 3.11) or move it to the tag's current digest from that command.
 DEPLOY_BASE_IMAGE = (
     "docker.io/library/python:3.11-slim-bookworm"
     "@sha256:2e32f7d302adc1c37428355c1e646897c0c53f4fd60b6a551245fb90ee129f91"
