@@ -1,5 +1,6 @@
 """`mlfleet release start`: the exact `pulumi` commands that set a stack's canary, and the gate
-refusing versions that did not pass it against today's production (exit 3, nothing moved)."""
+refusing versions that did not pass it against today's production (exit 3, nothing moved); and
+`mlfleet release rollback` by hand."""
 
 from __future__ import annotations
 
@@ -69,3 +70,33 @@ def test_without_a_verdict_the_canary_is_withdrawn(registry: str) -> None:
     assert f"rolled back: candidate -> v0001 (was {version})" in result.output
     assert "Traceback" not in result.output
     assert open_registry(registry).aliases(MODEL)["candidate"] == "v0001"
+
+
+def test_rollback_by_hand_twice_and_without_production(registry: str) -> None:
+    """`release rollback MODEL V`: `candidate` back on production's version, weight 0 printed for the
+    stack; run again (a retried runbook step), it moves nothing and still sets the weight to 0."""
+    version = publish_gated(registry, _dummy())
+    open_registry(registry).set_alias(MODEL, "candidate", version, actor="test", reason="canary")
+    argv = [
+        "release",
+        "rollback",
+        MODEL,
+        version,
+        "--reason",
+        "by hand",
+        "--stack",
+        "prod",
+        "--registry",
+        registry,
+    ]
+    first = CliRunner().invoke(app, argv)
+    assert first.exit_code == 0, first.output
+    assert f"rolled back: candidate -> v0001 (was {version})" in first.output
+    assert "run: pulumi config set --path mlfleet:serving.canary.weight 0 --stack prod" in first.output
+    second = CliRunner().invoke(app, argv)
+    assert second.exit_code == 0, second.output
+    assert "nothing to roll back" in second.output
+    assert "mlfleet:serving.canary.weight 0" in second.output
+    history = open_registry(registry).alias_history(MODEL, "candidate")
+    assert [h["event"] for h in history] == ["promote", "rollback"]
+    assert history[-1]["reason"] == f"release rollback of {version}: by hand"
