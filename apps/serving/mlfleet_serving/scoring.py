@@ -15,14 +15,7 @@ from mlfleet_serving.errors import ApiError
 from mlfleet_serving.models import ServedModel
 from mlfleet_serving.settings import ServingSettings
 from mlfleet_serving.state import ServingState
-from mlfleet_serving.validation import (
-    RowErrors,
-    check_values,
-    parse_json,
-    predict_matrix,
-    require_json,
-    v2_matrix,
-)
+from mlfleet_serving.validation import RowErrors, body_matrix, check_values, require_json
 
 log = logging.getLogger("mlfleet.serving")
 
@@ -120,9 +113,7 @@ ROW_ERRORS = ("report", "fail")
 
 async def score(state: ServingState, served: ServedModel, body: bytes, v2: bool) -> Scored:
     """A REST body (/predict or v2 JSON): parse, then `infer`."""
-    payload = parse_json(body)
-    parse = v2_matrix if v2 else predict_matrix
-    x = parse(payload, served.bounds, state.settings.max_batch_rows, b"true" in body or b"false" in body)
+    payload, x = body_matrix(body, v2, served.bounds, state.settings.max_batch_rows)
     outputs, per_row = v2_options(payload) if v2 else predict_options(payload)
     return await infer(state, served, x, outputs, per_row, payload)
 

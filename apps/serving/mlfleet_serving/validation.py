@@ -10,6 +10,7 @@ from typing import Any, Literal
 import numpy as np
 import orjson
 
+from mlfleet_serving import json_matrix
 from mlfleet_serving.errors import ApiError
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -160,9 +161,10 @@ def predict_matrix(payload: Any, bounds: FeatureBounds, max_rows: int, scan: boo
     return _to_matrix(rows, len(bounds.names), "instances", scan)
 
 
-def v2_matrix(payload: Any, bounds: FeatureBounds, max_rows: int, scan: bool = False) -> np.ndarray:
-    """Open Inference Protocol v2: one input tensor of shape [rows, features] (data flat or nested)."""
-    n = len(bounds.names)
+def v2_shape(payload: Any, n_features: int, max_rows: int) -> list[int]:
+    """The checks of a v2 request up to its tensor's data: one input tensor of shape
+    [rows, n_features] (at most max_rows) and a numeric datatype. Returns the shape."""
+    n = n_features
     if not isinstance(payload, dict) or not isinstance(payload.get("inputs"), list) or not payload["inputs"]:
         raise _invalid('the body must be {"inputs": [{"name", "shape", "datatype", "data"}]}')
     if len(payload["inputs"]) != 1:
@@ -170,7 +172,7 @@ def v2_matrix(payload: Any, bounds: FeatureBounds, max_rows: int, scan: bool = F
     tensor = payload["inputs"][0]
     if not isinstance(tensor, dict):
         raise _invalid("inputs[0] must be an object with name, shape, datatype and data")
-    shape, datatype, data = tensor.get("shape"), tensor.get("datatype"), tensor.get("data")
+    shape, datatype = tensor.get("shape"), tensor.get("datatype")
     if isinstance(shape, list):  # 2.0 is an integer in JSON Schema (and to JSON), so take it as one
         shape = [int(s) if isinstance(s, float) and s.is_integer() else s for s in shape]
     if (
@@ -187,6 +189,14 @@ def v2_matrix(payload: Any, bounds: FeatureBounds, max_rows: int, scan: bool = F
         raise ApiError(413, "batch_too_large", f"{shape[0]} rows exceed the limit of {max_rows} per request")
     if not isinstance(datatype, str) or datatype not in V2_NUMERIC:
         raise _invalid(f"inputs[0].datatype {datatype!r:.20} is not numeric; use FP32, FP64 or INT64")
+    return shape
+
+
+def v2_matrix(payload: Any, bounds: FeatureBounds, max_rows: int, scan: bool = False) -> np.ndarray:
+    """Open Inference Protocol v2: one input tensor of shape [rows, features] (data flat or nested)."""
+    n = len(bounds.names)
+    shape = v2_shape(payload, n, max_rows)
+    data = payload["inputs"][0].get("data")
     if not isinstance(data, list):
         raise _invalid("inputs[0].data must be a list of numbers (flat or nested)")
     if data and not isinstance(data[0], list):
@@ -199,6 +209,26 @@ def v2_matrix(payload: Any, bounds: FeatureBounds, max_rows: int, scan: bool = F
     if x.shape[0] != shape[0]:
         raise _invalid(f"inputs[0].data has {x.shape[0]} rows; shape says {shape[0]}")
     return x
+
+
+def body_matrix(body: bytes, v2: bool, bounds: FeatureBounds, max_rows: int) -> tuple[Any, np.ndarray]:
+    """A REST body (v2 infer or /predict) as (request, feature matrix): a well-formed numeric body
+    straight from the JSON text (json_matrix.py), anything else through orjson and the checks above,
+    which name what is wrong. The request keeps every key but the numbers when the former took it."""
+    n = len(bounds.names)
+    found = json_matrix.parse(body, v2, n, max_rows)
+    if found is not None:
+        if not v2:
+            return found.payload, found.values.reshape(-1, n)
+        rows = v2_shape(found.payload, n, max_rows)[0]  # the errors of v2_matrix, in its order
+        if len(found.values) == rows * n:  # else v2_matrix says which of data and shape is off
+            return found.payload, found.values.reshape(rows, n)
+    payload = parse_json(body)
+    # A true/false among the numbers would become 1.0/0.0 in a matrix: look for them only if the
+    # body has one (a scan of the body is cheaper than one over the values).
+    scan = b"true" in body or b"false" in body
+    parse = v2_matrix if v2 else predict_matrix
+    return payload, parse(payload, bounds, max_rows, scan)
 
 
 def check_values(

@@ -10,37 +10,48 @@ from fastapi.testclient import TestClient
 
 from tests.apps.serving.conftest import AUTH, MODEL, VALID_ROW
 
+# Malformed bodies and words their 422 must contain; test_json_matrix.py runs them through both
+# parsing paths too.
+MALFORMED_INSTANCES: list[tuple[Any, str]] = [
+    ({"instances": [VALID_ROW[:29]]}, "has 29 features; the model expects 30"),
+    ({"instances": [VALID_ROW, VALID_ROW[:5]]}, "instances[1] has 5 features"),
+    ({"instances": [[*VALID_ROW[:29], "x"]]}, "instances[0][29] must be a number"),
+    ({"instances": [[*VALID_ROW[:29], None]]}, "instances[0][29] must be a number"),
+    ({"instances": [[*VALID_ROW[:29], True]]}, "must be a number"),
+    ({"instances": []}, "empty"),
+    ({"instances": "rows"}, "must be a list of rows"),
+    ({"instances": [5]}, "must be a list of 30 numbers"),
+    ({"rows": [VALID_ROW]}, '{"instances"'),
+    ([VALID_ROW], '{"instances"'),
+    ({"instances": [{"mean_radius": 1.0}]}, "does not match the feature schema"),
+    # Batches of 16+ rows take the one-pass matrix build: rows of 29 and 31 values (the right
+    # total) must not be read across the row boundary, nor a string, null, bool or nested list.
+    (
+        {"instances": [VALID_ROW] * 3 + [VALID_ROW[:29], [*VALID_ROW, 1.0]] + [VALID_ROW] * 15},
+        "instances[3] has 29",
+    ),
+    ({"instances": [VALID_ROW] * 19 + [[*VALID_ROW[:29], "x"]]}, "instances[19][29] must be a number"),
+    ({"instances": [VALID_ROW] * 19 + [[*VALID_ROW[:29], None]]}, "instances[19][29] must be a number"),
+    ({"instances": [VALID_ROW] * 19 + [[*VALID_ROW[:29], False]]}, "instances[19][29] must be a number"),
+    ({"instances": [VALID_ROW] * 19 + [[*VALID_ROW[:29], [1.0]]]}, "instances[19][29] must be a number"),
+]
+
+MALFORMED_TENSORS: list[tuple[dict[str, Any], str]] = [
+    ({"name": "x", "shape": [1, 29], "datatype": "FP64", "data": VALID_ROW[:29]}, "expects 30 features"),
+    ({"name": "x", "shape": [2, 30], "datatype": "FP64", "data": VALID_ROW}, "needs 60"),
+    ({"name": "x", "shape": [1, 30], "datatype": "BYTES", "data": VALID_ROW}, "not numeric"),
+    ({"name": "x", "shape": [1, 30], "datatype": {}, "data": VALID_ROW}, "not numeric"),  # was a 500
+    ({"name": "x", "shape": [30], "datatype": "FP64", "data": VALID_ROW}, "shape must be [rows, 30]"),
+    ({"name": "x", "shape": [0, 30], "datatype": "FP64", "data": []}, "at least 1 row"),
+    ({"name": "x", "shape": [1, 30], "datatype": "FP64", "data": "abc"}, "must be a list"),
+]
+
 
 def _post(client: TestClient, body: Any) -> Any:
     return client.post("/predict", json=body, headers=AUTH)
 
 
-@pytest.mark.parametrize(
-    ("body", "needle"),
-    [
-        ({"instances": [VALID_ROW[:29]]}, "has 29 features; the model expects 30"),
-        ({"instances": [VALID_ROW, VALID_ROW[:5]]}, "instances[1] has 5 features"),
-        ({"instances": [[*VALID_ROW[:29], "x"]]}, "instances[0][29] must be a number"),
-        ({"instances": [[*VALID_ROW[:29], None]]}, "instances[0][29] must be a number"),
-        ({"instances": [[*VALID_ROW[:29], True]]}, "must be a number"),
-        ({"instances": []}, "empty"),
-        ({"instances": "rows"}, "must be a list of rows"),
-        ({"instances": [5]}, "must be a list of 30 numbers"),
-        ({"rows": [VALID_ROW]}, '{"instances"'),
-        ([VALID_ROW], '{"instances"'),
-        ({"instances": [{"mean_radius": 1.0}]}, "does not match the feature schema"),
-        # Batches of 16+ rows take the one-pass matrix build: rows of 29 and 31 values (the right
-        # total) must not be read across the row boundary, nor a string, null, bool or nested list.
-        (
-            {"instances": [VALID_ROW] * 3 + [VALID_ROW[:29], [*VALID_ROW, 1.0]] + [VALID_ROW] * 15},
-            "instances[3] has 29",
-        ),
-        ({"instances": [VALID_ROW] * 19 + [[*VALID_ROW[:29], "x"]]}, "instances[19][29] must be a number"),
-        ({"instances": [VALID_ROW] * 19 + [[*VALID_ROW[:29], None]]}, "instances[19][29] must be a number"),
-        ({"instances": [VALID_ROW] * 19 + [[*VALID_ROW[:29], False]]}, "instances[19][29] must be a number"),
-        ({"instances": [VALID_ROW] * 19 + [[*VALID_ROW[:29], [1.0]]]}, "instances[19][29] must be a number"),
-    ],
-)
+@pytest.mark.parametrize(("body", "needle"), MALFORMED_INSTANCES)
 def test_malformed_instances_are_422_with_the_place(client: TestClient, body: Any, needle: str) -> None:
     response = _post(client, body)
     assert response.status_code == 422, response.text
@@ -100,18 +111,7 @@ def test_out_of_range_flag_policy_serves_and_flags(make_client) -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    ("tensor", "needle"),
-    [
-        ({"name": "x", "shape": [1, 29], "datatype": "FP64", "data": VALID_ROW[:29]}, "expects 30 features"),
-        ({"name": "x", "shape": [2, 30], "datatype": "FP64", "data": VALID_ROW}, "needs 60"),
-        ({"name": "x", "shape": [1, 30], "datatype": "BYTES", "data": VALID_ROW}, "not numeric"),
-        ({"name": "x", "shape": [1, 30], "datatype": {}, "data": VALID_ROW}, "not numeric"),  # was a 500
-        ({"name": "x", "shape": [30], "datatype": "FP64", "data": VALID_ROW}, "shape must be [rows, 30]"),
-        ({"name": "x", "shape": [0, 30], "datatype": "FP64", "data": []}, "at least 1 row"),
-        ({"name": "x", "shape": [1, 30], "datatype": "FP64", "data": "abc"}, "must be a list"),
-    ],
-)
+@pytest.mark.parametrize(("tensor", "needle"), MALFORMED_TENSORS)
 def test_v2_malformed_tensors_are_422(client: TestClient, tensor: dict[str, Any], needle: str) -> None:
     response = client.post(f"/v2/models/{MODEL}/infer", json={"inputs": [tensor]}, headers=AUTH)
     assert response.status_code == 422, response.text
