@@ -20,9 +20,12 @@ Inputs (bare git mirrors, read with `git show <ref>:<path>`; the refs are in SOU
   Plus the generator's hand-kept `forceNewMap` (provider/pkg/gen/replacement.go: e.g. an AgentPool's
   vmSize, a ManagedCluster's dnsPrefix and networkProfile.serviceCidr, a location), read from a copy
   of that file into mlfleet/diff/data/azure_native_force_new.json (`--azure-native-replacement FILE
-  --azure-native-commit SHA`; the repository is too large to mirror here). Create-only body
-  properties from the REST specs (x-ms-mutability) live in the provider's generated metadata, which is
-  not published: they are NOT in the data (see docs/pr-diffs.md, "Where replacements come from").
+  --azure-native-commit SHA`; the repository is too large to mirror here). And the create-only body
+  properties of the Azure REST specs (`x-ms-mutability` without "update", resource level only, as the
+  generator's properties.go decides), read from the definitions snapshotted in
+  mlfleet/diff/data/azure_native_specs.json for the resource types listed there, at the API version the
+  installed SDK names per resource (`--azure-specs DIR --azure-specs-commit SHA` re-snapshots them from
+  a checkout of Azure/azure-rest-api-specs; too large to mirror here). Other types: not in the data.
 
 Rerun: `.venv/bin/python scripts/gen_replacements.py` (add `--mirrors DIR` if the mirrors are not in
 /work/.mirror; fetch them with `git clone --mirror https://github.com/<owner>/<repo>` into
@@ -37,6 +40,7 @@ import datetime
 import importlib.metadata
 import importlib.util
 import json
+import posixpath
 import re
 import subprocess
 import sys
@@ -1180,6 +1184,211 @@ def _azure_force_new(sdk: SdkNames, data: ProviderData) -> dict[str, list[str]]:
     return out
 
 
+# ---------------------------------------------------------------------------------------------------
+# azure-native: create-only body properties from the Azure REST API specs
+#
+# pulumi-azure-native's generator marks a resource's body property ForceNew when its `x-ms-mutability`
+# has "create" but not "update" (provider/pkg/gen/properties.go forceNew/propChangeForcesRecreate),
+# but only at the resource's own level: the body definition's properties, those of `allOf` parents and
+# of `x-ms-client-flatten` containers (genProperties with isType=false). Below that (isType=true) it
+# records ForceNewSetOnReferencedType, which provider/pkg/provider/diff.go does not read: a create-only
+# property of a nested object (a StorageAccount's encryption.services.blob.keyType) is an update.
+# A `$ref` with sibling keys takes the target with the siblings' extensions laid over it and readOnly
+# OR'ed (provider/pkg/openapi ResolveSchema); read-only properties are no inputs; a later definition's
+# property replaces an earlier one of the same name (propertyBag.merge: own properties, then allOf).
+
+AZURE_SPECS = ROOT / "mlfleet" / "diff" / "data" / "azure_native_specs.json"
+_API_VERSION_DOC = re.compile(r"Uses Azure REST API version ([0-9A-Za-z-]+?)\.?\s")
+_KEPT_SCHEMA_KEYS = (
+    "$ref",
+    "allOf",
+    "readOnly",
+    "x-ms-client-flatten",
+    "x-ms-client-name",
+    "x-ms-mutability",
+)
+
+
+class AzureSpecs:
+    """Swagger documents by their path in Azure/azure-rest-api-specs (`specification/...`)."""
+
+    def __init__(self, documents: dict[str, dict]) -> None:
+        self.documents = documents
+        self.missing: set[str] = set()  # `doc#/definitions/Name` refs not in the documents
+
+    def _target(self, doc: str, ref: str) -> tuple[str, str]:
+        file, _, pointer = ref.partition("#")
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(doc), file)) if file else doc
+        return target, pointer.removeprefix("/definitions/")
+
+    def resolve(self, doc: str, schema: dict) -> tuple[str, dict]:
+        """The schema a `$ref` points at, with the referring schema's extensions laid over it."""
+        ref = schema.get("$ref")
+        if not ref:
+            return doc, schema
+        target, name = self._target(doc, ref)
+        found = self.documents.get(target, {}).get("definitions", {}).get(name)
+        if found is None:
+            self.missing.add(f"{target}#/definitions/{name}")
+            found = {}
+        merged = dict(found)
+        merged.update({k: v for k, v in schema.items() if k.startswith("x-")})
+        merged["readOnly"] = bool(found.get("readOnly") or schema.get("readOnly"))
+        merged.pop("$ref", None)
+        return target, merged
+
+    def body_properties(self, doc: str, schema: dict) -> dict[str, bool]:
+        """The resource-level input properties of a body schema (SDK name -> force-new)."""
+        out: dict[str, bool] = {}
+        for name in sorted(schema.get("properties", {})):
+            prop = schema["properties"][name]
+            where, resolved = self.resolve(doc, prop)
+            if name == "etag":  # never an input (properties.go genProperties)
+                continue
+            if prop.get("x-ms-client-flatten") is True and "additionalProperties" not in resolved:
+                out.update(self.body_properties(where, resolved))
+                continue
+            if resolved.get("readOnly"):
+                continue
+            mutability = resolved.get("x-ms-mutability")
+            client = resolved.get("x-ms-client-name")
+            sdk = client[:1].lower() + client[1:] if isinstance(client, str) and client else name
+            out[sdk] = mutability is not None and "create" in mutability and "update" not in mutability
+        for parent in schema.get("allOf", []):
+            out.update(self.body_properties(*self.resolve(doc, parent)))
+        return out
+
+    def trimmed(self, roots: list[tuple[str, str]]) -> dict[str, dict]:
+        """The definitions `body_properties` reads from `roots` (doc, definition), cut to the keys it
+        reads: whole where it walks their properties (bodies, allOf parents, flattened containers),
+        a stub of their own keys where a property only refers to them."""
+        out: dict[str, dict] = {}
+        walked: set[tuple[str, str]] = set()
+
+        def cut(schema: dict) -> dict:
+            entry = {k: schema[k] for k in _KEPT_SCHEMA_KEYS if k in schema}
+            if "additionalProperties" in schema:
+                entry["additionalProperties"] = bool(schema["additionalProperties"])
+            return entry
+
+        def keep(doc: str, name: str, whole: bool) -> None:
+            found = self.documents.get(doc, {}).get("definitions", {}).get(name)
+            if found is None or (doc, name) in walked:
+                return
+            defs = out.setdefault(doc, {})
+            entry = defs.setdefault(name, cut(found))
+            if not whole:
+                return
+            walked.add((doc, name))
+            props = found.get("properties")
+            if props is not None:
+                entry["properties"] = {n: cut(p) for n, p in props.items()}
+            for p in (props or {}).values():
+                if p.get("$ref"):
+                    keep(*self._target(doc, p["$ref"]), whole=p.get("x-ms-client-flatten") is True)
+            for parent in found.get("allOf", []):
+                if parent.get("$ref"):
+                    keep(*self._target(doc, parent["$ref"]), whole=True)
+
+        for doc, name in roots:
+            keep(doc, name, whole=True)
+        return out
+
+
+def _sdk_api_version(path: Path) -> str | None:
+    found = _API_VERSION_DOC.search(path.read_text(encoding="utf-8"))
+    return found.group(1) if found else None
+
+
+def write_azure_specs(specs_dir: Path, commit: str) -> None:
+    """Re-read the documents AZURE_SPECS names from a checkout of Azure/azure-rest-api-specs at
+    `commit` and snapshot the definitions the generator reads (the repository is too large to mirror)."""
+    manifest = json.loads(AZURE_SPECS.read_text(encoding="utf-8"))
+    documents: dict[str, dict] = {}
+    for path in sorted(specs_dir.rglob("*.json")):
+        rel = path.relative_to(specs_dir).as_posix()
+        if rel.startswith("specification/"):
+            documents[rel] = json.loads(path.read_text(encoding="utf-8"))
+    specs = AzureSpecs(documents)
+    roots = [(r["spec"], r["body"]) for r in manifest["resources"].values()]
+    for doc, _ in roots:
+        if doc not in documents:
+            raise SystemExit(
+                f"error: {specs_dir}/{doc} not found (the spec of a resource in {AZURE_SPECS.name})"
+            )
+    manifest["documents"] = {
+        doc: {"commit": commit, "definitions": dict(sorted(defs.items()))}
+        for doc, defs in sorted(specs.trimmed(roots).items())
+    }
+    AZURE_SPECS.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _azure_create_only(sdk: SdkNames, data: ProviderData) -> dict[str, list[str]]:
+    """Create-only body properties per token, for the resources whose specs AZURE_SPECS holds (at the
+    API version the installed SDK was generated from: each resource's docstring names it)."""
+    if not AZURE_SPECS.exists():
+        data.notes.append(f"create-only (x-ms-mutability) properties not read: {AZURE_SPECS.name} is missing")
+        return {}
+    manifest = json.loads(AZURE_SPECS.read_text(encoding="utf-8"))
+    documents = manifest["documents"]
+    specs = AzureSpecs({doc: {"definitions": d["definitions"]} for doc, d in documents.items()})
+    out: dict[str, list[str]] = {}
+    unknown: list[str] = []
+    for token, resource in sorted(manifest["resources"].items()):
+        path = sdk.tokens.get(token)
+        if path is None:
+            raise SystemExit(
+                f"error: {AZURE_SPECS.name}: {token} is not in the installed pulumi_azure_native"
+            )
+        version = _sdk_api_version(path)
+        if version != resource["apiVersion"]:
+            raise SystemExit(
+                f"error: {AZURE_SPECS.name}: {token} is generated from API version {version} in "
+                f"pulumi-azure-native {importlib.metadata.version('pulumi-azure-native')}, the spec read "
+                f"is {resource['apiVersion']} ({resource['spec']}): read that version's spec "
+                "(see docs/pr-diffs.md, 'Where replacements come from')"
+            )
+        body = specs.resolve(resource["spec"], {"$ref": f"#/definitions/{resource['body']}"})
+        properties = specs.body_properties(*body)
+        inputs = sdk.names(path)
+        by_letters = {name.lower(): name for name in inputs}
+        for name in sorted(n for n, force in properties.items() if force):
+            declared = name if name in inputs else by_letters.get(name.lower())
+            if declared is None:
+                unknown.append(f"{token} {name}")
+                continue
+            out.setdefault(token, []).append(declared)
+    for doc, entry in sorted(documents.items()):
+        data.sources.append(
+            {
+                "repo": "Azure/azure-rest-api-specs",
+                "ref": entry["commit"],
+                "commit": entry["commit"],
+                "paths": f"{doc} (via mlfleet/diff/data/{AZURE_SPECS.name})",
+                "note": "x-ms-mutability of the resource-level body properties",
+            }
+        )
+    read = sorted(manifest["resources"])
+    data.notes.append(
+        f"create-only (x-ms-mutability) body properties read for {len(read)} resource types: "
+        + ", ".join(t.removeprefix("azure-native:") for t in read)
+        + "; for every other type they are not in the data"
+    )
+    if specs.missing:
+        by_doc: dict[str, list[str]] = {}
+        for ref in sorted(specs.missing):
+            doc, _, name = ref.partition("#/definitions/")
+            by_doc.setdefault(doc, []).append(name)
+        data.notes.append(
+            "definitions a resource-level property refers to that were not read (a definition's own "
+            "x-ms-mutability would apply to that property; not checked): "
+            + "; ".join(f"{doc}: {', '.join(names)}" for doc, names in by_doc.items())
+        )
+    if unknown:
+        data.notes.append("create-only properties the installed SDK does not declare: " + ", ".join(unknown))
+    return out
+
+
 def gen_azure_native() -> ProviderData:
     """Path parameters of each resource's ARM URL. The provider replaces on any change of one
     (provider/pkg/provider/diff.go calculateDetailedDiff: "All the parameters that are part of the
@@ -1194,11 +1403,12 @@ def gen_azure_native() -> ProviderData:
             "ref": "installed SDK pulumi_azure_native " + importlib.metadata.version("pulumi-azure-native"),
             "paths": "<module>/get_<resource>.py invoke arguments (the ARM path) intersected with the "
             "resource's inputs",
-            "note": "path parameters; create-only (x-ms-mutability) body properties are in the "
-            "provider's generated metadata, which is not published: not included",
+            "note": "path parameters",
         }
     )
     force_new = _azure_force_new(sdk, data)
+    for token, names in _azure_create_only(sdk, data).items():
+        force_new.setdefault(token, []).extend(names)
     invokes: dict[str, set[str]] = {}
     for path in sdk.root.rglob("get_*.py"):
         text = path.read_text(encoding="utf-8")
@@ -1360,7 +1570,18 @@ def main() -> int:
         help=f"a copy of pulumi-azure-native's {AZURE_REPLACEMENT_GO}: snapshot its forceNewMap first",
     )
     parser.add_argument("--azure-native-commit", help="the commit that copy was read at (with the above)")
+    parser.add_argument(
+        "--azure-specs",
+        type=Path,
+        help="a checkout of Azure/azure-rest-api-specs: re-snapshot the definitions "
+        f"{AZURE_SPECS.name} holds",
+    )
+    parser.add_argument("--azure-specs-commit", help="the commit of that checkout (with the above)")
     args = parser.parse_args()
+    if args.azure_specs:
+        if not args.azure_specs_commit:
+            parser.error("--azure-specs needs --azure-specs-commit (the checkout's commit)")
+        write_azure_specs(args.azure_specs, args.azure_specs_commit)
     if args.azure_native_replacement:
         if not args.azure_native_commit:
             parser.error("--azure-native-replacement needs --azure-native-commit (the copy's commit)")
