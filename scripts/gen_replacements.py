@@ -10,8 +10,10 @@ Inputs (bare git mirrors, read with `git show <ref>:<path>`; the refs are in SOU
 - pulumi-gcp: hashicorp/terraform-provider-google-beta at the commit pulumi-gcp's `upstream`
   submodule points to (SDKv2 `ForceNew: true`), TF -> Pulumi tokens from pulumi-gcp's
   `provider/cmd/pulumi-resource-gcp/bridge-metadata.json`.
-- pulumi-random, pulumi-tls: hashicorp/terraform-provider-{random,tls} (plugin framework
-  `RequiresReplace()`), tokens from the Pulumi repos' bridge-metadata.json.
+- pulumi-random, pulumi-tls: hashicorp/terraform-provider-{random,tls} at the commit the Pulumi tag's
+  provider/go.mod requires (plugin framework `RequiresReplace()`), tokens from the Pulumi repos'
+  bridge-metadata.json. For gcp, random and tls the generator stops with an error when the Terraform
+  ref in SOURCES is not the one the Pulumi tag bridges (`check_upstream`).
 - pulumi-kubernetes: pulumi-kubernetes `provider/pkg/provider/diff.go` (the `forceNew` table and the
   metadata/container/label-selector helpers), `helm_release.go` (a Release replaces on name/namespace).
 - pulumi-azure-native: the provider replaces on a change of any parameter of the resource's URL path
@@ -67,10 +69,10 @@ SOURCES: dict[str, list[Source]] = {
         Source(
             "lonegunmanb/terraform-provider-aws-index",
             "v6.58.0",
-            "terraform-provider-aws v6.58.0, the newest indexed release. pulumi-aws 7.51.1's upstream pin "
-            "is not readable here (its repository is too large to mirror), but it is v6.58.0 or newer: "
-            "the SDK has the resources v6.57.0 and v6.58.0 added (aws_bedrock_evaluation_job, "
-            "aws_prometheus_anomaly_detector, aws_prometheus_scraper_logging_configuration)",
+            "terraform-provider-aws v6.58.0, the newest indexed release. pulumi-aws 7.51.1 bridges a "
+            "newer one that could not be identified (pulumi-aws is too large to mirror, so its upstream "
+            "submodule is unreadable): the SDK has resources v6.58.0 does not (aws:lambdamicrovms/"
+            "microvm:Microvm, aws:cloudwatchomni/domain:Domain, aws:fis/safetyLeverState:SafetyLeverState)",
         )
     ],
     "pulumi-gcp": [
@@ -81,26 +83,25 @@ SOURCES: dict[str, list[Source]] = {
             "v7.45.0, the `upstream` submodule of pulumi-gcp v9.35.0",
         ),
     ],
+    # kubernetes, random and tls: uv.lock pins exactly these releases (the newest whose sources the
+    # mirrors hold; pulumi-tls 5.4.0 and later bridge terraform-provider-tls 609226f53114, not mirrored).
     "pulumi-kubernetes": [
-        Source(
-            "pulumi/pulumi-kubernetes", "v4.32.0", "newest tag in the mirror; uv.lock pins 4.34.2", "4.32.0"
-        )
+        Source("pulumi/pulumi-kubernetes", "v4.32.0", "the version uv.lock pins", "4.32.0")
     ],
     "pulumi-random": [
-        Source("pulumi/pulumi-random", "v4.21.1", "newest tag in the mirror; uv.lock pins 4.21.4", "4.21.1"),
+        Source("pulumi/pulumi-random", "v4.21.1", "the version uv.lock pins", "4.21.1"),
         Source(
             "hashicorp/terraform-provider-random",
             "v3.9.0",
-            "the version pulumi-random's go.mod requires (f8d869dc98d9)",
+            "the commit pulumi-random v4.21.1's provider/go.mod requires (f8d869dc98d9)",
         ),
     ],
     "pulumi-tls": [
-        Source("pulumi/pulumi-tls", "v5.5.1", "newest tag in the mirror; uv.lock pins 5.6.2", "5.5.1"),
+        Source("pulumi/pulumi-tls", "v5.3.1", "the version uv.lock pins", "5.3.1"),
         Source(
             "hashicorp/terraform-provider-tls",
-            "bba5b873b0fb1809dae4a378f83aa43b1950b8df",
-            "newest commit in the mirror (2026-04-30); pulumi-tls's go.mod requires 609226f53114, "
-            "which is not mirrored",
+            "v4.2.1",
+            "the commit pulumi-tls v5.3.1's provider/go.mod requires (857b38cda3fc)",
         ),
     ],
     "pulumi-azure-native": [],  # the installed SDK itself (exact version)
@@ -134,8 +135,13 @@ class Mirror:
             raise FileNotFoundError(done.stderr.strip())
         return done.stdout
 
-    def commit(self) -> str:
-        return self._git("rev-parse", f"{self.ref}^{{commit}}").strip()
+    def commit(self, rev: str | None = None) -> str:
+        return self._git("rev-parse", f"{rev or self.ref}^{{commit}}").strip()
+
+    def submodule(self, path: str) -> str | None:
+        """The commit a submodule (gitlink) at `path` points to, None when there is none."""
+        entry = self._git("ls-tree", self.ref, "--", path).split()
+        return entry[2] if entry[1:2] == ["commit"] else None
 
     def show(self, path: str) -> str:
         return self._git("show", f"{self.ref}:{path}")
@@ -529,6 +535,37 @@ def _record(mirror: Mirror, source: Source, paths: list[str]) -> dict[str, str]:
     }
 
 
+# A Go pseudo-version ends in the commit's first 12 hex digits: v1.2.1-0.20260130152455-857b38cda3fc
+_PSEUDO_VERSION = re.compile(r"-(?:0\.)?\d{14}-(?P<commit>[0-9a-f]{12})$")
+
+
+def upstream_pin(pulumi: Mirror, tf_repo: str) -> str:
+    """The Terraform provider commit (or tag) a Pulumi release bridges: its `upstream` submodule
+    (pulumi-gcp) or the pseudo-version its provider/go.mod requires (pulumi-random, pulumi-tls)."""
+    link = pulumi.submodule("upstream")
+    if link is not None:
+        return link
+    name = tf_repo.split("/")[1]
+    m = re.search(rf"/{re.escape(name)} (v\S+)", pulumi.show("provider/go.mod"))
+    if m is None:
+        raise SystemExit(
+            f"error: {pulumi.git_dir} {pulumi.ref}: neither an upstream submodule nor {name} in go.mod"
+        )
+    pseudo = _PSEUDO_VERSION.search(m.group(1))
+    return pseudo.group("commit") if pseudo else m.group(1)
+
+
+def check_upstream(pulumi: Mirror, upstream: Mirror, tf_repo: str) -> None:
+    """Read the Terraform provider at exactly the commit the Pulumi release bridges, nothing near it."""
+    pin, read = upstream_pin(pulumi, tf_repo), upstream.commit()
+    pinned = pin if re.fullmatch(r"[0-9a-f]{7,40}", pin) else upstream.commit(pin)
+    if not read.startswith(pinned):
+        raise SystemExit(
+            f"error: SOURCES in {Path(__file__).name} reads {tf_repo} at {upstream.ref} ({read[:12]}), but "
+            f"{pulumi.ref} bridges {pin}: point SOURCES at that commit (fetch it into the mirror first)"
+        )
+
+
 def _bridged(
     data: ProviderData,
     sdk: SdkNames,
@@ -692,6 +729,7 @@ AWS_TOKEN_OVERRIDES = {
 def gen_gcp(mirrors: Path) -> ProviderData:
     pulumi_src, upstream_src = SOURCES["pulumi-gcp"]
     pulumi, upstream = Mirror(mirrors, pulumi_src), Mirror(mirrors, upstream_src)
+    check_upstream(pulumi, upstream, upstream_src.repo)
     meta_path = "provider/cmd/pulumi-resource-gcp/bridge-metadata.json"
     token_of = _bridge_tokens(pulumi, meta_path)
     data = ProviderData(
@@ -832,6 +870,7 @@ def gen_framework_provider(mirrors: Path, package: str, prefix: str) -> Provider
     """terraform-provider-random / -tls: plugin-framework resources in internal/provider/resource_*.go."""
     pulumi_src, upstream_src = SOURCES[package]
     pulumi, upstream = Mirror(mirrors, pulumi_src), Mirror(mirrors, upstream_src)
+    check_upstream(pulumi, upstream, upstream_src.repo)
     name = package.removeprefix("pulumi-")
     meta_path = f"provider/cmd/pulumi-resource-{name}/bridge-metadata.json"
     token_of = _bridge_tokens(pulumi, meta_path)
