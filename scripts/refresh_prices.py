@@ -3,6 +3,7 @@
 
     .venv/bin/python scripts/refresh_prices.py [--only aws|gcp|azure ...] [--output FILE]
     .venv/bin/python scripts/refresh_prices.py --from karpenter [--git-dir CLOUD=GIT_DIR ...]
+    .venv/bin/python scripts/refresh_prices.py --from committed [--git-dir NAME=GIT_DIR ...]
 
 What it asks for: the instance types, machine types and VM sizes the table already lists plus the
 defaults of our cluster modules, in the regions our stacks use (stacks/*.yaml), and the NAT gateway,
@@ -23,6 +24,11 @@ lists and commit (components/pricing/sources.py KARPENTER_PRICE_FILES): AWS and 
 on-demand and spot, no credentials or key. It reads the newest commit of each file from GitHub, or
 from a local clone given with `--git-dir aws=/path/to/karpenter-provider-aws/.git`; each price's
 source is the file's URL at that commit.
+
+`--from committed` reads those and the other committed copies of the price lists
+(components/pricing/sources.py COMMITTED_PRICE_FILES): Cloud Storage GB-months from
+Cyclenerd/google-cloud-pricing-cost-calculator's pricing.yml (`--git-dir gcp-storage=...`) and AWS
+spot hours from the copy of AWS's spot price feed in alexei-led/spotinfo (`--git-dir aws-spot=...`).
 
 Entries it refreshes are replaced; every other entry is kept as it is (with its own source and
 date). When a host cannot be reached it stops with one line and leaves the file unchanged.
@@ -51,15 +57,20 @@ sys.path.insert(0, str(REPO))
 from components.pricing.sources import (  # noqa: E402
     AWS_OFFER_URL,
     AZURE_RETAIL_URL,
+    COMMITTED_PRICE_FILES,
     GCP_COMPUTE_SERVICE,
     GCP_SKUS_URL,
     KARPENTER_PRICE_FILES,
+    CommittedFile,
     Retrieval,
     aws_offer_prices,
     aws_query_offer,
+    aws_spot_feed_prices,
     aws_spot_prices,
     azure_retail_prices,
     azure_vm_filter,
+    cyclenerd_gcs_prices,
+    cyclenerd_generated_at,
     gcp_machine_prices,
     karpenter_gcp_prices,
     karpenter_generated_at,
@@ -183,6 +194,10 @@ def machine_types(cloud: str, table_prices: Iterable[Price]) -> set[str]:
     return listed | {SYSTEM_VM, CPU_VM, GPU_VM}
 
 
+# The storage class of our GCS buckets (components/gcp/model_bucket.py sets none: STANDARD).
+GCS_DEFAULT_CLASS = "gcs-standard"
+
+
 def refresh_aws(regions: set[str], types: set[str], today: str) -> list[Price]:
     out: list[Price] = []
     for region in sorted(regions):
@@ -239,11 +254,10 @@ def _git(git_dir: Path, *args: str) -> str:
     return done.stdout
 
 
-def karpenter_file(cloud: str, git_dir: Path | None, today: str) -> tuple[str, Retrieval]:
-    """The newest committed version of a cloud's Karpenter price file and where it was read: the
-    file's URL at the commit that last changed it, dated by that commit (or the date the file says
-    it was generated)."""
-    spec = KARPENTER_PRICE_FILES[cloud]
+def committed_file(spec: CommittedFile, git_dir: Path | None, today: str) -> tuple[str, Retrieval]:
+    """The newest committed version of a generated price file and where it was read: the file's
+    URL at the commit that last changed it, dated by that commit (or the date the file says it was
+    generated)."""
     if git_dir is not None:
         last_change = _git(git_dir, "log", "-1", "--format=%H %cs", "HEAD", "--", spec.path)
         commit, _, date = last_change.partition(" ")
@@ -266,7 +280,7 @@ def karpenter_file(cloud: str, git_dir: Path | None, today: str) -> tuple[str, R
 def refresh_karpenter(
     cloud: str, regions: set[str], skus: set[str], today: str, git_dir: Path | None
 ) -> list[Price]:
-    text, at = karpenter_file(cloud, git_dir, today)
+    text, at = committed_file(KARPENTER_PRICE_FILES[cloud], git_dir, today)
     if cloud == "gcp":
         try:
             document = json.loads(text)
@@ -276,16 +290,42 @@ def refresh_karpenter(
     return karpenter_go_prices(text, cloud, regions, skus, at)
 
 
-def _git_dirs(values: list[str] | None) -> dict[str, Path]:
+def refresh_committed(
+    name: str, regions: dict[str, set[str]], listed: Iterable[Price], today: str, git_dir: Path | None
+) -> list[Price]:
+    """Prices from one of COMMITTED_PRICE_FILES: GCS storage classes in the GCP stacks' regions (our
+    buckets' class and whatever classes and locations the table lists), or AWS spot hours of the
+    instance types the table lists in the AWS stacks' regions."""
+    text, at = committed_file(COMMITTED_PRICE_FILES[name], git_dir, today)
+    kind = "YAML" if name == "gcp-storage" else "JSON"
+    try:
+        document = yaml.safe_load(text) if name == "gcp-storage" else json.loads(text)
+    except (yaml.YAMLError, json.JSONDecodeError):
+        raise PriceListError(f"{at.source} is not {kind}") from None
+    if not isinstance(document, dict):
+        raise PriceListError(f"{at.source} is not a price document")
+    if name == "gcp-storage":
+        at = Retrieval(at.source, at.retrieved, cyclenerd_generated_at(document) or at.as_of)
+        stored = [p for p in listed if p.cloud == "gcp" and p.service == "object-storage"]
+        locations = regions.get("gcp", set()) | {p.region for p in stored}
+        return cyclenerd_gcs_prices(document, locations, {GCS_DEFAULT_CLASS} | {p.sku for p in stored}, at)
+    return aws_spot_feed_prices(document, regions.get("aws", set()), machine_types("aws", listed), at)
+
+
+# The cloud each committed file prices (for --only).
+COMMITTED_CLOUDS = {"gcp-storage": "gcp", "aws-spot": "aws"}
+
+
+def _git_dirs(values: list[str] | None, names: list[str]) -> dict[str, Path]:
     out: dict[str, Path] = {}
     for value in values or []:
-        cloud, sep, path = value.partition("=")
-        if not sep or cloud not in KARPENTER_PRICE_FILES or not Path(path).is_dir():
+        name, sep, path = value.partition("=")
+        if not sep or name not in names or not Path(path).is_dir():
             raise PriceListError(
                 f"--git-dir {value}: expected CLOUD=GIT_DIR with CLOUD one of "
-                f"{', '.join(KARPENTER_PRICE_FILES)} and an existing directory"
+                f"{', '.join(names)} and an existing directory"
             )
-        out[cloud] = Path(path)
+        out[name] = Path(path)
     return out
 
 
@@ -326,15 +366,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--from",
         dest="origin",
-        choices=("price-lists", "karpenter"),
+        choices=("price-lists", "karpenter", "committed"),
         default="price-lists",
-        help="the clouds' price APIs (default) or the Karpenter providers' generated price files",
+        help="the clouds' price APIs (default), the Karpenter providers' generated price files, or "
+        "those and the other committed copies (GCS storage, AWS spot)",
     )
     parser.add_argument(
         "--git-dir",
         action="append",
         metavar="CLOUD=GIT_DIR",
-        help="with --from karpenter: read that cloud's price file from a local clone, not GitHub",
+        help="with --from karpenter/committed: read that file from a local clone, not GitHub",
     )
     args = parser.parse_args(argv)
     table = load(args.output if args.output.exists() else PRICES_FILE)
@@ -343,11 +384,16 @@ def main(argv: list[str] | None = None) -> int:
     clouds = args.only or ["aws", "azure", "gcp"]
     fresh: list[Price] = []
     try:
-        if args.origin == "karpenter":
-            git_dirs = _git_dirs(args.git_dir)
+        if args.origin in ("karpenter", "committed"):
+            extra = list(COMMITTED_PRICE_FILES) if args.origin == "committed" else []
+            git_dirs = _git_dirs(args.git_dir, [*KARPENTER_PRICE_FILES, *extra])
             for cloud in clouds:
                 skus = machine_types(cloud, table.prices)
                 fresh += refresh_karpenter(cloud, regions.get(cloud, set()), skus, today, git_dirs.get(cloud))
+            for name in extra:
+                cloud = COMMITTED_CLOUDS[name]
+                if cloud in clouds:
+                    fresh += refresh_committed(name, regions, table.prices, today, git_dirs.get(name))
         else:
             fresh += refresh_price_lists(clouds, regions, table.prices, today)
     except PriceListError as exc:

@@ -13,8 +13,9 @@ it could find; a SKU it cannot find is simply not returned (the table then says 
 - GCP Cloud Billing Catalog API, `services/{id}/skus` (`skus[]` with description, category.usageType,
   serviceRegions, pricingInfo[].pricingExpression.tieredRates[].unitPrice{units, nanos}):
   https://cloud.google.com/billing/v1/how-tos/catalog-api
-- The price files the Karpenter providers generate and commit (KARPENTER_PRICE_FILES): a snapshot
-  of the clouds' price lists that any machine can read from GitHub, no credentials or API key.
+- The price files the Karpenter providers generate and commit (KARPENTER_PRICE_FILES), and other
+  committed machine copies of the clouds' price lists (COMMITTED_PRICE_FILES): snapshots any
+  machine can read from GitHub, no credentials or API key.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from components.pricing.table import Capacity, Price
@@ -292,18 +294,18 @@ def gcp_machine_prices(
 
 
 @dataclass(frozen=True)
-class KarpenterFile:
-    """A price file a Karpenter provider generates from a cloud's price list and commits."""
+class CommittedFile:
+    """A price file a public repository generates from a cloud's price list and commits."""
 
     repo: str  # owner/name on GitHub
     path: str
     note: str  # what the file holds and how it was generated (read from the generator's code)
 
 
-KARPENTER_PRICE_FILES: dict[str, KarpenterFile] = {
+KARPENTER_PRICE_FILES: dict[str, CommittedFile] = {
     # hack/code/prices_gen + pkg/providers/pricing/pricing.go: EC2 on-demand, Linux, shared tenancy,
     # preInstalledSw NA, capacitystatus Used; us-east-1 only in this file.
-    "aws": KarpenterFile(
+    "aws": CommittedFile(
         "aws/karpenter-provider-aws",
         "pkg/providers/pricing/zz_generated.pricing_aws.go",
         "AWS Price List API (AmazonEC2, Linux, shared tenancy, preInstalledSw NA, capacitystatus Used, "
@@ -312,7 +314,7 @@ KARPENTER_PRICE_FILES: dict[str, KarpenterFile] = {
     # pkg/providers/pricing/pricing.go FetchPricing: Retail Prices API, priceType Consumption, USD,
     # serviceName 'Virtual Machines'; ' Windows' products and ' Low Priority' meters dropped; the
     # generated file keeps the on-demand map only (spot is fetched live, not committed).
-    "azure": KarpenterFile(
+    "azure": CommittedFile(
         "Azure/karpenter-provider-azure",
         "pkg/providers/pricing/zz_generated.pricing.go",
         "Azure Retail Prices API (Virtual Machines, Consumption, USD, Linux: Windows products and Low "
@@ -323,7 +325,7 @@ KARPENTER_PRICE_FILES: dict[str, KarpenterFile] = {
     # Billing Catalog SKUs), refreshed weekly by .github/workflows/update-pricing.yaml. A G2 machine's
     # price includes its L4 GPU (kubernetes/autoscaler gce_price_info.go: "price of this gpu is
     # counted into G2 machine-type price").
-    "gcp": KarpenterFile(
+    "gcp": CommittedFile(
         "cloudpilot-ai/karpenter-provider-gcp",
         "pkg/providers/pricing/initial-prices.json",
         "GCE machine-type hour (vCPUs, memory and, for G2/A2, the attached GPUs) from the gcloud-compute.com "
@@ -385,3 +387,92 @@ def karpenter_gcp_prices(
                         _entry("gcp", "compute", machine, region, "hour", float(usd), capacity, at, note)  # type: ignore[arg-type]
                     )
     return out
+
+
+# --- Other committed copies of the clouds' price lists -------------------------------------------
+
+COMMITTED_PRICE_FILES: dict[str, CommittedFile] = {
+    # build/pricing.pl + build/mapping.csv: the Cloud Billing Catalog SKUs (storage.standard ->
+    # "Standard Storage <location>" etc.), one GB-month per storage class and location, regenerated
+    # by .github/workflows/build-pricing.yml; the file's `about.generated` line dates the run.
+    "gcp-storage": CommittedFile(
+        "Cyclenerd/google-cloud-pricing-cost-calculator",
+        "pricing.yml",
+        "Cloud Billing Catalog (Cloud Storage data stored, per GB-month) as generated into "
+        "Cyclenerd/google-cloud-pricing-cost-calculator's pricing.yml",
+    ),
+    # internal/spot/data/spot-price-manifest.json: a raw copy of AWS's spot price feed
+    # https://website.spot.ec2.aws.a2z.com/spot.json (what aws.amazon.com/ec2/spot/pricing shows).
+    "aws-spot": CommittedFile(
+        "alexei-led/spotinfo",
+        "internal/spot/data/spot-price-data.json",
+        "AWS spot price feed (website.spot.ec2.aws.a2z.com/spot.json: Linux/UNIX, one price per "
+        "region and instance type) as committed by alexei-led/spotinfo",
+    ),
+}
+# pricing.yml names GCS locations by region, dual-region (eur4) or multi-region group; Cloud Storage
+# names the multi-regions EU, US, ASIA (https://cloud.google.com/storage/docs/locations).
+_GCS_MULTI_REGIONS = {"europe-multi": "eu", "us-multi": "us", "asia-multi": "asia"}
+_GCS_CLASSES = {"archiv": "archive"}  # pricing.yml's spelling -> the storageClass name
+
+
+def cyclenerd_generated_at(document: Mapping[str, Any]) -> str | None:
+    """The day in pricing.yml's `about.generated` line ("Thu Aug 20 04:22:20 2026")."""
+    stamp = str((document.get("about") or {}).get("generated") or "")
+    try:
+        return datetime.strptime(stamp, "%a %b %d %H:%M:%S %Y").date().isoformat()
+    except ValueError:
+        return None
+
+
+def cyclenerd_gcs_prices(
+    document: Mapping[str, Any], locations: Iterable[str], skus: Iterable[str], at: Retrieval
+) -> list[Price]:
+    """GB-month prices of the storage classes `skus` ("gcs-standard") in `locations` (lower-case:
+    europe-west4, eur4, eu) from pricing.yml's `storage.bucket.<class>[-dual|-multi].cost.<where>.month`."""
+    wanted, wanted_skus = {location.lower() for location in locations}, set(skus)
+    note = COMMITTED_PRICE_FILES["gcp-storage"].note
+    out: list[Price] = []
+    buckets = ((document.get("storage") or {}).get("bucket")) or {}
+    for name, spec in sorted(buckets.items()):
+        storage_class = str(name).split("-", 1)[0]
+        sku = f"gcs-{_GCS_CLASSES.get(storage_class, storage_class)}"
+        if sku not in wanted_skus:
+            continue
+        for location, cost in sorted(((spec or {}).get("cost") or {}).items()):
+            location = _GCS_MULTI_REGIONS.get(str(location), str(location)).lower()
+            usd = (cost or {}).get("month")
+            if location in wanted and isinstance(usd, int | float) and not isinstance(usd, bool):
+                out.append(
+                    _entry("gcp", "object-storage", sku, location, "GB-month", usd, "on-demand", at, note)
+                )
+    return out
+
+
+def _feed_linux_usd(size: Mapping[str, Any]) -> float | None:
+    """A spot feed size's Linux price; None where the feed says "N/A*" (not offered)."""
+    for column in size.get("valueColumns") or []:
+        usd = str(((column.get("prices") or {}).get("USD")) or "")
+        if column.get("name") == "linux" and re.fullmatch(r"[0-9.]+(E-?[0-9]+)?", usd):
+            return float(usd)
+    return None
+
+
+def aws_spot_feed_prices(
+    document: Mapping[str, Any], regions: Iterable[str], instance_types: Iterable[str], at: Retrieval
+) -> list[Price]:
+    """Linux spot hours of `instance_types` in `regions` (exact region names: us-east-1's Local Zones
+    are regions of their own in the feed) from AWS's spot price feed
+    (`config.regions[].instanceTypes[].sizes[].valueColumns[name=linux].prices.USD`)."""
+    wanted_regions, wanted = set(regions), set(instance_types)
+    note = COMMITTED_PRICE_FILES["aws-spot"].note
+    out: dict[tuple[str, str], Price] = {}  # the feed lists some sizes twice: the first is kept
+    for region in (document.get("config") or {}).get("regions") or []:
+        name = str(region.get("region", ""))
+        sizes = [size for family in region.get("instanceTypes") or [] for size in family.get("sizes") or []]
+        for size in sizes if name in wanted_regions else []:
+            sku, usd = str(size.get("size")), _feed_linux_usd(size)
+            if sku in wanted and usd is not None:
+                price = _entry("aws", "compute", sku, name, "hour", usd, "spot", at, note)
+                out.setdefault((name, sku), price)
+    return sorted(out.values(), key=lambda p: (p.region, p.sku))

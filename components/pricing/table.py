@@ -8,6 +8,7 @@ clouds' public price lists in the same format.
 
 from __future__ import annotations
 
+import datetime
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -122,6 +123,13 @@ class PriceTable:
         return (dates[0], dates[-1]) if dates else None
 
 
+def _is_day(value: Any) -> bool:
+    try:
+        return isinstance(value, str) and datetime.date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        return False
+
+
 def _entry(raw: Any, index: int, path: Path) -> Price:
     where = f"{path}: prices[{index}]"
     if not isinstance(raw, dict):
@@ -146,6 +154,9 @@ def _entry(raw: Any, index: int, path: Path) -> Price:
         raise PriceTableError(
             f"{where}.source is {raw['source']!r}; use the https URL the price was read from"
         )
+    for key in ("retrieved", "asOf"):
+        if key in raw and not _is_day(raw[key]):
+            raise PriceTableError(f"{where}.{key} is {raw[key]!r}; every price is dated: use YYYY-MM-DD")
     return Price(
         cloud=str(raw["cloud"]),
         service=str(raw["service"]),

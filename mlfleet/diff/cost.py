@@ -72,6 +72,8 @@ class CostLine:
     note: str = ""
     # The item scales between a minimum and a limit (a pool): `at_limit` applies.
     limited: bool = False
+    # Priced per unit of usage a plan does not state (storage per GB-month): unit price only.
+    usage_unknown: bool = False
 
     @property
     def priced(self) -> bool:
@@ -103,8 +105,13 @@ class StackCost:
 
     def total(self, column: str) -> tuple[float, int]:
         """Sum of a column (on_demand, spot, at_limit) over the rows that have a figure in it, and
-        how many rows lack one (for at_limit: among the rows with a limit)."""
-        rows = [line for line in self.lines if column != "at_limit" or line.limited]
+        how many rows lack one (for at_limit: among the rows with a limit). Priced rows whose usage
+        is unknown (storage) have no monthly figure and are not counted as lacking one."""
+        rows = [
+            line
+            for line in self.lines
+            if (column != "at_limit" or line.limited) and not (line.usage_unknown and line.priced)
+        ]
         return sum(getattr(line, column) or 0.0 for line in rows), sum(
             getattr(line, column) is None for line in rows
         )
@@ -479,6 +486,7 @@ def _line(
         at_limit=at_limit,
         note="; ".join(notes),
         limited=item.ceiling is not None,
+        usage_unknown=item.quantity is None,
     )
 
 
@@ -609,14 +617,17 @@ def render_cost_markdown(
         item = line.label + (f" ({line.note})" if line.note else "")
         runs_as = line.capacity if line.kind in ("nodes", "instance") else ""
         limit = _usd(line.at_limit) if line.at_limit is not None else ""
+        on_demand, spot = _usd(line.on_demand), _usd(line.spot)
+        if line.usage_unknown and line.priced:
+            on_demand = spot = "per GB stored"  # usage a plan does not state
         cells = [
             f"`{_cell(line.stack)}`",
             symbols.get(line.action, line.action),
             f"{_cell(item)} `{_cell(line.name)}`",
             runs_as,
             unit,
-            _usd(line.on_demand),
-            _usd(line.spot),
+            on_demand,
+            spot,
             limit,
         ]
         lines.append("| " + " | ".join(cells) + " |")

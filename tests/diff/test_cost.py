@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.pricing.table import HOURS_PER_MONTH, PriceTable, default_table, parse
+from components.pricing.table import HOURS_PER_MONTH, Capacity, PriceTable, default_table
 from mlfleet.diff.compare import compare_all
 from mlfleet.diff.cost import CostLine, cost_delta, render_cost_markdown
 from mlfleet.engine.harness import REPO_ROOT
@@ -55,9 +55,9 @@ def _delta(base: dict | None, head: dict | None, table: PriceTable | None = None
     return [line for cost in costs for line in cost.lines]
 
 
-def _price(sku: str) -> float:
-    price = default_table().hourly("aws", "us-east-1", sku)
-    assert price is not None, f"the table has no price for {sku}"
+def _price(sku: str, capacity: Capacity = "on-demand") -> float:
+    price = default_table().hourly("aws", "us-east-1", sku, capacity)
+    assert price is not None, f"the table has no {capacity} price for {sku}"
     return price.usd
 
 
@@ -70,15 +70,17 @@ def test_a_new_gpu_pool_costs_nothing_idle_and_its_price_times_hours_times_limit
     row = _row(_delta(plans["base"], plans["head"]), BIG_POOL)
     assert row.action == "create"
     assert row.on_demand == 0  # Karpenter pools start empty: no invented node count
-    # limits.cpu 96 over g5.12xlarge's 48 vCPUs: 2 nodes.
-    assert row.at_limit == pytest.approx(_price("g5.12xlarge") * HOURS_PER_MONTH * 2)
+    # limits.cpu 96 over g5.12xlarge's 48 vCPUs: 2 nodes, priced as the pool runs (dev: spot).
+    assert row.capacity == "spot"
+    assert row.at_limit == pytest.approx(_price("g5.12xlarge", "spot") * HOURS_PER_MONTH * 2)
     assert row.on_demand_price is not None and row.on_demand_price.usd == _price("g5.12xlarge")
 
 
 def test_a_changed_instance_type_costs_the_price_difference_at_the_pools_limit(plans) -> None:
     row = _row(_delta(plans["base"], plans["head"]), GPU_POOL)
     assert row.action == "update"
-    assert row.at_limit == pytest.approx((_price("g5.2xlarge") - _price("g5.xlarge")) * HOURS_PER_MONTH * 4)
+    spot = _price("g5.2xlarge", "spot") - _price("g5.xlarge", "spot")
+    assert row.at_limit == pytest.approx(spot * HOURS_PER_MONTH * 4)
     assert "was g5.xlarge" in row.note
 
 
@@ -103,21 +105,8 @@ def test_a_change_that_resizes_nothing_has_no_cost_rows(plans) -> None:
 
 
 def test_spot_is_priced_beside_on_demand_when_the_table_has_a_spot_price(plans) -> None:
-    spot = {
-        "cloud": "aws",
-        "service": "compute",
-        "sku": "m6i.large",
-        "region": "us-east-1",
-        "unit": "hour",
-        "usd": 0.04,
-        "capacity": "spot",
-        "source": "https://example.com/spot",
-        "retrieved": "2026-12-02",
-    }
-    entries = [p.to_dict() for p in default_table().prices] + [spot]
-    table = parse({"format": "mlfleet.prices", "version": 1, "prices": entries})
-    row = _row(_delta(None, plans["base"], table), "mlfleet-dev-gpu-system")
-    assert row.spot == pytest.approx(0.04 * HOURS_PER_MONTH * 2)
+    row = _row(_delta(None, plans["base"]), "mlfleet-dev-gpu-system")
+    assert row.spot == pytest.approx(_price("m6i.large", "spot") * HOURS_PER_MONTH * 2)
     assert row.on_demand == pytest.approx(_price("m6i.large") * HOURS_PER_MONTH * 2)
 
 

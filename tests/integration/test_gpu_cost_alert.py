@@ -63,8 +63,12 @@ def _promtool_passes(tmp_path: Path, budget: float, utilisation: float, expected
 
 
 def _spent() -> float:
-    """Two nodes at the table's g5.xlarge price over the 1441 one-minute steps of the subquery."""
-    price = default_table().hourly("aws", "us-east-1", "g5.xlarge")
+    """Two spot nodes at the table's g5.xlarge price (spot, else on-demand) over the 1441 one-minute
+    steps of the subquery."""
+    table = default_table()
+    price = table.hourly("aws", "us-east-1", "g5.xlarge", "spot") or table.hourly(
+        "aws", "us-east-1", "g5.xlarge"
+    )
     assert price is not None, "the table has no g5.xlarge price"
     return 2 * price.usd * 1441 / 60
 

@@ -73,6 +73,10 @@ def test_monthly_counts_730_hours_per_node() -> None:
         ({"capacity": "reserved"}, "capacity"),
         ({"unit": "month"}, "unit"),
         ({"source": "http://example.com"}, "https"),
+        ({"retrieved": None}, "retrieved"),
+        ({"retrieved": ""}, "retrieved.*YYYY-MM-DD"),
+        ({"retrieved": "last week"}, "retrieved.*YYYY-MM-DD"),
+        ({"asOf": "2026-13-01"}, "asOf.*YYYY-MM-DD"),
     ],
 )
 def test_bad_entries_are_one_line_errors_naming_the_entry(change: dict, message: str) -> None:

@@ -24,21 +24,10 @@ from mlfleet.engine.harness import REPO_ROOT
 from mlfleet.engine.preview import run_preview
 from mlfleet.engine.project import load_project
 
-SPOT = {
-    "cloud": "aws",
-    "service": "compute",
-    "sku": "g5.xlarge",
-    "region": "us-east-1",
-    "unit": "hour",
-    "usd": 0.4,
-    "capacity": "spot",
-    "source": "https://example.com/spot",
-    "retrieved": "2026-12-02",
-}
 
-
-def _with_spot():
-    entries = [p.to_dict() for p in default_table().prices] + [SPOT]
+def _without_spot():
+    """The repository's table less its spot prices."""
+    entries = [p.to_dict() for p in default_table().prices if p.capacity != "spot"]
     return parse({"format": "mlfleet.prices", "version": 1, "prices": entries})
 
 
@@ -50,10 +39,14 @@ def test_pools_of_one_instance_type_share_one_price_series() -> None:
 
 
 def test_spot_pools_use_the_spot_price_when_the_table_has_one() -> None:
-    (price,) = gpu_node_prices("aws", "us-east-1", {"gpu": "g5.xlarge"}, spot=True, table=_with_spot())
-    assert price.usd_per_hour == 0.4
-    (upper,) = gpu_node_prices("aws", "us-east-1", {"gpu": "g5.xlarge"}, spot=True)
-    assert upper.usd_per_hour == default_table().hourly("aws", "us-east-1", "g5.xlarge").usd  # type: ignore[union-attr]
+    spot = default_table().hourly("aws", "us-east-1", "g5.xlarge", "spot")
+    on_demand = default_table().hourly("aws", "us-east-1", "g5.xlarge")
+    assert spot is not None and on_demand is not None and spot.usd != on_demand.usd
+    (price,) = gpu_node_prices("aws", "us-east-1", {"gpu": "g5.xlarge"}, spot=True)
+    assert price.usd_per_hour == spot.usd
+    # Without a spot price the on-demand price bounds what a spot node costs.
+    (upper,) = gpu_node_prices("aws", "us-east-1", {"gpu": "g5.xlarge"}, spot=True, table=_without_spot())
+    assert upper.usd_per_hour == on_demand.usd
 
 
 def test_instance_types_without_a_price_get_no_series() -> None:
@@ -103,10 +96,10 @@ def test_the_stacks_prometheus_rule_carries_its_gpu_prices_and_budget(tmp_path: 
     ]
     (group,) = [g for g in rule["inputs"]["spec"]["groups"] if g["name"] == "mlfleet-gpu-prices"]
     table = default_table()
-    # dev runs spot; the table has no spot price for these types, so the on-demand price bounds it.
+    # dev runs spot: the table's spot price where it has one, else on-demand bounds it.
     expected = {
-        "g5.xlarge": table.hourly("aws", "us-east-1", "g5.xlarge").usd,  # type: ignore[union-attr]
-        "g5.12xlarge": table.hourly("aws", "us-east-1", "g5.12xlarge").usd,  # type: ignore[union-attr]
+        sku: (table.hourly("aws", "us-east-1", sku, "spot") or table.hourly("aws", "us-east-1", sku)).usd  # type: ignore[union-attr]
+        for sku in ("g5.xlarge", "g5.12xlarge")
     }
     prices = {r["labels"]["instance_type"]: r["expr"] for r in group["rules"] if r["record"] == PRICE_METRIC}
     assert prices == {t: f"vector({usd!r})" for t, usd in expected.items()}
