@@ -37,6 +37,16 @@ class IngressFlavor:
     grpc_ingress_annotations: dict[str, str] | None = None
     # Annotation that puts both Ingresses on one load balancer (AWS IngressGroup), with its name.
     group_annotation: str | None = None
+    # The gRPC paths as more paths of the REST Ingress instead (one load balancer per Ingress: GKE).
+    grpc_in_rest_ingress: bool = False
+    # The load balancer speaks HTTP/2 to a backend only over TLS (GKE): the pods' gRPC port serves
+    # TLS with a key pair the program makes (the load balancer does not verify it).
+    grpc_backend_tls: bool = False
+    # On the serving Service: how the load balancer reaches its ports (GKE: the gRPC port's protocol).
+    service_annotations: dict[str, str] = field(default_factory=dict)
+    # The load balancer's health check of the gRPC backend, where it cannot infer one (a GKE
+    # BackendConfig's spec.healthCheck without its port, named per port by BACKEND_CONFIG_ANNOTATION).
+    grpc_health_check: dict[str, str | int] | None = None
 
 
 # ingress-nginx (also the AKS application routing add-on's controller): backend-protocol GRPC makes
@@ -44,6 +54,24 @@ class IngressFlavor:
 # annotations.md "Backend Protocol", commit 003d71d). It is per Ingress, hence a second Ingress for
 # the gRPC paths; NGINX merges the two Ingresses of one host.
 NGINX_GRPC = {"nginx.ingress.kubernetes.io/backend-protocol": "GRPC"}
+
+
+# GKE Ingress (kubernetes/ingress-gce pkg/annotations/service.go, commit 027f9dd): app-protocols maps
+# Service port names to HTTP, HTTPS or HTTP2 (HTTP/2 to the backend, over TLS; there is no cleartext
+# HTTP/2 choice), backend-config maps port names to BackendConfigs, neg '{"ingress": true}' makes the
+# load balancer target pod IPs (container-native load balancing). One Ingress is one load balancer
+# with one address, so the gRPC paths join the REST Ingress, each path to its port's backend service.
+GKE_APP_PROTOCOLS = "cloud.google.com/app-protocols"
+GKE_NEG = "cloud.google.com/neg"
+BACKEND_CONFIG_ANNOTATION = "cloud.google.com/backend-config"
+# The load balancer would infer the gRPC backend's health check from a readiness probe on that port,
+# else GET / over HTTP/2, which a gRPC server does not answer with 200; and it has no gRPC health
+# check (GoogleCloudPlatform/gke-networking-recipes ingress/single-cluster/
+# ingress-custom-grpc-health-check/README.md). So it checks the REST port's readiness path, the same
+# readiness in the same process: BackendConfig spec.healthCheck type/port/requestPath
+# (kubernetes/ingress-gce pkg/apis/backendconfig/v1/types.go HealthCheckConfig); with NEGs the port
+# is the pod's containerPort (the same recipe, "If using NEG"), which the serving component adds.
+GKE_GRPC_HEALTH_CHECK: dict[str, str | int] = {"type": "HTTP", "requestPath": READINESS_PATH}
 
 
 def ingress_flavor(cloud: Cloud, vpc_cidr: str) -> IngressFlavor:
@@ -85,6 +113,10 @@ def ingress_flavor(cloud: Cloud, vpc_cidr: str) -> IngressFlavor:
             source_cidrs=("130.211.0.0/22", "35.191.0.0/16"),
             annotations={"kubernetes.io/ingress.allow-http": "false"},
             tls_secret=False,
+            grpc_in_rest_ingress=True,
+            grpc_backend_tls=True,
+            service_annotations={GKE_APP_PROTOCOLS: '{"grpc":"HTTP2"}', GKE_NEG: '{"ingress":true}'},
+            grpc_health_check=GKE_GRPC_HEALTH_CHECK,
         )
     if cloud == "azure":
         # AKS application routing add-on (managed NGINX).

@@ -1,20 +1,32 @@
 """The serving workload on Kubernetes: ServiceAccount, Deployment, Service, HPA, PDB, NetworkPolicy,
-ServiceMonitor and a TLS Ingress. Type token `mlfleet:kubernetes:ServingService` on every cloud."""
+ServiceMonitor and a TLS Ingress with the gRPC paths (a second Ingress, or on GKE the same one, whose
+load balancer also needs the gRPC port's own TLS key pair and a BackendConfig). Type token
+`mlfleet:kubernetes:ServingService` on every cloud."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
+import pulumi_tls as tls
 from mlfleet_serving.keys import KEY_PREFIX, hash_entry
 from mlfleet_serving.settings import ServingSettings
 
 from components.context import compact_name
 from components.errors import ComponentArgumentError
-from components.kubernetes.ingress_flavor import GRPC_PATHS, LIVENESS_PATH, READINESS_PATH, IngressFlavor
+from components.kubernetes.ingress_flavor import (
+    BACKEND_CONFIG_ANNOTATION,
+    GRPC_PATHS,
+    LIVENESS_PATH,
+    READINESS_PATH,
+    IngressFlavor,
+)
 from components.kubernetes.pod_security import (
     container_security_context,
     pod_security_context,
@@ -31,6 +43,15 @@ GRPC_PORT: int = ServingSettings.model_fields["grpc_port"].default
 # unlike an env var, does not show in `kubectl describe pod`.
 KEYS_DIR = "/etc/mlfleet/api-keys"
 KEYS_FILE = "api-keys"
+# The gRPC port's own certificate and key where the load balancer needs TLS to it (flavor
+# grpc_backend_tls), from a kubernetes.io/tls Secret (keys tls.crt, tls.key) mounted here.
+GRPC_TLS_DIR = "/etc/mlfleet/grpc-tls"
+# Self-signed, one year; `pulumi up` in the last 30 days replaces it (pulumi-tls early_renewal_hours)
+# and the pod template's certificate digest rolls the pods onto it. ECDSA P-256: the load balancer
+# speaks TLS 1.3 or TLS 1.2 with the COMPATIBLE profile's suites, which include ECDSA ones
+# (cloud.google.com/load-balancing/docs/ssl-certificates/encryption-to-the-backends).
+GRPC_TLS_VALIDITY_HOURS = 24 * 365
+GRPC_TLS_RENEWAL_HOURS = 24 * 30
 # Rolling updates and scale-in lose no request: on deletion the pod first sleeps in preStop while
 # the endpoints controller, kube-proxy and the ingress stop sending it new connections; then SIGTERM
 # starts the server's own drain (answers what its connections already carry, the last request with
@@ -40,6 +61,17 @@ PRE_STOP_SLEEP_SECONDS = 10
 DRAIN_ENV = "MLFLEET_GRACEFUL_TIMEOUT_SECONDS"
 DRAIN_SECONDS = 20  # the server's default
 GRACE_MARGIN_SECONDS = 5
+
+
+# On the pod template: the gRPC certificate's sha256, so a renewed certificate rolls the pods (the
+# server reads its key pair at start).
+GRPC_TLS_DIGEST_ANNOTATION = "mlfleet.io/grpc-tls-cert-sha256"
+
+
+@dataclass(frozen=True)
+class GrpcTls:
+    secret: pulumi.Input[str]  # the kubernetes.io/tls Secret's name
+    pod_annotations: Mapping[str, pulumi.Input[str]]
 
 
 class KubernetesServingService(pulumi.ComponentResource):
@@ -86,6 +118,7 @@ class KubernetesServingService(pulumi.ComponentResource):
             string_data={KEYS_FILE: api_key.apply(lambda key: hash_entry(args.api_key_name, key) + "\n")},
             opts=child,
         )
+        grpc_tls = self._grpc_tls(name, args, all_labels, child) if flavor.grpc_backend_tls else None
         account = workload_service_account(
             name,
             account_name=args.service_account or name,
@@ -107,15 +140,21 @@ class KubernetesServingService(pulumi.ComponentResource):
                     ),
                 ),
                 template=k8s.core.v1.PodTemplateSpecArgs(
-                    metadata=k8s.meta.v1.ObjectMetaArgs(labels={**all_labels, **args.pod_labels}),
-                    spec=self._pod_spec(args, selector, account.metadata.name, keys_secret.metadata.name),
+                    metadata=k8s.meta.v1.ObjectMetaArgs(
+                        labels={**all_labels, **args.pod_labels},
+                        annotations=grpc_tls.pod_annotations if grpc_tls else None,
+                    ),
+                    spec=self._pod_spec(
+                        args, selector, account.metadata.name, keys_secret.metadata.name, grpc_tls
+                    ),
                 ),
             ),
             opts=child,
         )
+        service_annotations, service_needs = self._service_annotations(name, args, flavor, all_labels, child)
         service = k8s.core.v1.Service(
             f"{name}-svc",
-            metadata=meta(),
+            metadata=meta(service_annotations),
             spec=k8s.core.v1.ServiceSpecArgs(
                 type="ClusterIP",
                 selector=selector,
@@ -127,7 +166,7 @@ class KubernetesServingService(pulumi.ComponentResource):
                     ),
                 ],
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=service_needs)),
         )
         k8s.autoscaling.v2.HorizontalPodAutoscaler(
             f"{name}-hpa",
@@ -197,7 +236,7 @@ class KubernetesServingService(pulumi.ComponentResource):
             f"{name}-ingress",
             metadata=meta(_ingress_annotations(flavor, args, self.load_balancer_name)),
             # One rule per name, same backend: the cell's own name and the shared (global) ones.
-            spec=_ingress_spec(flavor, name, hosts, service.metadata.name, (("/", "http"),)),
+            spec=_ingress_spec(flavor, name, hosts, service.metadata.name, _rest_ingress_paths(flavor)),
             # Its controller and certificate first, so the load balancer comes up serving TLS.
             opts=pulumi.ResourceOptions.merge(
                 child, pulumi.ResourceOptions(depends_on=list(args.ingress_depends_on))
@@ -218,6 +257,67 @@ class KubernetesServingService(pulumi.ComponentResource):
                 "api_key": self.api_key,
             }
         )
+
+    def _grpc_tls(
+        self, name: str, args: ServingServiceArgs, labels: Mapping[str, str], child: pulumi.ResourceOptions
+    ) -> GrpcTls:
+        """The gRPC port's key pair (pulumi-tls, made by the program: no secret in a stack file) as a
+        kubernetes.io/tls Secret; the private key stays a Pulumi secret on its way there."""
+        on_self = pulumi.ResourceOptions(parent=self)
+        key = tls.PrivateKey(f"{name}-grpc-tls", algorithm="ECDSA", ecdsa_curve="P256", opts=on_self)
+        service_dns = [f"{name}.{args.namespace}.svc", f"{name}.{args.namespace}.svc.cluster.local"]
+        cert = tls.SelfSignedCert(
+            f"{name}-grpc-tls",
+            private_key_pem=key.private_key_pem,
+            subject=tls.SelfSignedCertSubjectArgs(common_name=service_dns[0], organization="mlfleet"),
+            dns_names=service_dns,
+            validity_period_hours=GRPC_TLS_VALIDITY_HOURS,
+            early_renewal_hours=GRPC_TLS_RENEWAL_HOURS,
+            allowed_uses=["digital_signature", "key_encipherment", "server_auth"],
+            opts=on_self,
+        )
+        secret = k8s.core.v1.Secret(
+            f"{name}-grpc-tls",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=f"{name}-grpc-tls", namespace=args.namespace, labels=labels
+            ),
+            type="kubernetes.io/tls",
+            string_data={
+                "tls.crt": cert.cert_pem,
+                "tls.key": pulumi.Output.secret(key.private_key_pem),  # type: ignore[arg-type]
+            },
+            opts=child,
+        )
+        digest = cert.cert_pem.apply(lambda pem: hashlib.sha256(pem.encode()).hexdigest())
+        return GrpcTls(secret.metadata.name, {GRPC_TLS_DIGEST_ANNOTATION: digest})
+
+    def _service_annotations(
+        self,
+        name: str,
+        args: ServingServiceArgs,
+        flavor: IngressFlavor,
+        labels: Mapping[str, str],
+        child: pulumi.ResourceOptions,
+    ) -> tuple[dict[str, str] | None, list[pulumi.Resource]]:
+        """The flavor's Service annotations, and a BackendConfig for the gRPC backend's health check
+        where the flavor has one (the load balancer checks the REST port's readiness path), which the
+        Service then waits for."""
+        annotations = dict(flavor.service_annotations)
+        if flavor.grpc_health_check is None:
+            return annotations or None, []
+        config_name = f"{name}-grpc"
+        config = k8s.apiextensions.CustomResource(
+            f"{name}-grpc-backend",
+            api_version="cloud.google.com/v1",
+            kind="BackendConfig",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=config_name, namespace=args.namespace, labels=labels),
+            spec={"healthCheck": {**flavor.grpc_health_check, "port": PORT}},
+            opts=child,
+        )
+        annotations[BACKEND_CONFIG_ANNOTATION] = json.dumps(
+            {"ports": {"grpc": config_name}}, separators=(",", ":")
+        )
+        return annotations, [config]
 
     def _grpc_ingress(
         self,
@@ -252,6 +352,7 @@ class KubernetesServingService(pulumi.ComponentResource):
         selector: dict[str, str],
         account: pulumi.Input[str],
         keys_secret: pulumi.Input[str],
+        grpc_tls: GrpcTls | None,
     ) -> k8s.core.v1.PodSpecArgs:
         volume, mount = scratch_volume()
         keys_volume = k8s.core.v1.VolumeArgs(
@@ -260,10 +361,29 @@ class KubernetesServingService(pulumi.ComponentResource):
             secret=k8s.core.v1.SecretVolumeSourceArgs(secret_name=keys_secret, default_mode=0o440),
         )
         keys_mount = k8s.core.v1.VolumeMountArgs(name="api-keys", mount_path=KEYS_DIR, read_only=True)
+        volumes, mounts = [volume, keys_volume], [mount, keys_mount]
+        tls_env: list[k8s.core.v1.EnvVarArgs] = []
+        if grpc_tls is not None:
+            volumes.append(
+                k8s.core.v1.VolumeArgs(
+                    name="grpc-tls",
+                    secret=k8s.core.v1.SecretVolumeSourceArgs(
+                        secret_name=grpc_tls.secret, default_mode=0o440
+                    ),
+                )
+            )
+            mounts.append(
+                k8s.core.v1.VolumeMountArgs(name="grpc-tls", mount_path=GRPC_TLS_DIR, read_only=True)
+            )
+            tls_env = [
+                k8s.core.v1.EnvVarArgs(name=server_env_name(setting), value=f"{GRPC_TLS_DIR}/{key}")
+                for setting, key in (("grpc_tls_certfile", "tls.crt"), ("grpc_tls_keyfile", "tls.key"))
+            ]
         env = [
             k8s.core.v1.EnvVarArgs(name="MLFLEET_HOST", value="0.0.0.0"),
             k8s.core.v1.EnvVarArgs(name="MLFLEET_PORT", value=str(PORT)),
             k8s.core.v1.EnvVarArgs(name=server_env_name("grpc_port"), value=str(GRPC_PORT)),
+            *tls_env,
             k8s.core.v1.EnvVarArgs(name="MLFLEET_REGISTRY", value=args.registry_url),
             k8s.core.v1.EnvVarArgs(name="MLFLEET_MODEL", value=args.model),
             k8s.core.v1.EnvVarArgs(name="MLFLEET_ALIAS", value=args.alias),
@@ -305,6 +425,11 @@ class KubernetesServingService(pulumi.ComponentResource):
                     env_from=env_from,
                     resources=resources(args.cpu, args.memory),
                     security_context=container_security_context(),
+                    # HTTP probes, also where gRPC serves TLS: the same readiness in the same process
+                    # (the gRPC health service reports it too), and the kubelet's own gRPC probe has
+                    # no TLS mode in Kubernetes' stable API ("Built-in probes do not support any
+                    # authentication parameters (like -tls)", kubernetes.io configure-liveness-
+                    # readiness-startup-probes, define-a-grpc-liveness-probe).
                     liveness_probe=_probe(LIVENESS_PATH, failure_threshold=3),
                     readiness_probe=_probe(READINESS_PATH, failure_threshold=2),
                     # The image's entrypoint is python, so it is there whatever the base image
@@ -321,10 +446,10 @@ class KubernetesServingService(pulumi.ComponentResource):
                             )
                         )
                     ),
-                    volume_mounts=[mount, keys_mount],
+                    volume_mounts=mounts,
                 )
             ],
-            volumes=[volume, keys_volume],
+            volumes=volumes,
         )
 
 
@@ -403,6 +528,13 @@ def _traffic_sources(
         for cidr in flavor.source_cidrs
     ]
     return peers
+
+
+def _rest_ingress_paths(flavor: IngressFlavor) -> tuple[tuple[str, str], ...]:
+    """The REST Ingress's (path, Service port name): "/" to http, and the gRPC services' paths to grpc
+    where gRPC joins it (flavor.grpc_in_rest_ingress; the longest matching path wins)."""
+    grpc = tuple((path, "grpc") for path in GRPC_PATHS) if flavor.grpc_in_rest_ingress else ()
+    return (("/", "http"), *grpc)
 
 
 def _ingress_spec(

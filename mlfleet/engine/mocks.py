@@ -16,7 +16,7 @@ from typing import Any
 
 import pulumi
 
-from mlfleet.engine.secrets import contains_secret, mask_secrets
+from mlfleet.engine.secrets import SECRET_SIG, SECRET_VALUE, contains_secret, is_secret, mask_secrets
 
 ACCOUNT_ID = "123456789012"
 AZURE_SUBSCRIPTION = "00000000-0000-4000-8000-000000000000"
@@ -77,7 +77,9 @@ class PlanMocks(pulumi.runtime.Mocks):
         }.get(pkg)
         if handler is None:
             return f"{args.name}-{_digest(token, args.name, length=8)}", inputs
-        if not contains_secret(inputs):
+        if not contains_secret(inputs) or pkg == "tls":
+            # pulumi-tls signs with its secret input (the private key); its outputs carry the key
+            # only as a secret, and a certificate, which is public.
             return handler(token, args.name, inputs, provider)
         # The handlers derive names, ARNs and URLs from inputs with str(): give them "[secret]" where
         # an input is secret, so no output (and no plan) ever carries a secret's value; inputs they
@@ -514,13 +516,100 @@ class PlanMocks(pulumi.runtime.Mocks):
         return f"{name}-{_digest(token, name, length=8)}", {**inputs, "stdout": stdout, "stderr": ""}
 
     def _tls(self, token: str, name: str, inputs: dict[str, Any], provider: dict[str, Any]):
+        """pulumi-tls with real PEMs, so what the plan deploys loads them (the rehearsal starts the
+        serving pod with its gRPC key pair): ECDSA keys derived from the URN and certificates signed
+        deterministically (RFC 6979), so two runs give the same plan. Private keys are secret outputs,
+        as the provider marks them. A mocked certificate has no expiry date (RFC 5280 4.1.2.5's
+        99991231235959Z): "now" would make every plan differ. RSA keys stay placeholders."""
+        _, _, typ = _tail(token)
         out = dict(inputs)
-        out.update(
-            privateKeyPem="-----BEGIN PRIVATE KEY-----\nMOCK\n-----END PRIVATE KEY-----\n",
-            publicKeyPem="-----BEGIN PUBLIC KEY-----\nMOCK\n-----END PUBLIC KEY-----\n",
-            certPem="-----BEGIN CERTIFICATE-----\nMOCK\n-----END CERTIFICATE-----\n",
-        )
+        if typ == "PrivateKey" and inputs.get("algorithm") == "ECDSA":
+            out.update(_tls_key_outputs(_mock_ec_key(token, name)))
+        elif typ == "SelfSignedCert" and _is_pem_key(_revealed(inputs.get("privateKeyPem"))):
+            out.update(_self_signed_outputs(_revealed(inputs["privateKeyPem"]), inputs, name))
+        else:
+            out.update(
+                privateKeyPem=_secret_wire("-----BEGIN PRIVATE KEY-----\nMOCK\n-----END PRIVATE KEY-----\n"),
+                publicKeyPem="-----BEGIN PUBLIC KEY-----\nMOCK\n-----END PUBLIC KEY-----\n",
+                certPem="-----BEGIN CERTIFICATE-----\nMOCK\n-----END CERTIFICATE-----\n",
+            )
         return _digest(token, name), out
+
+
+_MOCK_NOT_BEFORE = "2000-01-01T00:00:00Z"
+_MOCK_NOT_AFTER = "9999-12-31T23:59:59Z"
+
+
+def _secret_wire(value: Any) -> dict[str, Any]:
+    return {SECRET_SIG: SECRET_VALUE, "value": value}
+
+
+def _revealed(value: Any) -> Any:
+    return value.get("value") if is_secret(value) else value
+
+
+def _is_pem_key(value: Any) -> bool:
+    return isinstance(value, str) and "PRIVATE KEY-----" in value and "MOCK" not in value
+
+
+def _mock_ec_key(*parts: str) -> Any:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    return ec.derive_private_key(int(_digest("tls", *parts, length=60), 16), ec.SECP256R1())
+
+
+def _tls_key_outputs(key: Any) -> dict[str, Any]:
+    from cryptography.hazmat.primitives import serialization
+
+    pem, none = serialization.Encoding.PEM, serialization.NoEncryption()
+    public = key.public_key().public_bytes(pem, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return {
+        # The provider writes ECDSA keys as SEC 1 "EC PRIVATE KEY" PEM, and PKCS #8 beside it.
+        "privateKeyPem": _secret_wire(
+            key.private_bytes(pem, serialization.PrivateFormat.TraditionalOpenSSL, none).decode()
+        ),
+        "privateKeyPemPkcs8": _secret_wire(
+            key.private_bytes(pem, serialization.PrivateFormat.PKCS8, none).decode()
+        ),
+        "publicKeyPem": public,
+        "publicKeyFingerprintSha256": hashlib.sha256(public.encode()).hexdigest(),
+    }
+
+
+def _self_signed_outputs(key_pem: str, inputs: dict[str, Any], name: str) -> dict[str, Any]:
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509.oid import NameOID
+
+    key = serialization.load_pem_private_key(key_pem.encode(), password=None)
+    subject = inputs.get("subject") or {}
+    attributes = (
+        [x509.NameAttribute(NameOID.COMMON_NAME, subject["commonName"])] if subject.get("commonName") else []
+    )
+    if subject.get("organization"):
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, subject["organization"]))
+    dns = [x509.DNSName(n) for n in inputs.get("dnsNames") or []]
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name(attributes))
+        .issuer_name(x509.Name(attributes))
+        .public_key(key.public_key())  # type: ignore[arg-type]
+        .serial_number(int(_digest("serial", name, key_pem, length=30), 16))
+        .not_valid_before(dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+        .not_valid_after(dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC))
+        .add_extension(x509.BasicConstraints(ca=bool(inputs.get("isCaCertificate")), path_length=None), True)
+    )
+    if dns:
+        builder = builder.add_extension(x509.SubjectAlternativeName(dns), False)
+    cert = builder.sign(key, hashes.SHA256(), ecdsa_deterministic=True)  # type: ignore[arg-type]
+    return {
+        "certPem": cert.public_bytes(serialization.Encoding.PEM).decode(),
+        "validityStartTime": _MOCK_NOT_BEFORE,
+        "validityEndTime": _MOCK_NOT_AFTER,
+        "readyForRenewal": False,
+    }
 
 
 # Azure child resource type -> (parent collection, parent-name input, child collection path).

@@ -19,6 +19,11 @@ class ServingSettings(BaseSettings):
     # Open Inference Protocol v2 over gRPC (grpc/): same process, data plane and drain as REST.
     grpc_enabled: bool = True
     grpc_port: int = Field(default=8081, ge=0, le=65535)
+    # TLS on the gRPC port only (REST, its probes and a plain-HTTP load balancer backend stay
+    # plaintext): for load balancers that speak HTTP/2 to a backend only over TLS (GKE's). Unset, gRPC
+    # uses TLS_CERTFILE/TLS_KEYFILE when those are set, else plaintext.
+    grpc_tls_certfile: str | None = None
+    grpc_tls_keyfile: str | None = None
 
     # Rollouts: a weighted canary alias (sticky by the routing-key header) and a shadow alias.
     canary_alias: str | None = None
@@ -84,6 +89,8 @@ class ServingSettings(BaseSettings):
     def _check_pairs(self) -> ServingSettings:
         if (self.tls_certfile is None) != (self.tls_keyfile is None):
             raise ValueError("set both MLFLEET_TLS_CERTFILE and MLFLEET_TLS_KEYFILE, or neither")
+        if (self.grpc_tls_certfile is None) != (self.grpc_tls_keyfile is None):
+            raise ValueError("set both MLFLEET_GRPC_TLS_CERTFILE and MLFLEET_GRPC_TLS_KEYFILE, or neither")
         if self.grpc_enabled and self.grpc_port == self.port != 0:
             raise ValueError("MLFLEET_GRPC_PORT must differ from MLFLEET_PORT (or MLFLEET_GRPC_ENABLED=0)")
         if 0 < self.alias_max_age_seconds <= self.poll_interval_seconds:
@@ -97,3 +104,11 @@ class ServingSettings(BaseSettings):
         if (self.jwt_key or self.jwt_key_file) and not (self.jwt_issuer and self.jwt_audience):
             raise ValueError("JWT needs MLFLEET_JWT_ISSUER and MLFLEET_JWT_AUDIENCE along with its key")
         return self
+
+    def grpc_tls_pair(self) -> tuple[str, str] | None:
+        """The gRPC port's (certificate, key) files: its own, else REST's, else None (plaintext)."""
+        if self.grpc_tls_certfile and self.grpc_tls_keyfile:
+            return self.grpc_tls_certfile, self.grpc_tls_keyfile
+        if self.tls_certfile and self.tls_keyfile:
+            return self.tls_certfile, self.tls_keyfile
+        return None

@@ -21,11 +21,13 @@ from mlfleet_serving.grpc import grpc_predict_v2_pb2 as pb
 from mlfleet_serving.grpc import grpc_predict_v2_pb2_grpc as pb_grpc
 from mlfleet_serving.grpc import health_pb2, health_pb2_grpc
 
-from tests.apps.serving.conftest import KEY, MODEL, VALID_ROW, server_env, settings_for
+from tests.apps.serving.conftest import KEY, MODEL, VALID_ROW, self_signed, server_env, settings_for
 from tests.conftest import free_port
 
 AUTH = (("authorization", f"Bearer {KEY}"),)
-ROUTE = "/inference.GRPCInferenceService/ModelInfer"
+SERVICE = "inference.GRPCInferenceService"
+HEALTH = "grpc.health.v1.Health"
+ROUTE = f"/{SERVICE}/ModelInfer"
 
 
 @dataclass
@@ -34,19 +36,27 @@ class Server:
     channel: grpc.Channel
     stub: pb_grpc.GRPCInferenceServiceStub
     log: Path
+    target: str  # the gRPC host:port
 
 
-def _start(registry: str, directory: Path, **extra: str) -> Iterator[Server]:
+def _start(
+    registry: str, directory: Path, credentials: grpc.ChannelCredentials | None = None, **extra: str
+) -> Iterator[Server]:
+    """The server as a process; its channel is plaintext unless `credentials` are given."""
     grpc_port = free_port()
     port, env = server_env(registry, directory, MLFLEET_GRPC_PORT=str(grpc_port))
     env.update(extra)
     log = directory / "server.log"
     with log.open("wb") as out:
         proc = process.start(["-m", "mlfleet_serving"], env, out)
-        channel = grpc.insecure_channel(f"127.0.0.1:{grpc_port}")
+        target = f"127.0.0.1:{grpc_port}"
+        channel = (
+            grpc.insecure_channel(target) if credentials is None else grpc.secure_channel(target, credentials)
+        )
         try:
             process.wait_ready(proc, f"http://127.0.0.1:{port}/v2/health/ready")
-            yield Server(f"http://127.0.0.1:{port}", channel, pb_grpc.GRPCInferenceServiceStub(channel), log)
+            stub = pb_grpc.GRPCInferenceServiceStub(channel)
+            yield Server(f"http://127.0.0.1:{port}", channel, stub, log, target)
         finally:
             channel.close()
             assert process.stop(proc) in (0, -signal.SIGTERM)
@@ -205,6 +215,29 @@ def test_readiness_and_health(server: Server) -> None:
     assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
 
 
+def test_health_rpcs_are_counted_as_rests_health_endpoints(server: Server) -> None:
+    """REST counts GET /v2/health/ready in mlfleet_requests_total (docs/metrics.md); so is each gRPC
+    health and readiness call, by method, with REST's status (404 for an unknown name)."""
+    health = health_pb2_grpc.HealthStub(server.channel)
+    stub = server.stub
+    calls: dict[tuple[str, str], Any] = {
+        ("/v2/health/ready", "200"): lambda: urllib.request.urlopen(server.http + "/v2/health/ready").close(),
+        (f"/{SERVICE}/ServerLive", "200"): lambda: stub.ServerLive(pb.ServerLiveRequest()),
+        (f"/{SERVICE}/ServerReady", "200"): lambda: stub.ServerReady(pb.ServerReadyRequest()),
+        (f"/{SERVICE}/ModelReady", "200"): lambda: stub.ModelReady(pb.ModelReadyRequest(name=MODEL)),
+        (f"/{SERVICE}/ModelReady", "404"): lambda: stub.ModelReady(pb.ModelReadyRequest(name="x")),
+        (f"/{HEALTH}/Check", "200"): lambda: health.Check(health_pb2.HealthCheckRequest()),
+        (f"/{HEALTH}/Check", "404"): lambda: health.Check(health_pb2.HealthCheckRequest(service="x")),
+    }
+    for (route, status), call in calls.items():
+        before = _count(server, route, status)
+        try:
+            call()
+        except grpc.RpcError as exc:
+            assert status == "404" and exc.code() == grpc.StatusCode.NOT_FOUND
+        assert _count(server, route, status) == before + 1, (route, status)
+
+
 def test_metadata_needs_credentials_and_describes_the_model(server: Server) -> None:
     with pytest.raises(grpc.RpcError) as caught:
         server.stub.ModelMetadata(pb.ModelMetadataRequest(name=MODEL), timeout=10)
@@ -278,3 +311,34 @@ def test_sigterm_drains_the_calls_in_flight(shared_registry: str, tmp_path: Path
         finally:
             process.stop(proc)
     assert "Application shutdown complete" in log.read_text()
+
+
+def test_grpc_tls_of_its_own_while_rest_stays_plaintext(shared_registry: str, tmp_path: Path) -> None:
+    """MLFLEET_GRPC_TLS_*: a client trusting the self-signed certificate is answered over TLS, a
+    plaintext client on that port is not, and REST (probes, the HTTP backend) stays plain HTTP."""
+    cert, key = self_signed(tmp_path)
+    trusted = grpc.ssl_channel_credentials(root_certificates=cert.read_bytes())
+    for server in _start(
+        shared_registry,
+        tmp_path,
+        trusted,
+        MLFLEET_GRPC_TLS_CERTFILE=str(cert),
+        MLFLEET_GRPC_TLS_KEYFILE=str(key),
+    ):
+        answer = server.stub.ModelInfer(_tensor_request([VALID_ROW]), metadata=AUTH, timeout=10)
+        assert list(answer.outputs[0].contents.int64_contents) in ([0], [1])
+        health = health_pb2_grpc.HealthStub(server.channel)
+        assert health.Check(health_pb2.HealthCheckRequest(), timeout=10).status == (
+            health_pb2.HealthCheckResponse.SERVING
+        )
+        with grpc.insecure_channel(server.target) as plain:
+            with pytest.raises(grpc.RpcError) as refused:
+                pb_grpc.GRPCInferenceServiceStub(plain).ServerLive(pb.ServerLiveRequest(), timeout=5)
+        assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+        with urllib.request.urlopen(server.http + "/v2/health/ready", timeout=10) as response:
+            assert server.http.startswith("http://") and response.status == 200
+
+
+def test_only_one_of_the_grpc_tls_pair_is_a_settings_error(shared_registry: str, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="MLFLEET_GRPC_TLS_CERTFILE and MLFLEET_GRPC_TLS_KEYFILE"):
+        settings_for(shared_registry, grpc_tls_certfile=str(tmp_path / "tls.crt"))

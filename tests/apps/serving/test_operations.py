@@ -3,8 +3,6 @@ the server, CORS off by default and on when configured."""
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import json
 import signal
 import socket
@@ -14,15 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from fastapi.testclient import TestClient
 from mlfleet_serving import process
 from mlfleet_serving.auth import hash_entry
 
-from tests.apps.serving.conftest import AUTH, KEY, MODEL, VALID_ROW
+from tests.apps.serving.conftest import AUTH, KEY, MODEL, VALID_ROW, self_signed
 from tests.conftest import free_port
 
 
@@ -91,36 +85,8 @@ def test_request_in_flight_at_sigterm_completes(own_registry: str, tmp_path: Pat
     assert "Application shutdown complete" in log_path.read_text()
 
 
-def _self_signed(directory: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "tls.crt", directory / "tls.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    return cert_path, key_path
-
-
 def test_tls_at_the_server(own_registry: str, tmp_path: Path) -> None:
-    cert, key = _self_signed(tmp_path)
+    cert, key = self_signed(tmp_path)
     keys = tmp_path / "keys"
     keys.write_text(hash_entry("t", KEY) + "\n")
     port = free_port()

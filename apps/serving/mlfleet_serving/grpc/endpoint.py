@@ -35,12 +35,28 @@ def server_options(state: ServingState) -> list[tuple[str, int]]:
     ]
 
 
+def _tls_credentials(pair: tuple[str, str] | None) -> grpc.ServerCredentials | None:
+    """TLS from the (certificate, key) PEM files (settings.grpc_tls_pair), or None: plaintext. HTTP/2
+    is negotiated by ALPN, as a TLS-speaking load balancer (GKE's HTTP2 backends) expects."""
+    if pair is None:
+        return None
+    cert_file, key_file = pair
+    try:
+        cert, key = Path(cert_file).read_bytes(), Path(key_file).read_bytes()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the gRPC TLS certificate or key ({exc.strerror}: {exc.filename}); "
+            "check MLFLEET_GRPC_TLS_CERTFILE / MLFLEET_GRPC_TLS_KEYFILE (or MLFLEET_TLS_*)"
+        ) from None
+    return grpc.ssl_server_credentials([(key, cert)])
+
+
 class GrpcEndpoint:
     """`start` binds settings.grpc_port (0: any free port; returns the port), `stop` drains."""
 
     def __init__(self, state: ServingState, observer: Observer) -> None:
         self.state = state
-        self.health = HealthService(state)
+        self.health = HealthService(state, observer)
         self.inference = InferenceService(state, observer)
         self.server: grpc.aio.Server | None = None
         self.port = 0
@@ -53,10 +69,10 @@ class GrpcEndpoint:
         pb_grpc.add_GRPCInferenceServiceServicer_to_server(self.inference, server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
         address = f"{s.host}:{s.grpc_port}"
+        credentials = _tls_credentials(s.grpc_tls_pair())
         try:
-            if s.tls_certfile and s.tls_keyfile:  # the REST server's certificate serves gRPC too
-                pair = (Path(s.tls_keyfile).read_bytes(), Path(s.tls_certfile).read_bytes())
-                port = server.add_secure_port(address, grpc.ssl_server_credentials([pair]))
+            if credentials is not None:
+                port = server.add_secure_port(address, credentials)
             else:
                 port = server.add_insecure_port(address)
         except RuntimeError as exc:

@@ -43,9 +43,15 @@ STATUS_CODES = {
 }
 
 
-def _route(method: str) -> str:
+def _route(method: str, service: str = SERVICE) -> str:
     """The `route` label of a gRPC method: its full name, as REST's are its templates."""
-    return f"/{SERVICE}/{method}"
+    return f"/{service}/{method}"
+
+
+def observe(observer: Observer, route: str, call: Call) -> None:
+    """Count one answered RPC (requests, latency, access log), as REST's requests are."""
+    elapsed = time.perf_counter() - call.start
+    observer.done("GRPC", route, call.rid, call.labels, call.status, elapsed)
 
 
 class Call:
@@ -100,30 +106,46 @@ class InferenceService(pb_grpc.GRPCInferenceServiceServicer):
         )
 
     def _done(self, method: str, call: Call) -> None:
-        elapsed = time.perf_counter() - call.start
-        self.observer.done("GRPC", _route(method), call.rid, call.labels, call.status, elapsed)
+        observe(self.observer, _route(method), call)
 
+    # The health and readiness RPCs are counted as REST counts /v2/health/* (the middleware counts
+    # every route): `status` 200, or 503 where REST answers 503 (not ready), 404 for another model.
     async def ServerLive(self, request: pb.ServerLiveRequest, context: Any) -> pb.ServerLiveResponse:
+        self._answered("ServerLive", Call(context), 200)
         return pb.ServerLiveResponse(live=True)
 
     async def ServerReady(self, request: pb.ServerReadyRequest, context: Any) -> pb.ServerReadyResponse:
-        return pb.ServerReadyResponse(ready=self.state.manager.ready)
+        ready = self.state.manager.ready
+        self._answered("ServerReady", Call(context), 200 if ready else 503)
+        return pb.ServerReadyResponse(ready=ready)
 
     async def ServerMetadata(
         self, request: pb.ServerMetadataRequest, context: Any
     ) -> pb.ServerMetadataResponse:
+        self._answered("ServerMetadata", Call(context), 200)
         return pb.ServerMetadataResponse(**(await server_metadata()))
 
     async def ModelReady(self, request: pb.ModelReadyRequest, context: Any) -> pb.ModelReadyResponse:
         """No auth, as REST's: ready unless no model is loaded; NOT_FOUND for another model."""
         call = Call(context)
+        label_model(call.labels, self.state, request.name)
         try:
-            pick_served(self.state, request.name, request.version or None, None)
-        except ApiError as exc:
-            if exc.status != 503:
-                await abort(context, call, exc)
-            return pb.ModelReadyResponse(ready=False)
-        return pb.ModelReadyResponse(ready=True)
+            try:
+                served = pick_served(self.state, request.name, request.version or None, None)
+            except ApiError as exc:
+                if exc.status != 503:
+                    await abort(context, call, exc)
+                call.status = 503
+                return pb.ModelReadyResponse(ready=False)
+            call.labels.update(model=served.name, version=served.version, variant=served.variant)
+            call.status = 200
+            return pb.ModelReadyResponse(ready=True)
+        finally:
+            self._done("ModelReady", call)
+
+    def _answered(self, method: str, call: Call, status: int) -> None:
+        call.status = status
+        self._done(method, call)
 
     async def ModelMetadata(self, request: pb.ModelMetadataRequest, context: Any) -> pb.ModelMetadataResponse:
         call = Call(context)
@@ -177,29 +199,42 @@ class InferenceService(pb_grpc.GRPCInferenceServiceServicer):
 class HealthService(health_pb2_grpc.HealthServicer):
     """grpc.health.v1 (what Kubernetes gRPC probes and cloud load balancers call): "" and the
     inference service are SERVING while the server is ready (a model loaded, not draining), as
-    /v2/health/ready; any other service name is NOT_FOUND, as the health protocol says."""
+    /v2/health/ready; any other service name is NOT_FOUND, as the health protocol says. Check and
+    List are counted as REST counts /v2/health/ready (status 200 SERVING, 503 NOT_SERVING, 404
+    unknown service); Watch, a stream that lasts as long as the client wants, is not a request."""
 
+    NAME = "grpc.health.v1.Health"
     SERVICES = ("", SERVICE)
     WATCH_POLL_SECONDS = 1.0
 
-    def __init__(self, state: ServingState) -> None:
+    def __init__(self, state: ServingState, observer: Observer) -> None:
         self.state = state
+        self.observer = observer
         self.draining = False
 
     def status(self) -> health_pb2.HealthCheckResponse.ServingStatus:
         ready = self.state.manager.ready and not self.draining
         return health_pb2.HealthCheckResponse.SERVING if ready else health_pb2.HealthCheckResponse.NOT_SERVING
 
+    def _observe(self, method: str, call: Call, status: int) -> None:
+        call.status = status
+        observe(self.observer, _route(method, self.NAME), call)
+
     async def Check(
         self, request: health_pb2.HealthCheckRequest, context: Any
     ) -> health_pb2.HealthCheckResponse:
+        call = Call(context)
         if request.service not in self.SERVICES:
+            self._observe("Check", call, 404)
             await context.abort(grpc.StatusCode.NOT_FOUND, f"unknown service {request.service!r:.80}")
-        return health_pb2.HealthCheckResponse(status=self.status())
+        status = self.status()
+        self._observe("Check", call, 200 if status == health_pb2.HealthCheckResponse.SERVING else 503)
+        return health_pb2.HealthCheckResponse(status=status)
 
     async def List(
         self, request: health_pb2.HealthListRequest, context: Any
     ) -> health_pb2.HealthListResponse:
+        self._observe("List", Call(context), 200)
         status = health_pb2.HealthCheckResponse(status=self.status())
         return health_pb2.HealthListResponse(statuses={name: status for name in self.SERVICES})
 

@@ -22,6 +22,8 @@ NOT_CORE = (
     # checked against their CRDs' schemas in tests/unit/components/addons/test_chart_values.py
     "kubernetes:cert-manager.io/",
     "kubernetes:networking.gke.io/",
+    # GKE's BackendConfig: tests/unit/components/kubernetes/test_serving_grpc.py
+    "kubernetes:cloud.google.com/",
     "pulumi:providers:",
 )
 
