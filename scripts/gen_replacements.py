@@ -1281,10 +1281,11 @@ class AzureSpecs:
         out: dict[str, bool] = {}
         for name in sorted(schema.get("properties", {})):
             prop = schema["properties"][name]
-            where, resolved = self.resolve(doc, prop)
-            if name == "etag":  # never an input (properties.go genProperties)
+            flatten = prop.get("x-ms-client-flatten") is True
+            if name == "etag" or (prop.get("readOnly") and not flatten):  # no input either way
                 continue
-            if prop.get("x-ms-client-flatten") is True and "additionalProperties" not in resolved:
+            where, resolved = self.resolve(doc, prop)
+            if flatten and "additionalProperties" not in resolved:
                 out.update(self.body_properties(where, resolved))
                 continue
             if resolved.get("readOnly"):

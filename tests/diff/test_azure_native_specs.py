@@ -138,6 +138,9 @@ IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
         # location is x-ms-mutability [read, create]
         (IDENTITY, ["location"], ["location"]),
         (IDENTITY, ['tags["team"]'], []),
+        # Workspaces.json 2023-09-01: Workspace allOf common-types v2 TrackedResource
+        ("azure-native:operationalinsights:Workspace", ["location"], ["location"]),
+        ("azure-native:operationalinsights:Workspace", ["retentionInDays"], []),
         # storage.json 2024-01-01: EncryptionService.keyType is create-only, but a nested object's
         # (the provider replaces on resource-level properties only)
         ("azure-native:storage:StorageAccount", ["encryption.services.blob.keyType"], []),
