@@ -61,6 +61,7 @@ from components.pricing.sources import (  # noqa: E402
     GCP_COMPUTE_SERVICE,
     GCP_SKUS_URL,
     KARPENTER_PRICE_FILES,
+    SPOTINFO_MANIFEST,
     CommittedFile,
     Retrieval,
     aws_offer_prices,
@@ -75,6 +76,7 @@ from components.pricing.sources import (  # noqa: E402
     karpenter_gcp_prices,
     karpenter_generated_at,
     karpenter_go_prices,
+    spotinfo_fetched_at,
 )
 from components.pricing.table import PRICES_FILE, Price, document, load  # noqa: E402
 
@@ -254,16 +256,24 @@ def _git(git_dir: Path, *args: str) -> str:
     return done.stdout
 
 
-def committed_file(spec: CommittedFile, git_dir: Path | None, today: str) -> tuple[str, Retrieval]:
-    """The newest committed version of a generated price file and where it was read: the file's
-    URL at the commit that last changed it, dated by that commit (or the date the file says it was
-    generated)."""
+def file_at(repo: str, path: str, commit: str, git_dir: Path | None) -> str:
+    """A file of a public repository at a commit, from a local clone or from GitHub."""
+    if git_dir is not None:
+        return _git(git_dir, "show", f"{commit}:{path}")
+    return fetch_bytes(f"https://raw.githubusercontent.com/{repo}/{commit}/{path}", "text/plain").decode(
+        "utf-8"
+    )
+
+
+def committed_file(spec: CommittedFile, git_dir: Path | None, today: str) -> tuple[str, Retrieval, str]:
+    """The newest committed version of a generated price file, where it was read and the commit: the
+    file's URL at the commit that last changed it, dated by that commit (or the date the file says it
+    was generated)."""
     if git_dir is not None:
         last_change = _git(git_dir, "log", "-1", "--format=%H %cs", "HEAD", "--", spec.path)
         commit, _, date = last_change.partition(" ")
         if not commit:
             raise PriceListError(f"{git_dir} has no {spec.path}: is it a clone of {spec.repo}?")
-        text = _git(git_dir, "show", f"{commit}:{spec.path}")
     else:
         query = urllib.parse.urlencode({"path": spec.path, "per_page": 1})
         (last, *_) = fetch_json(f"https://api.github.com/repos/{spec.repo}/commits?{query}") or [{}]
@@ -271,16 +281,16 @@ def committed_file(spec: CommittedFile, git_dir: Path | None, today: str) -> tup
         commit, date = str(last.get("sha", "")), str(committer.get("date", ""))
         if not commit:
             raise PriceListError(f"github.com lists no commit of {spec.repo} {spec.path}")
-        raw = f"https://raw.githubusercontent.com/{spec.repo}/{commit}/{spec.path}"
-        text = fetch_bytes(raw, "text/plain").decode("utf-8")
-    source = f"https://github.com/{spec.repo}/blob/{commit.strip()}/{spec.path}"
-    return text, Retrieval(source, today, karpenter_generated_at(text) or date.strip()[:10] or None)
+    commit = commit.strip()
+    text = file_at(spec.repo, spec.path, commit, git_dir)
+    source = f"https://github.com/{spec.repo}/blob/{commit}/{spec.path}"
+    return text, Retrieval(source, today, karpenter_generated_at(text) or date.strip()[:10] or None), commit
 
 
 def refresh_karpenter(
     cloud: str, regions: set[str], skus: set[str], today: str, git_dir: Path | None
 ) -> list[Price]:
-    text, at = committed_file(KARPENTER_PRICE_FILES[cloud], git_dir, today)
+    text, at, _commit = committed_file(KARPENTER_PRICE_FILES[cloud], git_dir, today)
     if cloud == "gcp":
         try:
             document = json.loads(text)
@@ -296,7 +306,8 @@ def refresh_committed(
     """Prices from one of COMMITTED_PRICE_FILES: GCS storage classes in the GCP stacks' regions (our
     buckets' class and whatever classes and locations the table lists), or AWS spot hours of the
     instance types the table lists in the AWS stacks' regions."""
-    text, at = committed_file(COMMITTED_PRICE_FILES[name], git_dir, today)
+    spec = COMMITTED_PRICE_FILES[name]
+    text, at, commit = committed_file(spec, git_dir, today)
     kind = "YAML" if name == "gcp-storage" else "JSON"
     try:
         document = yaml.safe_load(text) if name == "gcp-storage" else json.loads(text)
@@ -309,6 +320,12 @@ def refresh_committed(
         stored = [p for p in listed if p.cloud == "gcp" and p.service == "object-storage"]
         locations = regions.get("gcp", set()) | {p.region for p in stored}
         return cyclenerd_gcs_prices(document, locations, {GCS_DEFAULT_CLASS} | {p.sku for p in stored}, at)
+    # The day spotinfo fetched the feed, when its manifest at that commit describes this very file.
+    try:
+        fetched = spotinfo_fetched_at(file_at(spec.repo, SPOTINFO_MANIFEST, commit, git_dir), text.encode())
+    except PriceListError:
+        fetched = None  # no manifest at that commit: the commit's date stands
+    at = Retrieval(at.source, at.retrieved, fetched or at.as_of)
     return aws_spot_feed_prices(document, regions.get("aws", set()), machine_types("aws", listed), at)
 
 

@@ -20,6 +20,7 @@ it could find; a SKU it cannot find is simply not returned (the table then says 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -410,6 +411,8 @@ COMMITTED_PRICE_FILES: dict[str, CommittedFile] = {
         "region and instance type) as committed by alexei-led/spotinfo",
     ),
 }
+# spotinfo's record of each fetch of the spot feed: payload.sha256 and sources[].fetched_at.
+SPOTINFO_MANIFEST = "internal/spot/data/spot-price-manifest.json"
 # pricing.yml names GCS locations by region, dual-region (eur4) or multi-region group; Cloud Storage
 # names the multi-regions EU, US, ASIA (https://cloud.google.com/storage/docs/locations).
 _GCS_MULTI_REGIONS = {"europe-multi": "eu", "us-multi": "us", "asia-multi": "asia"}
@@ -447,6 +450,21 @@ def cyclenerd_gcs_prices(
                     _entry("gcp", "object-storage", sku, location, "GB-month", usd, "on-demand", at, note)
                 )
     return out
+
+
+def spotinfo_fetched_at(manifest_text: str, payload: bytes) -> str | None:
+    """The day spotinfo fetched the spot feed, from its manifest, when the manifest's sha256 is the
+    payload's (else None: the manifest describes another fetch)."""
+    try:
+        manifest = json.loads(manifest_text)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(manifest, dict):
+        return None
+    if (manifest.get("payload") or {}).get("sha256") != hashlib.sha256(payload).hexdigest():
+        return None
+    fetched = [str(source.get("fetched_at") or "") for source in manifest.get("sources") or []]
+    return next((stamp[:10] for stamp in fetched if stamp), None)
 
 
 def _feed_linux_usd(size: Mapping[str, Any]) -> float | None:

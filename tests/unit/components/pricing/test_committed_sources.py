@@ -5,6 +5,7 @@ as the files state them), so the table's rows can be checked against them."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -14,10 +15,13 @@ import yaml
 
 from components.pricing.sources import (
     COMMITTED_PRICE_FILES,
+    KARPENTER_PRICE_FILES,
+    SPOTINFO_MANIFEST,
     Retrieval,
     aws_spot_feed_prices,
     cyclenerd_gcs_prices,
     cyclenerd_generated_at,
+    spotinfo_fetched_at,
 )
 from components.pricing.table import PRICES_FILE, default_table
 from tests.support import REPO_ROOT
@@ -98,10 +102,12 @@ def test_the_tables_committed_copy_rows_are_what_the_parsers_read_from_the_cited
     assert {p.as_of for p in gcs_rows} == {"2026-08-20"}
 
 
-def _clone(root: Path, path: str, text: str) -> Path:
-    target = root / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text)
+def _clone(root: Path, files: dict[str, str]) -> Path:
+    """A git repository at `root` with one commit of `files` (path -> text); its .git directory."""
+    for path, text in files.items():
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
     git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.com"]
     subprocess.run([*git, "init", "-q"], check=True)
     subprocess.run([*git, "add", "."], check=True)
@@ -116,20 +122,29 @@ def _refresh(table: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
 
 
-def test_refreshing_gcp_from_committed_clones_adds_gcs_storage_dated_by_the_generator(tmp_path: Path) -> None:
-    storage = _clone(tmp_path / "pricing", "pricing.yml", (FIXTURES / "cyclenerd_pricing.yml").read_text())
-    karpenter = _clone(
-        tmp_path / "karpenter",
-        "pkg/providers/pricing/initial-prices.json",
-        (FIXTURES / "karpenter_gcp_initial_prices.json").read_text(),
-    )
+# The excerpt of each cloud's Karpenter file (--from committed reads those too).
+KARPENTER_FIXTURES = {"aws": "karpenter_aws_pricing.go.txt", "gcp": "karpenter_gcp_initial_prices.json"}
+
+
+def _refresh_from_clones(tmp_path: Path, cloud: str, name: str, files: dict[str, str]) -> list[dict]:
+    """The table's rows after `--from committed --only CLOUD` from a clone holding `files` for the
+    committed file `name` and a clone of the cloud's Karpenter file (its excerpt)."""
+    committed = _clone(tmp_path / name, files)
+    karpenter_text = (FIXTURES / KARPENTER_FIXTURES[cloud]).read_text()
+    karpenter = _clone(tmp_path / "karpenter", {KARPENTER_PRICE_FILES[cloud].path: karpenter_text})
     table = tmp_path / "prices.json"
-    result = _refresh(
-        table, "--only", "gcp", "--git-dir", f"gcp-storage={storage}", "--git-dir", f"gcp={karpenter}"
-    )
+    clones = ["--git-dir", f"{name}={committed}", "--git-dir", f"{cloud}={karpenter}"]
+    result = _refresh(table, "--only", cloud, *clones)
     assert result.returncode == 0, result.stderr
-    rows = [p for p in json.loads(table.read_text())["prices"] if p["service"] == "object-storage"]
-    gcs = {(p["sku"], p["region"]): p for p in rows if p["cloud"] == "gcp"}
+    return json.loads(table.read_text())["prices"]
+
+
+def test_refreshing_gcp_from_committed_clones_adds_gcs_storage_dated_by_the_generator(tmp_path: Path) -> None:
+    pricing_yml = (FIXTURES / "cyclenerd_pricing.yml").read_text()
+    rows = _refresh_from_clones(tmp_path, "gcp", "gcp-storage", {"pricing.yml": pricing_yml})
+    gcs = {
+        (p["sku"], p["region"]): p for p in rows if (p["cloud"], p["service"]) == ("gcp", "object-storage")
+    }
     assert gcs[("gcs-standard", "europe-west4")]["usd"] == 0.02
     assert gcs[("gcs-standard", "europe-west4")]["asOf"] == "2026-08-20"
     assert gcs[("gcs-standard", "europe-west4")]["source"].startswith(
@@ -146,3 +161,41 @@ def test_an_unknown_committed_file_name_is_one_line(tmp_path: Path) -> None:
         f"gcp-storage, aws-spot and an existing directory; {table} is unchanged"
     ]
     assert table.read_text() == PRICES_FILE.read_text()
+
+
+def _manifest(payload: str, fetched_at: str) -> str:
+    """A spot-price manifest in spotinfo's format (spot-price-manifest.json) for `payload`."""
+    sha = hashlib.sha256(payload.encode()).hexdigest()
+    return json.dumps(
+        {
+            "schema_version": "spotinfo.snapshot-manifest/v1",
+            "payload": {"file": "spot-price-data.json", "form": "raw-source", "sha256": sha},
+            "sources": [{"fetched_at": fetched_at, "url": "https://website.spot.ec2.aws.a2z.com/spot.json"}],
+        }
+    )
+
+
+def test_a_manifest_dates_the_feed_only_when_it_describes_that_very_file() -> None:
+    feed = (FIXTURES / "aws_spot_feed.json").read_text()
+    assert spotinfo_fetched_at(_manifest(feed, "2026-08-10T06:54:02Z"), feed.encode()) == "2026-08-10"
+    assert spotinfo_fetched_at(_manifest(feed + " ", "2026-08-10T06:54:02Z"), feed.encode()) is None
+    assert spotinfo_fetched_at("not json", feed.encode()) is None
+
+
+def test_refreshing_aws_spot_from_a_clone_is_dated_by_the_matching_manifest(tmp_path: Path) -> None:
+    feed = (FIXTURES / "aws_spot_feed.json").read_text()
+    files = {
+        COMMITTED_PRICE_FILES["aws-spot"].path: feed,
+        SPOTINFO_MANIFEST: _manifest(feed, "2026-08-10T06:54:02Z"),
+    }
+    rows = _refresh_from_clones(tmp_path, "aws", "aws-spot", files)
+    spot_rows = {p["sku"]: p for p in rows if (p["cloud"], p["capacity"]) == ("aws", "spot")}
+    assert spot_rows["m6i.large"]["usd"] == 0.0369 and spot_rows["g5.xlarge"]["usd"] == 0.5089
+    # The sizes the excerpt holds are refreshed and dated by the manifest; the others keep their rows.
+    in_excerpt = {"m6i.large", "m6i.xlarge", "m6i.2xlarge", "g5.xlarge", "g6.xlarge"}
+    assert {sku: row["asOf"] for sku, row in spot_rows.items() if sku in in_excerpt} == dict.fromkeys(
+        in_excerpt, "2026-08-10"
+    )
+    spot_before = [p for p in default_table().prices if (p.cloud, p.capacity) == ("aws", "spot")]
+    kept = {p.sku: p.as_of for p in spot_before if p.sku not in in_excerpt}
+    assert {sku: spot_rows[sku]["asOf"] for sku in kept} == kept
