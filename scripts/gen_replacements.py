@@ -1324,8 +1324,11 @@ class AzureSpecs:
             if props is not None:
                 entry["properties"] = {n: cut(p) for n, p in props.items()}
             for p in (props or {}).values():
+                flatten = p.get("x-ms-client-flatten") is True
                 if p.get("$ref"):
-                    keep(*self._target(doc, p["$ref"]), whole=p.get("x-ms-client-flatten") is True)
+                    keep(*self._target(doc, p["$ref"]), whole=flatten)
+                for parent in p.get("allOf", []) if flatten else []:  # a flattened inline schema's parents
+                    keep(*self._target(doc, parent["$ref"]), whole=True)
             for parent in found.get("allOf", []):
                 if parent.get("$ref"):
                     keep(*self._target(doc, parent["$ref"]), whole=True)
@@ -1363,9 +1366,13 @@ def write_azure_specs(specs_dir: Path, commit: str) -> None:
     AZURE_SPECS.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def _azure_create_only(sdk: SdkNames, data: ProviderData) -> dict[str, list[str]]:
+def _azure_create_only(
+    sdk: SdkNames, data: ProviderData, path_params: Callable[[str], set[str]]
+) -> dict[str, list[str]]:
     """Create-only body properties per token, for the resources whose specs AZURE_SPECS holds (at the
-    API version the installed SDK was generated from: each resource's docstring names it)."""
+    API version the installed SDK was generated from: each resource's docstring names it). The body's
+    inputs must be the SDK's inputs less the path parameters: a spec of the same API version but from
+    another specs commit than the provider's (a property added, or made read-only) fails here."""
     if not AZURE_SPECS.exists():
         data.notes.append(f"create-only (x-ms-mutability) properties not read: {AZURE_SPECS.name} is missing")
         return {}
@@ -1373,7 +1380,7 @@ def _azure_create_only(sdk: SdkNames, data: ProviderData) -> dict[str, list[str]
     documents = manifest["documents"]
     specs = AzureSpecs({doc: {"definitions": d["definitions"]} for doc, d in documents.items()})
     out: dict[str, list[str]] = {}
-    unknown: list[str] = []
+    mismatched: list[str] = []
     for token, resource in sorted(manifest["resources"].items()):
         path = sdk.tokens.get(token)
         if path is None:
@@ -1390,14 +1397,22 @@ def _azure_create_only(sdk: SdkNames, data: ProviderData) -> dict[str, list[str]
             )
         body = specs.resolve(resource["spec"], {"$ref": f"#/definitions/{resource['body']}"})
         properties = specs.body_properties(*body)
-        inputs = sdk.names(path)
+        inputs = set(_args_graph([path]).get(f"{token.rsplit(':', 1)[1]}Args", {})) - path_params(token)
         by_letters = {name.lower(): name for name in inputs}
-        for name in sorted(n for n, force in properties.items() if force):
-            declared = name if name in inputs else by_letters.get(name.lower())
-            if declared is None:
-                unknown.append(f"{token} {name}")
-                continue
-            out.setdefault(token, []).append(declared)
+        declared = {name: name if name in inputs else by_letters.get(name.lower()) for name in properties}
+        unknown = sorted(name for name, sdk_name in declared.items() if sdk_name is None)
+        missing = sorted(inputs - {n for n in declared.values() if n})
+        if unknown or missing:
+            mismatched.append(
+                f"{token} ({resource['spec']} at {documents[resource['spec']]['commit'][:8]}): only in the "
+                f"spec {unknown or '-'}, only in the SDK {missing or '-'}"
+            )
+        out[token] = sorted(str(declared[n]) for n, force in properties.items() if force)
+    if mismatched:
+        raise SystemExit(
+            f"error: {AZURE_SPECS.name}: bodies that are not the installed SDK's inputs (read the spec at "
+            "the provider's specs commit):\n  " + "\n  ".join(mismatched)
+        )
     for doc, entry in sorted(documents.items()):
         data.sources.append(
             {
@@ -1424,9 +1439,7 @@ def _azure_create_only(sdk: SdkNames, data: ProviderData) -> dict[str, list[str]
             "x-ms-mutability would apply to that property; not checked): "
             + "; ".join(f"{doc}: {', '.join(names)}" for doc, names in by_doc.items())
         )
-    if unknown:
-        data.notes.append("create-only properties the installed SDK does not declare: " + ", ".join(unknown))
-    return out
+    return {token: names for token, names in out.items() if names}
 
 
 def gen_azure_native() -> ProviderData:
@@ -1446,20 +1459,24 @@ def gen_azure_native() -> ProviderData:
             "note": "path parameters",
         }
     )
-    force_new = _azure_force_new(sdk, data)
-    for token, names in _azure_create_only(sdk, data).items():
-        force_new.setdefault(token, []).extend(names)
     invokes: dict[str, set[str]] = {}
     for path in sdk.root.rglob("get_*.py"):
         text = path.read_text(encoding="utf-8")
         for token in set(re.findall(r"invoke(?:_output)?\('(azure-native:[^']+)'", text)):
             invokes[token] = set(re.findall(r"__args__\['([A-Za-z0-9_]+)'\]", text))
-    for token, path in sdk.tokens.items():
+
+    def path_params(token: str) -> set[str]:
+        module, name = token.split(":")[1:]
+        return invokes.get(f"azure-native:{module}:get{name}", set()) & sdk.names(sdk.tokens[token])
+
+    force_new = _azure_force_new(sdk, data)
+    for token, names in _azure_create_only(sdk, data, path_params).items():
+        force_new.setdefault(token, []).extend(names)
+    for token in sdk.tokens:
         if not token.startswith("azure-native:"):
             continue
         data.covered.add(token)
-        module, name = token.split(":")[1:]
-        params = invokes.get(f"azure-native:{module}:get{name}", set()) & sdk.names(path)
+        params = path_params(token)
         if params or token in force_new:
             data.types[token] = sorted(params | set(force_new.get(token, [])))
     data.notes.append(

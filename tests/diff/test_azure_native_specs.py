@@ -39,6 +39,8 @@ DOCUMENTS = {
                     "properties": {"$ref": "#/definitions/WidgetProperties", "x-ms-client-flatten": True},
                     "zone": {"type": "string", "x-ms-mutability": ["create", "read"]},
                     "etag": {"type": "string", "x-ms-mutability": ["create", "read"]},
+                    # flattened through an inline schema's allOf (Azure Monitor workspaces' `properties`)
+                    "extra": {"allOf": [{"$ref": "#/definitions/Extra"}], "x-ms-client-flatten": True},
                 },
             },
             "WidgetProperties": {
@@ -58,6 +60,7 @@ DOCUMENTS = {
                     "labels": {"additionalProperties": {"type": "string"}, "x-ms-client-flatten": True},
                 },
             },
+            "Extra": {"properties": {"sealed": {"type": "boolean", "x-ms-mutability": ["create", "read"]}}},
             "Encryption": {
                 "properties": {"keyType": {"type": "string", "x-ms-mutability": ["create", "read"]}}
             },
@@ -90,6 +93,7 @@ def test_create_only_properties_at_the_resource_level_force_new() -> None:
         "diskKind",
         "network",
         "location",
+        "sealed",
     }
     # inputs that update in place, and no etag, read-only or flattened container among them
     assert {name for name, force in properties.items() if not force} == {
@@ -99,6 +103,15 @@ def test_create_only_properties_at_the_resource_level_force_new() -> None:
         "tags",
     }
     assert specs.missing == set()
+    # the snapshot keeps what that reading walks: Extra whole, Encryption and Network as stubs
+    trimmed = specs.trimmed([(RP, "Widget")])
+    assert trimmed[RP]["Extra"] == DOCUMENTS[RP]["definitions"]["Extra"] | {
+        "properties": {"sealed": {"x-ms-mutability": ["create", "read"]}}
+    }
+    assert trimmed[RP]["Encryption"] == {} and trimmed[RP]["Network"] == {
+        "x-ms-mutability": ["read", "create", "update"]
+    }
+    assert set(trimmed[COMMON]) == {"Tracked", "Base"}
 
 
 def test_a_reference_the_specs_do_not_hold_is_reported() -> None:
@@ -141,6 +154,9 @@ IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
         # Workspaces.json 2023-09-01: Workspace allOf common-types v2 TrackedResource
         ("azure-native:operationalinsights:Workspace", ["location"], ["location"]),
         ("azure-native:operationalinsights:Workspace", ["retentionInDays"], []),
+        # PrometheusRuleGroups.json 2023-03-01: allOf common-types v3 TrackedResource
+        ("azure-native:alertsmanagement:PrometheusRuleGroup", ["location"], ["location"]),
+        ("azure-native:alertsmanagement:PrometheusRuleGroup", ["rules[0].expression", "enabled"], []),
         # storage.json 2024-01-01: EncryptionService.keyType is create-only, but a nested object's
         # (the provider replaces on resource-level properties only)
         ("azure-native:storage:StorageAccount", ["encryption.services.blob.keyType"], []),
