@@ -29,6 +29,16 @@ _SAME: dict[str, Any] = {
 }
 # Rows in the Markdown table before the rest are summarised in one line.
 MAX_ROWS = 40
+INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+# The AWS Load Balancer Controller serves all Ingresses of one IngressGroup with a single ALB
+# (kubernetes-sigs/aws-load-balancer-controller docs/guide/ingress/annotations.md "IngressGroup",
+# commit 225f445); our serving REST and gRPC Ingresses share one (components/kubernetes/ingress_flavor.py).
+ALB_GROUP = "alb.ingress.kubernetes.io/group.name"
+# Ingress classes whose Ingress (or IngressGroup) gets a cloud load balancer of its own: the ALB, a GKE
+# Ingress's forwarding rule. Other classes (ingress-nginx, the AKS application routing add-on's NGINX,
+# learn.microsoft.com/azure/aks/app-routing) route through an in-cluster controller: the load balancer
+# is its Service's, shared by every Ingress of the class, not the Ingress's.
+_CLASS_LB = {"alb": "alb", "gce": "gclb-forwarding-rule"}
 _CLOUD_PROVIDERS = {
     "pulumi:providers:aws": "aws",
     "pulumi:providers:gcp": "gcp",
@@ -137,6 +147,17 @@ class _PlanIndex:
         config = plan.get("config") or {}
         self.default_region = str(config.get("aws:region") or config.get("mlfleet:region") or "")
         self.default_cloud = str(config.get("mlfleet:cloud") or "")
+        # IngressGroup -> the Ingress whose row carries the group's one ALB (the first by URN).
+        self.group_owner: dict[str, str] = {}
+        for urn in sorted(self.resources):
+            group = _alb_group(self.resources[urn])
+            if group:
+                self.group_owner.setdefault(group, urn)
+
+    def shares_load_balancer(self, resource: Mapping[str, Any]) -> bool:
+        """An Ingress of an IngressGroup whose ALB another Ingress's row already carries."""
+        group = _alb_group(resource)
+        return bool(group) and self.group_owner.get(group) != resource.get("urn")
 
     def _provider(self, resource: Mapping[str, Any]) -> Mapping[str, Any] | None:
         reference = resource.get("provider")
@@ -194,13 +215,33 @@ def _requirement(spec: Mapping[str, Any], key: str) -> list[str]:
 
 
 def _ingress_lb(cloud: str) -> str:
-    # The load balancer an Ingress gets: an ALB (AWS Load Balancer Controller), an external
+    # The load balancer a cloud gives: an ALB (AWS Load Balancer Controller), an external
     # Application Load Balancer forwarding rule (GKE Ingress), an Azure Standard Load Balancer.
     return {"aws": "alb", "gcp": "gclb-forwarding-rule", "azure": "standard-lb"}.get(cloud, "load-balancer")
 
 
-def items(resource: Mapping[str, Any], where: tuple[str, str] | None) -> list[Item]:
-    """What one plan resource costs per month, as priced items (empty for free resources)."""
+def _alb_group(resource: Mapping[str, Any]) -> str:
+    if resource.get("type") != INGRESS:
+        return ""
+    metadata = (resource.get("inputs") or {}).get("metadata") or {}
+    return str((metadata.get("annotations") or {}).get(ALB_GROUP) or "")
+
+
+def _ingress_sku(inputs: Mapping[str, Any], cloud: str) -> str | None:
+    """The load balancer an Ingress gets by its class (None: its controller's, shared); without a
+    class, the cloud's."""
+    annotations = (inputs.get("metadata") or {}).get("annotations") or {}
+    ingress_class = (inputs.get("spec") or {}).get("ingressClassName") or annotations.get(
+        "kubernetes.io/ingress.class"
+    )
+    return _CLASS_LB.get(str(ingress_class)) if ingress_class else _ingress_lb(cloud)
+
+
+def items(
+    resource: Mapping[str, Any], where: tuple[str, str] | None, shares_load_balancer: bool = False
+) -> list[Item]:
+    """What one plan resource costs per month, as priced items (empty for free resources, and for an
+    Ingress whose load balancer another resource's row carries: `shares_load_balancer`)."""
     kind, inputs, name = (
         str(resource.get("type", "")),
         resource.get("inputs") or {},
@@ -325,19 +366,26 @@ def items(resource: Mapping[str, Any], where: tuple[str, str] | None) -> list[It
                 1.0,
             )
         ]
-    if kind == "kubernetes:networking.k8s.io/v1:Ingress" or (
+    if kind == INGRESS or (
         kind == "kubernetes:core/v1:Service" and (inputs.get("spec") or {}).get("type") == "LoadBalancer"
     ):
-        what = "Ingress" if kind.endswith("Ingress") else "Service type LoadBalancer"
-        sku = _ingress_lb(cloud) if what == "Ingress" else {"aws": "nlb"}.get(cloud, _ingress_lb(cloud))
+        what = "Ingress" if kind == INGRESS else "Service type LoadBalancer"
+        balancer = (
+            _ingress_sku(inputs, cloud)
+            if what == "Ingress"
+            else {"aws": "nlb"}.get(cloud, _ingress_lb(cloud))
+        )
+        if balancer is None or shares_load_balancer:
+            return []
+        group = f", IngressGroup {_alb_group(resource)}" if _alb_group(resource) else ""
         return [
             Item(
                 "load-balancer",
-                f"load balancer for {what} {name} ({sku}; hours only)",
+                f"load balancer for {what} {name} ({balancer}{group}; hours only)",
                 cloud,
                 region,
                 "load-balancer",
-                sku,
+                balancer,
                 1.0,
             )
         ]
@@ -499,8 +547,12 @@ def _resource_lines(
     head_index: _PlanIndex | None,
     table: PriceTable,
 ) -> list[CostLine]:
-    before = [_price(table, i) for i in items(base, base_index.location(base))] if base and base_index else []
-    after = [_price(table, i) for i in items(head, head_index.location(head))] if head and head_index else []
+    before, after = (
+        [_price(table, i) for i in items(side, index.location(side), index.shares_load_balancer(side))]
+        if side and index
+        else []
+        for side, index in ((base, base_index), (head, head_index))
+    )
     resource = head or base
     assert resource is not None
     rtype, name = str(resource.get("type", "")), str(resource.get("name", ""))

@@ -12,6 +12,8 @@ from tests.diff.plans import plan, resource
 
 AWS = {"mlfleet:cloud": "aws", "mlfleet:region": "us-east-1"}
 GCP = {"mlfleet:cloud": "gcp", "mlfleet:region": "europe-west4"}
+AZURE = {"mlfleet:cloud": "azure", "mlfleet:region": "westeurope"}
+INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 
 
 def _added(
@@ -94,3 +96,34 @@ def test_a_bucket_without_a_price_is_named() -> None:
     (row,), markdown = _added([bucket], AWS)
     assert not row.priced
     assert "`models` (S3 Standard storage)" in markdown and "1 unpriced" in markdown
+
+
+def _ingress(name: str, ingress_class: str, annotations: dict[str, str] | None = None) -> dict:
+    metadata = {"name": name, "annotations": annotations or {}}
+    return resource("dev", INGRESS, name, {"metadata": metadata, "spec": {"ingressClassName": ingress_class}})
+
+
+def test_the_ingresses_of_one_ingress_group_are_one_alb() -> None:
+    group = {"alb.ingress.kubernetes.io/group.name": "serving"}
+    ingresses = [_ingress("rest", "alb", group), _ingress("grpc", "alb", group), _ingress("other", "alb")]
+    rows, _ = _added(ingresses, AWS)
+    # One ALB for the group (on the first Ingress by URN), one for the Ingress outside it.
+    assert sorted((row.name, row.label) for row in rows) == [
+        ("grpc", "load balancer for Ingress grpc (alb, IngressGroup serving; hours only)"),
+        ("other", "load balancer for Ingress other (alb; hours only)"),
+    ]
+
+
+def test_a_second_ingress_joining_a_group_adds_no_load_balancer() -> None:
+    group = {"alb.ingress.kubernetes.io/group.name": "serving"}
+    rest, grpc = _ingress("rest", "alb", group), _ingress("zgrpc", "alb", group)
+    base = {"dev": plan(resources=[rest], config=AWS)}
+    head = {"dev": plan(resources=[rest, grpc], config=AWS)}
+    assert [cost.lines for cost in cost_delta(compare_all(base, head), base, head)] == [[]]
+
+
+def test_an_ingress_through_an_in_cluster_controller_gets_no_load_balancer_of_its_own() -> None:
+    rows, _ = _added([_ingress("rest", "webapprouting.kubernetes.azure.com")], AZURE)
+    assert rows == []
+    (row,), _ = _added([_ingress("rest", "gce")], GCP)
+    assert row.label == "load balancer for Ingress rest (gclb-forwarding-rule; hours only)"
