@@ -33,7 +33,7 @@ class IngressFlavor:
     # Annotation that names the cloud load balancer (so its alarm can find it); None: not nameable.
     name_annotation: str | None = None
     # A second Ingress for GRPC_PATHS (gRPC to the pods' grpc port) with these annotations on top of
-    # the first's; None: gRPC is not exposed through this cloud's Ingress (in-cluster only).
+    # the first's; None: no second Ingress (see grpc_in_rest_ingress; else gRPC is in-cluster only).
     grpc_ingress_annotations: dict[str, str] | None = None
     # Annotation that puts both Ingresses on one load balancer (AWS IngressGroup), with its name.
     group_annotation: str | None = None

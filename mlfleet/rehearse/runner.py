@@ -24,6 +24,7 @@ from typing import Any
 
 from mlfleet.rehearse import images as image_builds
 from mlfleet.rehearse.clouds import Bucket, CloudStandIn, create_s3_bucket, start_moto
+from mlfleet.rehearse.grpc_check import check_grpc_inference
 from mlfleet.rehearse.http import OPENER
 from mlfleet.rehearse.identity import check_identity
 from mlfleet.rehearse.kube import KubeObject, Objects, kube_objects, pod_template, replicas
@@ -252,6 +253,17 @@ class Rehearsal:
                 raise StepFailed(f"an unauthenticated POST /predict answered {anonymous}, not 401")
             step.details.append(
                 f"POST {url}/predict with the stack's {API_KEY_OUTPUT}: 200 from {version}; without it: 401"
+            )
+
+        with self.report.step("gRPC inference") as step:
+            served, how = check_grpc_inference(
+                service.service, service.ip, serving, objects, serving_env, key, row
+            )
+            if served != version:
+                raise StepFailed(f"gRPC ModelInfer was answered by {served!r}, not the trained {version}")
+            step.details.append(
+                f"ModelInfer via Service {service.service.name} port grpc ({how}) with the stack's "
+                f"{API_KEY_OUTPUT}: answered by {version}"
             )
 
         from mlfleet.rehearse.observe import rehearse_monitoring

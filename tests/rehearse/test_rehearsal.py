@@ -50,5 +50,11 @@ def test_stack_rehearses_end_to_end(stack: str, tmp_path: Path) -> None:
     (out / f"{stack}.txt").write_text(text + "\n")
     assert report.ok, text
     names = [step.name for step in report.steps]
-    for expected in ("training job", "serving ready", "authenticated prediction", "hot swap"):
+    for expected in (
+        "training job",
+        "serving ready",
+        "authenticated prediction",
+        "gRPC inference",
+        "hot swap",
+    ):
         assert expected in names, text

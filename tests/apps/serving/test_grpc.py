@@ -339,6 +339,33 @@ def test_grpc_tls_of_its_own_while_rest_stays_plaintext(shared_registry: str, tm
             assert server.http.startswith("http://") and response.status == 200
 
 
+def test_grpc_tls_files_that_are_not_pem_are_a_one_line_config_error(
+    shared_registry: str, tmp_path: Path
+) -> None:
+    import asyncio
+
+    from mlfleet_serving.app import create_app
+    from mlfleet_serving.auth import ConfigError
+    from mlfleet_serving.grpc.endpoint import GrpcEndpoint
+
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate")
+    for cert, key, expected in (
+        (junk, junk, "MLFLEET_GRPC_TLS_CERTFILE/KEYFILE .* not a PEM certificate"),
+        (tmp_path / "missing.crt", junk, "cannot read the gRPC TLS certificate or key .*missing.crt"),
+    ):
+        settings = settings_for(
+            shared_registry,
+            auth_enabled=False,
+            grpc_port=0,
+            grpc_tls_certfile=str(cert),
+            grpc_tls_keyfile=str(key),
+        )
+        app = create_app(settings, poll=False)
+        with pytest.raises(ConfigError, match=expected):
+            asyncio.run(GrpcEndpoint(app.state.serving, app.state.observer).start())
+
+
 def test_only_one_of_the_grpc_tls_pair_is_a_settings_error(shared_registry: str, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="MLFLEET_GRPC_TLS_CERTFILE and MLFLEET_GRPC_TLS_KEYFILE"):
         settings_for(shared_registry, grpc_tls_certfile=str(tmp_path / "tls.crt"))

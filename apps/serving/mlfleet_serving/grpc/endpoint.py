@@ -76,9 +76,16 @@ class GrpcEndpoint:
             else:
                 port = server.add_insecure_port(address)
         except RuntimeError as exc:
+            # grpc core says the same for a taken port and for a certificate or key it cannot use.
+            tls = (
+                "; or MLFLEET_GRPC_TLS_CERTFILE/KEYFILE (else MLFLEET_TLS_*) are not a PEM certificate "
+                "and its private key"
+                if credentials is not None
+                else ""
+            )
             raise ConfigError(
                 f"cannot listen for gRPC on {address} ({exc}); set MLFLEET_GRPC_PORT to a free port "
-                "or MLFLEET_GRPC_ENABLED=false"
+                f"or MLFLEET_GRPC_ENABLED=false{tls}"
             ) from None
         await server.start()
         self.server, self.port = server, port
