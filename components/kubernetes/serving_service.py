@@ -426,10 +426,10 @@ class KubernetesServingService(pulumi.ComponentResource):
                     resources=resources(args.cpu, args.memory),
                     security_context=container_security_context(),
                     # HTTP probes, also where gRPC serves TLS: the same readiness in the same process
-                    # (the gRPC health service reports it too), and the kubelet's own gRPC probe has
-                    # no TLS mode in Kubernetes' stable API ("Built-in probes do not support any
-                    # authentication parameters (like -tls)", kubernetes.io configure-liveness-
-                    # readiness-startup-probes, define-a-grpc-liveness-probe).
+                    # (the gRPC health service reports it too), and the kubelet's gRPC probe speaks
+                    # plaintext only (GRPCAction has port and service, pulumi-kubernetes 4.32; "Built-in
+                    # probes do not support any authentication parameters (like -tls)", kubernetes.io
+                    # configure-liveness-readiness-startup-probes, define-a-grpc-liveness-probe).
                     liveness_probe=_probe(LIVENESS_PATH, failure_threshold=3),
                     readiness_probe=_probe(READINESS_PATH, failure_threshold=2),
                     # The image's entrypoint is python, so it is there whatever the base image
