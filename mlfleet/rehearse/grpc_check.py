@@ -51,8 +51,8 @@ def check_grpc_inference(
 ) -> tuple[str, str]:
     """ModelInfer with the stack's key through the Service: (served version, how it connected)."""
     import grpc
-    from mlfleet_serving.grpc import grpc_predict_v2_pb2 as pb
-    from mlfleet_serving.grpc import grpc_predict_v2_pb2_grpc as pb_grpc
+    import mlfleet_serving.grpc.grpc_predict_v2_pb2 as pb
+    import mlfleet_serving.grpc.grpc_predict_v2_pb2_grpc as pb_grpc
 
     port = grpc_port(service)
     if port is None:
