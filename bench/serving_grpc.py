@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -125,6 +126,13 @@ def run_client(target: str, key: str, seconds: float, connections: int, pin: lis
     cmd = [*pin, sys.executable, str(Path(__file__)), "client", target, key, str(seconds), str(connections)]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def loop_thread_seconds(pid: int) -> float:
+    """User + system CPU time of a process's main thread: the event loop that runs uvicorn, the
+    grpc.aio servicers and our code (grpc core's own threads are the rest of the process's CPU)."""
+    fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def check_grpc_predictions(target: str, key: str, model: Any) -> int:
@@ -234,9 +242,11 @@ def main() -> None:
 
                 if warmup and number == 0:
                     measure(warmup)
-                cpu = serving.cpu_seconds(procs[proc_name].pid)
+                pid = procs[proc_name].pid
+                cpu, loop_cpu = serving.cpu_seconds(pid), loop_thread_seconds(pid)
                 result = measure(per_run)
-                result["cpu_s"] = serving.cpu_seconds(procs[proc_name].pid) - cpu
+                result["cpu_s"] = serving.cpu_seconds(pid) - cpu
+                result["loop_s"] = loop_thread_seconds(pid) - loop_cpu
                 result["rss_mib"] = serving.rss_mib(procs[proc_name].pid)
                 runs.setdefault(name, []).append(result)
             print(f"round {number + 1}/{rounds} done (load average {serving.loadavg()})", flush=True)
@@ -245,8 +255,13 @@ def main() -> None:
             process.stop(proc)
         for log in logs.values():
             log.close()
+    summaries = {}
+    for name, values in runs.items():
+        summaries[name] = serving.summarize(values, 1)
+        requests = sum(v["requests"] for v in values)
+        summaries[name]["loop_us"] = 1e6 * sum(v["loop_s"] for v in values) / requests if requests else 0.0
     report(
-        {name: serving.summarize(values, 1) for name, values in runs.items()},
+        summaries,
         connections,
         per_run,
         rounds,
@@ -270,10 +285,13 @@ def report(
         f"\n1-row requests, {connections} connections, {rounds} round(s) of {per_run:g} s (medians); "
         f"servers on CPU 0, clients on CPU 1; load average {load} before, {serving.loadavg()} after"
     )
-    print(f"{'case':<12}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU us/req':>11}{'failed':>7}")
+    # `loop us/req`: the main thread's share of `CPU us/req` (the rest is grpc core's threads).
+    head = f"{'case':<12}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU us/req':>11}{'loop us/req':>12}"
+    print(f"{head}{'failed':>7}")
     for name, r in results.items():
         print(
-            f"{name:<12}{r['rps']:>9.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{r['cpu_us']:>11.0f}{r['non2xx']:>7.0f}"
+            f"{name:<12}{r['rps']:>9.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{r['cpu_us']:>11.0f}"
+            f"{r['loop_us']:>12.0f}{r['non2xx']:>7.0f}"
         )
     grpc_, rest = results["ours gRPC"], results["ours REST"]
     print(
