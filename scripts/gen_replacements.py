@@ -1397,7 +1397,11 @@ def _azure_create_only(
             )
         body = specs.resolve(resource["spec"], {"$ref": f"#/definitions/{resource['body']}"})
         properties = specs.body_properties(*body)
-        inputs = set(_args_graph([path]).get(f"{token.rsplit(':', 1)[1]}Args", {})) - path_params(token)
+        resource_args = _args_graph([path])
+        name = token.rsplit(":", 1)[1]
+        # <Resource>InitArgs where a type of the module already takes <Resource>Args (monitor.ActionGroup)
+        args = resource_args.get(f"{name}InitArgs", resource_args.get(f"{name}Args", {}))
+        inputs = set(args) - path_params(token)
         by_letters = {name.lower(): name for name in inputs}
         declared = {name: name if name in inputs else by_letters.get(name.lower()) for name in properties}
         unknown = sorted(name for name, sdk_name in declared.items() if sdk_name is None)

@@ -161,6 +161,19 @@ IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
         # (the provider replaces on resource-level properties only)
         ("azure-native:storage:StorageAccount", ["encryption.services.blob.keyType"], []),
         ("azure-native:storage:StorageAccount", ["kind"], []),
+        # privatedns.json 2024-06-01: its own TrackedResource's location is [read, create]
+        ("azure-native:privatedns:VirtualNetworkLink", ["location"], ["location"]),
+        ("azure-native:privatedns:VirtualNetworkLink", ["registrationEnabled"], []),
+        # dataCollectionRules_API.json 2022-06-01: the body's own location is [create, read]
+        ("azure-native:monitor:DataCollectionRule", ["location"], ["location"]),
+        ("azure-native:monitor:DataCollectionRule", ["dataFlows[0].destinations"], []),
+        # actionGroups_API.json 2024-10-01-preview: AzureResource.location is [create, read] (the SDK's
+        # args class is ActionGroupInitArgs: monitor's ActionGroupArgs is a type)
+        ("azure-native:monitor:ActionGroup", ["location"], ["location"]),
+        ("azure-native:monitor:ActionGroup", ["emailReceivers[0].emailAddress"], []),
+        # authorization-RoleAssignmentsCalls.json 2022-04-01: no x-ms-mutability (principalId
+        # replaces through forceNewMap)
+        ("azure-native:authorization:RoleAssignment", ["description"], []),
     ],
 )
 def test_create_only_replace_reasons(resource_type: str, changed: list[str], reasons: list[str]) -> None:
