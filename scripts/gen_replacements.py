@@ -1311,6 +1311,21 @@ class AzureSpecs:
                 entry["additionalProperties"] = bool(schema["additionalProperties"])
             return entry
 
+        def prop(doc: str, schema: dict) -> dict:
+            """A property's kept keys; what it refers to is kept too. A flattened inline schema's own
+            properties are resource-level (a BlobServiceProperties' `properties`), so they are kept whole."""
+            flatten = schema.get("x-ms-client-flatten") is True
+            if schema.get("$ref"):
+                keep(*self._target(doc, schema["$ref"]), whole=flatten)
+            if not flatten:
+                return cut(schema)
+            for parent in schema.get("allOf", []):  # a flattened inline schema's parents
+                keep(*self._target(doc, parent["$ref"]), whole=True)
+            entry = cut(schema)
+            if "properties" in schema and not schema.get("$ref"):
+                entry["properties"] = {n: prop(doc, p) for n, p in schema["properties"].items()}
+            return entry
+
         def keep(doc: str, name: str, whole: bool) -> None:
             found = self.documents.get(doc, {}).get("definitions", {}).get(name)
             if found is None or (doc, name) in walked:
@@ -1322,13 +1337,7 @@ class AzureSpecs:
             walked.add((doc, name))
             props = found.get("properties")
             if props is not None:
-                entry["properties"] = {n: cut(p) for n, p in props.items()}
-            for p in (props or {}).values():
-                flatten = p.get("x-ms-client-flatten") is True
-                if p.get("$ref"):
-                    keep(*self._target(doc, p["$ref"]), whole=flatten)
-                for parent in p.get("allOf", []) if flatten else []:  # a flattened inline schema's parents
-                    keep(*self._target(doc, parent["$ref"]), whole=True)
+                entry["properties"] = {n: prop(doc, p) for n, p in props.items()}
             for parent in found.get("allOf", []):
                 if parent.get("$ref"):
                     keep(*self._target(doc, parent["$ref"]), whole=True)

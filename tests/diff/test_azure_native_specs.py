@@ -41,6 +41,11 @@ DOCUMENTS = {
                     "etag": {"type": "string", "x-ms-mutability": ["create", "read"]},
                     # flattened through an inline schema's allOf (Azure Monitor workspaces' `properties`)
                     "extra": {"allOf": [{"$ref": "#/definitions/Extra"}], "x-ms-client-flatten": True},
+                    # flattened inline schema with its own properties (a BlobServiceProperties' `properties`)
+                    "service": {
+                        "properties": {"pinned": {"type": "boolean", "x-ms-mutability": ["create", "read"]}},
+                        "x-ms-client-flatten": True,
+                    },
                 },
             },
             "WidgetProperties": {
@@ -94,6 +99,7 @@ def test_create_only_properties_at_the_resource_level_force_new() -> None:
         "network",
         "location",
         "sealed",
+        "pinned",
     }
     # inputs that update in place, and no etag, read-only or flattened container among them
     assert {name for name, force in properties.items() if not force} == {
@@ -112,6 +118,9 @@ def test_create_only_properties_at_the_resource_level_force_new() -> None:
         "x-ms-mutability": ["read", "create", "update"]
     }
     assert set(trimmed[COMMON]) == {"Tracked", "Base"}
+    # and reading the snapshot gives what reading the documents gave
+    snapshot = _generator().AzureSpecs({doc: {"definitions": defs} for doc, defs in trimmed.items()})
+    assert snapshot.body_properties(*snapshot.resolve(RP, {"$ref": "#/definitions/Widget"})) == properties
 
 
 def test_a_reference_the_specs_do_not_hold_is_reported() -> None:
